@@ -1,0 +1,173 @@
+"""Expression recognizers: FER-native VGG (the shipped one), VGG16 and ResNet50 transfer,
+Deep-Emotion, and the CCycleGAN discriminator used as a classifier.
+
+Every builder returns a ``keras.Model`` that takes uint8-valued images (0..255) and does its own
+scaling, outputs softmax probabilities over the 7 expressions in FER2013 order, and names its
+penultimate layer ``features`` (the embedding used for FID/KID and diversity)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from ..expressions import NUM_EXPRESSIONS
+from .layers import FusedBatchNorm
+from .spatial_transformer import SpatialTransformer
+
+# Pixel statistics of FER2013 Training (notebook 01 prints them).
+FER_MEAN = 130.96
+FER_STD = 78.22
+
+
+def _standardize(x):
+    return layers.Rescaling(1.0 / FER_STD, offset=-FER_MEAN / FER_STD, name="standardize")(x)
+
+
+def _head(x, width: int, dropout: float):
+    x = layers.Dense(width, activation="relu", name="features")(x)
+    x = layers.Dropout(dropout)(x)
+    return layers.Dense(NUM_EXPRESSIONS, activation="softmax", dtype="float32", name="probabilities")(x)
+
+
+def fer_vgg(input_shape=(48, 48, 1), widths=(64, 128, 256, 256), first_width: int = 32,
+            dropout: float = 0.4, head_width: int = 256, name: str = "fer_vgg") -> keras.Model:
+    """VGG-style net for 48x48 grayscale (after Khaireddin & Chen 2021): four blocks of two 3x3
+    conv + batch norm + ReLU, max pooling and dropout, then global pooling and a small head.
+    The first conv of block 1 is narrower (``first_width``) to halve the cost at full resolution."""
+    inputs = keras.Input(input_shape, name="image")
+    x = _standardize(inputs)
+    for block, width in enumerate(widths, start=1):
+        for conv in (1, 2):
+            w = first_width if (block, conv) == (1, 1) else width
+            x = layers.Conv2D(w, 3, padding="same", use_bias=False, name=f"block{block}_conv{conv}")(x)
+            x = FusedBatchNorm(name=f"block{block}_bn{conv}")(x)
+            x = layers.Activation("relu", name=f"block{block}_relu{conv}")(x)
+        x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+        x = layers.Dropout(0.1 * block / len(widths) + 0.05, name=f"block{block}_dropout")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    return keras.Model(inputs, _head(x, head_width, dropout), name=name)
+
+
+def _imagenet_weights(weights: str | None, filename: str, net: str) -> str | None:
+    """Keep ``weights="imagenet"`` where Keras has (or can fetch) the file; offline, the default
+    ``"auto"`` becomes ``None`` with a one-line notice."""
+    if weights != "auto":
+        return weights
+    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / filename
+    if cached.exists():
+        return "imagenet"
+    print(f"[{net}] ImageNet weights not in the Keras cache ({cached}) and this machine is offline: "
+          f"using weights=None (random init). Put the file there to use weights='imagenet'.")
+    return None
+
+
+def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainable_base: bool = False,
+                   head_width: int = 256, dropout: float = 0.5) -> keras.Model:
+    """The classic recipe: ImageNet VGG16 without its top on FER2013 upscaled to 160x160x3,
+    with a small head. Input: uint8-valued (N, 48, 48, 1); the upscaling happens inside."""
+    weights = _imagenet_weights(weights, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16")
+    inputs = keras.Input((48, 48, 1), name="image")
+    x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
+    x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
+    # VGG16's caffe preprocessing: BGR order (identical channels here) minus the ImageNet mean.
+    x = layers.Rescaling(1.0, offset=-116.78, name="imagenet_center")(x)
+    base = keras.applications.VGG16(include_top=False, weights=weights,
+                                    input_shape=(input_size, input_size, 3))
+    base.trainable = trainable_base
+    x = base(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    return keras.Model(inputs, _head(x, head_width, dropout), name="vgg16_transfer")
+
+
+def resnet50_transfer(input_size: int = 96, weights: str | None = "auto", trainable_base: bool = True,
+                      head_width: int = 256, dropout: float = 0.5) -> keras.Model:
+    """CCycleGAN classifier C2: ImageNet ResNet50 on grayscale replicated to RGB."""
+    weights = _imagenet_weights(weights, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet50")
+    inputs = keras.Input((48, 48, 1), name="image")
+    x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
+    x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
+    x = layers.Rescaling(1.0, offset=-116.78, name="imagenet_center")(x)
+    base = keras.applications.ResNet50(include_top=False, weights=weights,
+                                       input_shape=(input_size, input_size, 3))
+    base.trainable = trainable_base
+    x = base(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    return keras.Model(inputs, _head(x, head_width, dropout), name="resnet50_transfer")
+
+
+def discriminator_classifier(widths=(64, 128, 256, 512), dropout: float = 0.3) -> keras.Model:
+    """CCycleGAN classifier C1: the discriminator's conv stack (4x4 stride-2 convs with
+    LeakyReLU and instance-style normalisation) with a 7-way softmax head."""
+    inputs = keras.Input((48, 48, 1), name="image")
+    x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="to_tanh_range")(inputs)
+    for i, width in enumerate(widths, start=1):
+        x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"d_conv{i}")(x)
+        if i > 1:
+            x = layers.GroupNormalization(groups=-1, name=f"d_norm{i}")(x)
+        x = layers.LeakyReLU(0.2, name=f"d_lrelu{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    return keras.Model(inputs, _head(x, 256, dropout), name="discriminator_classifier")
+
+
+DEEP_EMOTION_DEFAULTS = {"width": 10, "fc_width": 50, "loc_width": 8, "dropout": 0.5}
+"""The paper's sizes (Minaee et al. 2019): 10-channel convs, a 50-unit dense layer."""
+
+
+def deep_emotion(width: int = 10, fc_width: int = 50, loc_width: int = 8, dropout: float = 0.5,
+                 batch_norm: bool = False) -> keras.Model:
+    """Deep-Emotion: a spatial transformer (localisation net -> 6 affine parameters, initialised
+    to the identity -> bilinear sampler) in parallel with the feature extractor. The transformer
+    warps the input; the feature extractor classifies the warped image, as in the paper's
+    figure. ``width``/``fc_width`` default to the paper's sizes; ``--hparams`` widens them."""
+    inputs = keras.Input((48, 48, 1), name="image")
+    x = _standardize(inputs)
+
+    def conv(t, filters, name):
+        t = layers.Conv2D(filters, 3, name=name)(t)
+        if batch_norm:
+            t = layers.BatchNormalization(name=name + "_bn")(t)
+        return layers.Activation("relu", name=name + "_relu")(t)
+
+    # Localisation network -> theta (6), last layer zero weights + identity bias.
+    loc = layers.Conv2D(loc_width, 7, name="loc_conv1")(x)
+    loc = layers.MaxPooling2D(2, name="loc_pool1")(loc)
+    loc = layers.Activation("relu", name="loc_relu1")(loc)
+    loc = layers.Conv2D(loc_width + 2, 5, name="loc_conv2")(loc)
+    loc = layers.MaxPooling2D(2, name="loc_pool2")(loc)
+    loc = layers.Activation("relu", name="loc_relu2")(loc)
+    loc = layers.Flatten(name="loc_flatten")(loc)
+    loc = layers.Dense(32, activation="relu", name="loc_fc1")(loc)
+    theta = layers.Dense(6, kernel_initializer="zeros",
+                         bias_initializer=keras.initializers.Constant([1, 0, 0, 0, 1, 0]), name="theta")(loc)
+    warped = SpatialTransformer(name="spatial_transformer")([x, theta])
+
+    # Feature extractor on the attended (warped) image.
+    f = conv(warped, width, "conv1")
+    f = conv(f, width, "conv2")
+    f = layers.MaxPooling2D(2, name="pool2")(f)
+    f = conv(f, width, "conv3")
+    f = conv(f, width, "conv4")
+    f = layers.MaxPooling2D(2, name="pool4")(f)
+    f = layers.Dropout(dropout, name="dropout")(f)
+    f = layers.Flatten(name="flatten")(f)
+    x = layers.Dense(fc_width, activation="relu", name="features")(f)
+    outputs = layers.Dense(NUM_EXPRESSIONS, activation="softmax", dtype="float32", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="deep_emotion")
+
+
+RECOGNIZERS = {
+    "fer_vgg": fer_vgg,
+    "vgg16_transfer": vgg16_transfer,
+    "resnet50_transfer": resnet50_transfer,
+    "discriminator_classifier": discriminator_classifier,
+    "deep_emotion": deep_emotion,
+}
+
+
+def build_recognizer(name: str, **kwargs) -> keras.Model:
+    """Build a recognizer by its configuration name (see :data:`RECOGNIZERS`)."""
+    if name not in RECOGNIZERS:
+        raise ValueError(f"unknown recognizer {name!r}; choose one of {', '.join(RECOGNIZERS)}")
+    return RECOGNIZERS[name](**kwargs)

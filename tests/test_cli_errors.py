@@ -1,0 +1,34 @@
+"""User errors end with one line on stderr and exit status 2, never a traceback."""
+import subprocess
+import sys
+
+import pytest
+
+from helpers.cli import UserError, run_cli
+
+
+def _fails(exc):
+    def main(argv):
+        raise exc
+    return main
+
+
+@pytest.mark.parametrize("exc", [UserError("bad checkpoint path x"), ValueError])
+def test_run_cli_one_line(capsys, exc):
+    if exc is ValueError:
+        with pytest.raises(ValueError):
+            run_cli(_fails(ValueError("programming error")))  # real bugs keep their traceback
+        return
+    with pytest.raises(SystemExit) as err:
+        run_cli(_fails(exc))
+    assert err.value.code == 2
+    assert capsys.readouterr().err == "error: bad checkpoint path x\n"
+
+
+def test_train_recognizer_missing_data_is_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "helpers.train_recognizer", "--data", str(tmp_path / "none.csv"),
+                           "--run-dir", str(tmp_path / "run"), "--epochs", "1"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "none.csv does not exist" in lines[0] and "Kaggle" in lines[0]
+    assert "Traceback" not in proc.stderr
