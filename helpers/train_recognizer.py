@@ -4,39 +4,38 @@
     python -m helpers.train_recognizer ... --resume          # continue after a kill
     python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras
 
-Every epoch writes ``last.keras`` (for resume, with optimizer state and the epoch), ``best.keras``
-(best PublicTest accuracy) and appends to ``history.csv`` (with the wall time).
+Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state and the number of
+completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
+the cumulative wall time).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 from .cli import UserError, add_data_argument, run_cli
 
 
-class EpochClock:
-    """A Keras callback that adds the cumulative training wall time (s) to the logs."""
+def resume_state(run_dir: Path):
+    """The model (with optimizer state) and epoch count of the last completed epoch; the
+    history is cut back to that epoch so a kill between two writes never duplicates a row."""
+    import keras
+    import pandas as pd
 
-    def __init__(self, start: float = 0.0):
-        import keras
+    import helpers.models  # noqa: F401
 
-        outer = self
-
-        class _Clock(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                outer._t0 = time.time()
-
-            def on_epoch_end(self, epoch, logs=None):
-                outer.total += time.time() - outer._t0
-                if logs is not None:
-                    logs["wall_s"] = round(outer.total, 1)
-
-        self.total = start
-        self.callback = _Clock()
+    history = pd.read_csv(run_dir / "history.csv")
+    if (run_dir / "last.json").exists():
+        state = json.loads((run_dir / "last.json").read_text())
+    else:  # a run from before last.json existed: the history is the record
+        state = {"epoch": len(history), "wall_s": float(history["wall_s"].iloc[-1]) if len(history) else 0.0}
+    model = keras.models.load_model(run_dir / "last.keras")
+    history = history[history["epoch"] < state["epoch"]]
+    history.to_csv(run_dir / "history.csv", index=False)
+    best = float(history["val_accuracy"].max()) if len(history) else None
+    return model, state["epoch"], state["wall_s"], best
 
 
 def parse_args(argv=None):
@@ -55,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--subset", type=int, default=0, help="use only the first N training images (smoke runs)")
     p.add_argument("--run-dir", default="runs/recognizer")
-    p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/backup after a kill")
+    p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its last completed epoch (after a kill, or with more --epochs)")
     p.add_argument("--bf16", action="store_true", help="mixed_bfloat16 (about 2x faster on AMX/AVX-512 CPUs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--export", metavar="KERAS", help="instead of training: re-save KERAS in float32 to --out")
@@ -67,6 +66,7 @@ def train(args) -> Path:
     import keras
     import numpy as np
 
+    from .callbacks import SaveLast, WallClock
     from .data import load_dataset
     from .models import build_recognizer
     from .tfdata import augmenter, make_dataset
@@ -103,52 +103,31 @@ def train(args) -> Path:
     model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
                   metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
 
-    (run_dir / "config.json").write_text(json.dumps({"command": "python -m helpers.train_recognizer " + " ".join(sys.argv[1:]), **vars(args)}, indent=2))
-    prior = 0.0
-    if (run_dir / "history.csv").exists():
-        import pandas as pd
-
-        hist = pd.read_csv(run_dir / "history.csv")
-        prior = float(hist["wall_s"].iloc[-1]) if len(hist) else 0.0
-    clock = EpochClock(prior)
+    initial_epoch, prior, best = 0, 0.0, None
+    if args.resume and (run_dir / "last.keras").exists():
+        model, initial_epoch, prior, best = resume_state(run_dir)
+        print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
+    (run_dir / "config.json").write_text(json.dumps(
+        {"command": "python -m helpers.train_recognizer " + " ".join(sys.argv[1:]), **vars(args)}, indent=2))
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        clock.callback,
+        WallClock(prior),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy", mode="max",
-                                        save_best_only=True),
-        keras.callbacks.ModelCheckpoint(str(run_dir / "last.keras")),
+                                        save_best_only=True, initial_value_threshold=best),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        SaveLast(run_dir),
         keras.callbacks.TerminateOnNaN(),
     ]
-    model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, callbacks=callbacks, verbose=2)
+    model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=initial_epoch,
+              callbacks=callbacks, verbose=2)
     return run_dir / "best.keras"
-
-
-def export(src: str, out: str) -> Path:
-    """Re-save a (possibly mixed-precision) checkpoint as a float32 model without optimizer state."""
-    import keras
-
-    import helpers  # noqa: F401  (registers custom layers)
-
-    if not Path(src).exists():
-        raise UserError(f"{src} does not exist")
-    trained = keras.models.load_model(src, compile=False, safe_mode=False)
-    config = trained.get_config()
-    keras.mixed_precision.set_global_policy("float32")
-    for layer in config["layers"]:
-        if isinstance(layer.get("config", {}).get("dtype"), dict):
-            layer["config"]["dtype"] = "float32"
-    clean = keras.Model.from_config(config)
-    clean.set_weights(trained.get_weights())
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    clean.save(out)
-    return Path(out)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.export:
-        print("exported", export(args.export, args.out))
+        from .checkpoints import export_model
+
+        print("exported", export_model(args.export, args.out))
     else:
         print("best checkpoint:", train(args))
 

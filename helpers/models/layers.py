@@ -36,10 +36,11 @@ class FusedBatchNorm(keras.layers.Layer):
             self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
             self.moving_variance.assign(self.moving_variance * self.momentum + var * (1.0 - self.momentum))
             return y
-        y, _, _ = tf.compat.v1.nn.fused_batch_norm(x, self.gamma, self.beta, mean=self.moving_mean,
-                                                   variance=self.moving_variance, epsilon=self.epsilon,
-                                                   is_training=False)
-        return y
+        # TF's CPU inference kernel has no bf16 variant outside graph rewrites: compute in float32.
+        y, _, _ = tf.compat.v1.nn.fused_batch_norm(tf.cast(x, tf.float32), self.gamma, self.beta,
+                                                   mean=self.moving_mean, variance=self.moving_variance,
+                                                   epsilon=self.epsilon, is_training=False)
+        return tf.cast(y, x.dtype)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}

@@ -63,11 +63,13 @@ def _imagenet_weights(weights: str | None, filename: str, net: str) -> str | Non
     return None
 
 
-def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainable_base: bool = False,
+def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainable_base: bool | None = None,
                    head_width: int = 256, dropout: float = 0.5) -> keras.Model:
     """The classic recipe: ImageNet VGG16 without its top on FER2013 upscaled to 160x160x3,
-    with a small head. Input: uint8-valued (N, 48, 48, 1); the upscaling happens inside."""
+    with a small head. Input: uint8-valued (N, 48, 48, 1); the upscaling happens inside.
+    The base is frozen with ImageNet weights and trained with random ones (``trainable_base=None``)."""
     weights = _imagenet_weights(weights, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16")
+    trainable_base = weights is None if trainable_base is None else trainable_base
     inputs = keras.Input((48, 48, 1), name="image")
     x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
     x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
@@ -81,7 +83,7 @@ def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainabl
     return keras.Model(inputs, _head(x, head_width, dropout), name="vgg16_transfer")
 
 
-def resnet50_transfer(input_size: int = 96, weights: str | None = "auto", trainable_base: bool = True,
+def resnet50_transfer(input_size: int = 96, weights: str | None = "auto", trainable_base: bool | None = True,
                       head_width: int = 256, dropout: float = 0.5) -> keras.Model:
     """CCycleGAN classifier C2: ImageNet ResNet50 on grayscale replicated to RGB."""
     weights = _imagenet_weights(weights, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet50")
@@ -127,7 +129,7 @@ def deep_emotion(width: int = 10, fc_width: int = 50, loc_width: int = 8, dropou
     def conv(t, filters, name):
         t = layers.Conv2D(filters, 3, name=name)(t)
         if batch_norm:
-            t = layers.BatchNormalization(name=name + "_bn")(t)
+            t = FusedBatchNorm(name=name + "_bn")(t)
         return layers.Activation("relu", name=name + "_relu")(t)
 
     # Localisation network -> theta (6), last layer zero weights + identity bias.

@@ -1,0 +1,106 @@
+"""The recognizer as a judge: loading, batched prediction, ten-crop TTA, and the feature space
+in which IS / FID / KID are computed for generated faces."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UserError
+from .data import REPO_ROOT
+
+SHIPPED_RECOGNIZER = REPO_ROOT / "checkpoints" / "recognizer_fer2013.keras"
+FEATURE_LAYER = "features"
+
+
+def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER):
+    """Load a recognizer ``.keras`` file (safe mode); a missing or broken file is a UserError."""
+    import keras
+
+    import helpers.models  # noqa: F401  (registers the project's layers)
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"recognizer checkpoint {path} does not exist (the shipped one is {SHIPPED_RECOGNIZER})")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001  (Keras raises many types for a bad file)
+        raise UserError(f"{path} is not a loadable Keras model ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+
+
+def ten_crops(images, crop: int = 42):
+    """The 10 test-time views of a batch: 4 corner and 1 centre ``crop``×``crop`` crops, each also
+    mirrored, resized back to the input size. Returns float32 (10, N, H, W, C)."""
+    import tensorflow as tf
+
+    x = tf.cast(images, tf.float32)
+    h, w = x.shape[1], x.shape[2]
+    offsets = [(0, 0), (0, w - crop), (h - crop, 0), (h - crop, w - crop), ((h - crop) // 2, (w - crop) // 2)]
+    views = []
+    for dy, dx in offsets:
+        view = tf.image.resize(x[:, dy:dy + crop, dx:dx + crop, :], (h, w), method="bilinear")
+        views += [view, tf.reverse(view, axis=[2])]
+    return tf.stack(views)
+
+
+def predict_proba(model, images: np.ndarray, batch_size: int = 512, tta: bool = False) -> np.ndarray:
+    """Softmax probabilities (N, 7); with ``tta`` the mean over :func:`ten_crops`."""
+    images = np.asarray(images)
+    out = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start:start + batch_size]
+        if tta:
+            views = ten_crops(batch)
+            probs = np.mean([np.asarray(model(v, training=False)) for v in views], axis=0)
+        else:
+            probs = np.asarray(model(batch, training=False))
+        out.append(probs)
+    return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
+
+
+def feature_extractor(model, layer: str = FEATURE_LAYER):
+    """A model from the recognizer's input to its named penultimate layer."""
+    import keras
+
+    return keras.Model(model.inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}")
+
+
+class Judge:
+    """Probabilities and features from one recognizer, for IS / FID / KID / conditional accuracy
+    in a FER-domain space. ``Judge()`` uses the shipped recognizer."""
+
+    def __init__(self, path: str | Path = SHIPPED_RECOGNIZER, model=None):
+        self.model = model if model is not None else load_recognizer(path)
+        self._features = feature_extractor(self.model)
+
+    def probs(self, images, batch_size: int = 512) -> np.ndarray:
+        return predict_proba(self.model, images, batch_size)
+
+    def features(self, images, batch_size: int = 512) -> np.ndarray:
+        images = np.asarray(images)
+        return np.concatenate([np.asarray(self._features(images[i:i + batch_size], training=False))
+                               for i in range(0, len(images), batch_size)])
+
+
+def inception_v3_judge():
+    """ImageNet InceptionV3 (48→299 upsampling) when its weights are in the Keras cache, else
+    ``None`` with a one-line notice. Returns ``(probs_fn, features_fn)``."""
+    import os
+
+    import keras
+
+    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / \
+        "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
+    if not cached.exists():
+        print(f"[inception_v3] ImageNet weights not in {cached} (offline): the FER-domain judge is used instead.")
+        return None
+    base = keras.applications.InceptionV3(weights="imagenet")
+    pool = keras.Model(base.inputs, base.get_layer("avg_pool").output)
+
+    def prep(images):
+        import tensorflow as tf
+
+        x = tf.image.resize(tf.cast(images, tf.float32), (299, 299))
+        return keras.applications.inception_v3.preprocess_input(tf.image.grayscale_to_rgb(x))
+
+    return (lambda images: np.asarray(base(prep(images))), lambda images: np.asarray(pool(prep(images))))

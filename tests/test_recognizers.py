@@ -1,0 +1,76 @@
+"""Recognizer builders, the spatial transformer, training with resume, and release export."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.models import deep_emotion, discriminator_classifier, fer_vgg
+from helpers.models.spatial_transformer import affine_grid, bilinear_sample
+
+
+def test_identity_transform_reproduces_the_input():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(size=(2, 48, 48, 1)).astype("float32")
+    theta = np.tile([1, 0, 0, 0, 1, 0], (2, 1)).astype("float32")
+    out = bilinear_sample(images, affine_grid(theta, 48, 48)).numpy()
+    assert np.allclose(out, images, atol=1e-5)
+
+
+def test_translation_shifts_and_zero_fills():
+    images = np.zeros((1, 5, 5, 1), "float32")
+    images[0, 2, 2, 0] = 1.0
+    # Sampling x at (x + 0.5) in normalised units = one pixel to the right on a 5-wide grid.
+    theta = np.array([[1, 0, 0.5, 0, 1, 0]], "float32")
+    out = bilinear_sample(images, affine_grid(theta, 5, 5)).numpy()[0, ..., 0]
+    assert out[2, 1] == pytest.approx(1.0) and out.sum() == pytest.approx(1.0)
+    far = np.array([[1, 0, 5.0, 0, 1, 0]], "float32")
+    assert np.allclose(bilinear_sample(images, affine_grid(far, 5, 5)).numpy(), 0.0)
+
+
+@pytest.mark.parametrize("build", [fer_vgg, deep_emotion, discriminator_classifier])
+def test_recognizers_take_uint8_and_name_their_features(build):
+    model = build()
+    x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1), dtype=np.uint8)
+    probs = np.asarray(model(x))
+    assert probs.shape == (3, 7) and np.allclose(probs.sum(1), 1.0, atol=1e-4)
+    assert model.get_layer("features") is not None
+
+
+def test_deep_emotion_starts_as_identity_attention():
+    model = deep_emotion(width=8, fc_width=16)
+    theta = model.get_layer("theta")
+    assert np.allclose(theta.get_weights()[1], [1, 0, 0, 0, 1, 0]) and not theta.get_weights()[0].any()
+
+
+def _run(args, **kw):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, **kw)
+
+
+def test_train_resume_and_export(tmp_path):
+    run_dir = tmp_path / "run"
+    common = ["-m", "helpers.train_recognizer", "--data", "synthetic", "--model", "deep_emotion",
+              "--model-args", json.dumps({"width": 8, "fc_width": 16}), "--subset", "256", "--batch-size", "64",
+              "--run-dir", str(run_dir)]
+    first = _run(common + ["--epochs", "1"])
+    assert first.returncode == 0, first.stderr[-2000:]
+    again = _run(common + ["--epochs", "2"])
+    assert again.returncode == 2 and "--resume" in again.stderr  # never overwrites a run silently
+    resumed = _run(common + ["--epochs", "2", "--resume"])
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    history = pd.read_csv(run_dir / "history.csv")
+    assert history["epoch"].tolist() == [0, 1]  # the second call continued, it did not restart
+    assert history["wall_s"].is_monotonic_increasing
+
+    out = tmp_path / "release.keras"
+    export = _run(["-m", "helpers.train_recognizer", "--export", str(run_dir / "best.keras"), "--out", str(out)])
+    assert export.returncode == 0, export.stderr[-2000:]
+    check = _run(["-c", (
+        "import helpers, keras, numpy as np\n"
+        f"m = keras.models.load_model({str(out)!r}, safe_mode=True)\n"
+        "x = np.zeros((2, 48, 48, 1), np.uint8)\n"
+        "p = np.asarray(m(x)); assert p.shape == (2, 7) and np.allclose(p.sum(1), 1, atol=1e-4)\n"
+        "print(m.get_layer('features').output.shape)")])
+    assert check.returncode == 0, check.stderr[-2000:]
