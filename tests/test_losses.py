@@ -1,0 +1,75 @@
+"""GAN losses on analytic cases."""
+import numpy as np
+import pytest
+import tensorflow as tf
+import keras
+
+from helpers.losses import (cycle_loss, gradient_penalty, least_squares_discriminator_loss,
+                            least_squares_generator_loss, minimax_discriminator_loss, minimax_generator_loss,
+                            wasserstein_critic_loss, wasserstein_generator_loss)
+
+
+def test_wasserstein_losses():
+    real, fake = tf.constant([2.0, 4.0]), tf.constant([1.0, -1.0])
+    assert float(wasserstein_critic_loss(real, fake)) == pytest.approx(0.0 - 3.0)
+    assert float(wasserstein_generator_loss(fake)) == pytest.approx(0.0)
+
+
+def _linear_critic(w):
+    x = keras.Input((4, 4, 1))
+    y = keras.layers.Dense(1, use_bias=False)(keras.layers.Flatten()(x))
+    model = keras.Model(x, y)
+    model.layers[-1].set_weights([w.reshape(16, 1)])
+    return model
+
+
+def test_gradient_penalty_of_a_linear_critic_is_closed_form():
+    # D(x) = w·x has gradient w everywhere, so GP = λ (||w|| - 1)² whatever the α.
+    w = np.arange(16, dtype="float32") / 10
+    critic = _linear_critic(w)
+    real, fake = tf.random.normal((8, 4, 4, 1)), tf.random.normal((8, 4, 4, 1))
+    expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2
+    assert float(gradient_penalty(critic, real, fake)) == pytest.approx(expected, rel=1e-5)
+    unit = _linear_critic(np.eye(16, dtype="float32")[0])
+    assert float(gradient_penalty(unit, real, fake)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_gradient_penalty_is_finite_with_zero_gradients():
+    zero = _linear_critic(np.zeros(16, "float32"))
+    real, fake = tf.zeros((4, 4, 4, 1)), tf.zeros((4, 4, 4, 1))
+    with tf.GradientTape() as tape:
+        gp = gradient_penalty(zero, real, fake)
+    grads = tape.gradient(gp, zero.trainable_variables)
+    assert float(gp) == pytest.approx(10.0, rel=1e-5)
+    assert all(np.isfinite(g.numpy()).all() for g in grads)
+
+
+def test_gradient_penalty_interpolates_per_sample():
+    # A critic whose output records x̂: with real = 1 and fake = 0, x̂ = α, constant per sample.
+    seen = {}
+
+    class Probe(keras.Model):
+        def call(self, x, training=False):
+            seen["x"] = x
+            return tf.reduce_sum(x, axis=[1, 2, 3])
+
+    tf.random.set_seed(0)
+    gradient_penalty(Probe(), tf.ones((256, 3, 3, 1)), tf.zeros((256, 3, 3, 1)))
+    x = seen["x"].numpy()
+    assert np.allclose(x, x[:, :1, :1, :1])  # the same α over a sample's pixels
+    alphas = x[:, 0, 0, 0]
+    assert alphas.min() >= 0 and alphas.max() <= 1 and len(np.unique(alphas)) > 200
+    assert abs(alphas.mean() - 0.5) < 0.06 and abs(alphas.std() - np.sqrt(1 / 12)) < 0.04  # uniform, not normal
+
+
+def test_least_squares_and_minimax():
+    assert float(least_squares_discriminator_loss(tf.ones(3), tf.zeros(3))) == pytest.approx(0.0)
+    assert float(least_squares_generator_loss(tf.zeros(3))) == pytest.approx(0.5)
+    big = tf.constant([20.0])
+    assert float(minimax_discriminator_loss(big, -big)) == pytest.approx(0.0, abs=1e-6)
+    assert float(minimax_generator_loss(tf.constant([0.0]))) == pytest.approx(np.log(2), rel=1e-6)
+
+
+def test_cycle_loss():
+    a = tf.zeros((2, 4, 4, 1))
+    assert float(cycle_loss(a, a + 0.25)) == pytest.approx(0.25)
