@@ -1,6 +1,7 @@
 """Shared command-line pieces: the one-line error handling and common arguments."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -26,3 +27,11 @@ def run_cli(main, argv=None) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (``error: ...``, exit 2); ``--help``
+    still prints the full usage."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see --help)\n")

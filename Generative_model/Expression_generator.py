@@ -1,0 +1,81 @@
+"""Generate faces with a chosen expression from a generator checkpoint.
+
+    python Generative_model/Expression_generator.py checkpoints/cwgan_fer2013 Fear 16 out/
+
+writes out/Fear_0001.png ... out/Fear_0016.png (48x48 grayscale) and out/Fear_grid.png.
+Expressions: Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral, and the FER
+aliases Happy, Sad, Angry (case-insensitive). Existing files are never deleted or overwritten:
+numbering continues after the highest index already in the folder.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
+
+from helpers.cli import OneLineParser, UserError, run_cli  # noqa: E402
+from helpers.expressions import expression_name, parse_expression  # noqa: E402
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sample amount must be a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"sample amount must be at least 1, got {value}")
+    return value
+
+
+def parse_args(argv=None):
+    p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", help="generator checkpoint folder (generator.keras + config.json) or its .keras file")
+    p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
+    p.add_argument("amount", type=positive_int, help="number of faces to write")
+    p.add_argument("out_dir", help="folder to write into (created if missing)")
+    p.add_argument("--seed", type=int, default=None, help="make the output reproducible")
+    p.add_argument("--truncation", type=float, default=None, help="redraw noise values beyond ±T (e.g. 1.5: less variety, fewer failures)")
+    p.add_argument("--size", type=int, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
+    return p.parse_args(argv)
+
+
+def next_index(out_dir: Path, name: str) -> int:
+    pattern = re.compile(rf"^{re.escape(name)}_(\d+)\.png$")
+    taken = [int(m.group(1)) for p in out_dir.iterdir() if (m := pattern.match(p.name))]
+    return max(taken, default=0) + 1
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    expression = parse_expression(args.expression)
+    out_dir = Path(args.out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
+    if not os.access(out_dir, os.W_OK):
+        raise UserError(f"the output folder {out_dir} is not writable")
+
+    from helpers.generation import load_generator
+    from helpers.plots import save_png, tile
+
+    generator = load_generator(args.checkpoint)
+    images = generator.generate(expression, args.amount, seed=args.seed, truncation=args.truncation)
+    name = expression_name(expression, display=True)
+    scale = max(1, args.size // images.shape[1])
+    first = next_index(out_dir, name)
+    for k, image in enumerate(images):
+        save_png(image, out_dir / f"{name}_{first + k:04d}.png", scale=scale)
+    grid = out_dir / f"{name}_grid.png"
+    if grid.exists():
+        grid = out_dir / f"{name}_grid_{first:04d}.png"
+    save_png(tile(images, cols=min(8, len(images))), grid, scale=max(2, scale))
+    print(f"wrote {len(images)} {name} faces to {out_dir}/{name}_{first:04d}.png … and {grid.name}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

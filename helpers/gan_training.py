@@ -1,0 +1,124 @@
+"""Resumable GAN training: per-epoch checkpoints (keep the last few), history CSV and
+TensorBoard scalars, a NaN guard, and a fixed-seed sample grid per epoch."""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UserError
+
+
+class TrainingDiverged(UserError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class ResumableRun:
+    """Checkpoints ``run_dir/ckpt-NNNN/`` holding each network's weights, each optimizer's
+    variables and ``state.json``; a checkpoint is written to a temporary folder and renamed, so
+    a kill never leaves a half-written one. Only the newest ``keep`` are kept."""
+
+    def __init__(self, run_dir: str | Path, nets: dict, optimizers: dict, keep: int = 3):
+        self.run_dir = Path(run_dir)
+        self.nets, self.optimizers, self.keep = nets, optimizers, keep
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    def checkpoints(self) -> list[Path]:
+        return sorted(p for p in self.run_dir.glob("ckpt-*") if (p / "state.json").exists())
+
+    def save(self, state: dict) -> Path:
+        final = self.run_dir / f"ckpt-{state['epoch']:04d}"
+        tmp = self.run_dir / f".tmp-{final.name}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, net in self.nets.items():
+            net.save_weights(tmp / f"{name}.weights.h5")
+        for name, opt in self.optimizers.items():
+            np.savez(tmp / f"{name}.optimizer.npz", *[np.asarray(v) for v in opt.variables])
+        (tmp / "state.json").write_text(json.dumps(state))
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+        for old in self.checkpoints()[:-self.keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        return final
+
+    def restore(self) -> dict | None:
+        """Load the newest checkpoint into the networks and optimizers; returns its state."""
+        found = self.checkpoints()
+        if not found:
+            return None
+        latest = found[-1]
+        for name, net in self.nets.items():
+            net.load_weights(latest / f"{name}.weights.h5")
+        for name, opt in self.optimizers.items():
+            net_vars = self.nets[name].trainable_variables if name in self.nets else None
+            if net_vars is not None and not opt.built:
+                opt.build(net_vars)
+            with np.load(latest / f"{name}.optimizer.npz") as saved:
+                values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+            if len(values) != len(opt.variables):
+                raise UserError(f"{latest}: optimizer '{name}' has {len(values)} saved variables, expected {len(opt.variables)}")
+            for var, value in zip(opt.variables, values):
+                var.assign(value)
+        return json.loads((latest / "state.json").read_text())
+
+
+def append_history(path: Path, row: dict) -> None:
+    """Append one epoch's row to a CSV (header on first write)."""
+    import csv
+
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=None, sample_fn=None,
+                 sample_every: int = 1, resume: bool = False, steps_per_epoch: int | None = None) -> int:
+    """Train ``gan`` (a compiled GAN ``keras.Model``) epoch by epoch. After each epoch: NaN
+    guard, checkpoint, history row, TensorBoard scalars, then ``sample_fn(epoch, path)`` every
+    ``sample_every`` epochs and ``on_epoch_end(epoch)``. Returns the last epoch trained."""
+    import tensorflow as tf
+
+    history_path = run.run_dir / "history.csv"
+    start, wall = 0, 0.0
+    if resume:
+        state = run.restore()
+        if state is not None:
+            start, wall = state["epoch"], state["wall_s"]
+            if history_path.exists():  # drop rows of epochs newer than the checkpoint
+                import pandas as pd
+
+                hist = pd.read_csv(history_path)
+                hist[hist["epoch"] <= start].to_csv(history_path, index=False)
+            print(f"resumed {run.run_dir} at epoch {start}")
+    elif run.checkpoints():
+        raise UserError(f"{run.run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
+    writer = tf.summary.create_file_writer(str(run.run_dir / "tensorboard"))
+    for epoch in range(start + 1, epochs + 1):
+        t0 = time.time()
+        logs = gan.fit(dataset, epochs=1, verbose=0, steps_per_epoch=steps_per_epoch).history
+        logs = {k: float(v[-1]) for k, v in logs.items()}
+        wall += time.time() - t0
+        bad = [k for k, v in logs.items() if not math.isfinite(v)]
+        if bad:
+            raise TrainingDiverged(f"epoch {epoch}: {', '.join(bad)} became NaN/inf; stopped. The last good checkpoint "
+                                   f"({run.checkpoints()[-1].name if run.checkpoints() else 'none'}) is kept: lower the "
+                                   f"learning rate and rerun with --resume")
+        run.save({"epoch": epoch, "wall_s": wall})
+        append_history(history_path, {"epoch": epoch, **{k: round(v, 6) for k, v in logs.items()}, "wall_s": round(wall, 1)})
+        with writer.as_default():
+            for k, v in logs.items():
+                tf.summary.scalar(k, v, step=epoch)
+        if sample_fn is not None and (epoch % sample_every == 0 or epoch == epochs):
+            sample_fn(epoch, run.run_dir / "samples" / f"epoch_{epoch:04d}.png")
+        if on_epoch_end is not None:
+            on_epoch_end(epoch)
+        print(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v:.4f}" for k, v in logs.items()) + f" wall={wall:.0f}s", flush=True)
+    return epochs

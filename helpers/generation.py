@@ -1,0 +1,103 @@
+"""Generator checkpoints: one format for every generator the project trains.
+
+A checkpoint is a directory holding ``generator.keras`` and ``config.json``::
+
+    {"kind": "cwgan" | "dcgan", "image_size": 48, "noise_dim": 100,
+     "conditioning": "code" | "label" | "none",
+     "expressions": [ids the model can produce, FER2013 order],
+     "codes": [[...], ...]   # (7, k) expression representations, for "code" conditioning
+     ...}
+
+``load_generator`` also accepts the path of the ``.keras`` file itself (the config beside it)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UserError
+from .expressions import expression_name
+
+CONFIG = "config.json"
+MODEL = "generator.keras"
+
+
+def save_generator(directory: str | Path, generator, config: dict) -> Path:
+    """Write ``generator.keras`` and ``config.json`` (atomically replacing older ones)."""
+    import os
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / "generator.tmp.keras"
+    generator.save(tmp)
+    os.replace(tmp, directory / MODEL)
+    (directory / CONFIG).write_text(json.dumps(config, indent=1))
+    return directory
+
+
+class GeneratorCheckpoint:
+    """A loaded generator with its config; ``generate(expression_id, n, seed)`` -> uint8 images."""
+
+    def __init__(self, model, config: dict, path: Path):
+        self.model, self.config, self.path = model, config, path
+        self.expressions = list(config["expressions"])
+        self.noise_dim = int(config["noise_dim"])
+
+    def check_expression(self, expression: int) -> None:
+        if expression not in self.expressions:
+            names = ", ".join(expression_name(e, display=True) for e in self.expressions)
+            raise UserError(f"{self.path} was trained for {names} only; it cannot generate "
+                            f"{expression_name(expression, display=True)}")
+
+    def noise(self, n: int, seed: int | None = None, truncation: float | None = None) -> np.ndarray:
+        """Standard normal noise; with ``truncation`` values beyond ±truncation are redrawn."""
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((n, self.noise_dim))
+        if truncation is not None:
+            if truncation <= 0:
+                raise UserError("--truncation must be positive")
+            while (out := np.abs(z) > truncation).any():
+                z[out] = rng.standard_normal(out.sum())
+        return z.astype(np.float32)
+
+    def generate(self, expression: int, n: int, seed: int | None = None, truncation: float | None = None,
+                 noise: np.ndarray | None = None) -> np.ndarray:
+        self.check_expression(expression)
+        z = self.noise(n, seed, truncation) if noise is None else np.asarray(noise, np.float32)
+        conditioning = self.config.get("conditioning", "code")
+        if conditioning == "code":
+            cond = np.repeat(np.asarray(self.config["codes"], np.float32)[expression][None], len(z), axis=0)
+            out = self.model([z, cond], training=False)
+        elif conditioning == "label":
+            out = self.model([z, np.full((len(z), 1), expression, np.int32)], training=False)
+        else:
+            out = self.model(z, training=False)
+        return np.clip((np.asarray(out, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+
+
+def load_generator(path: str | Path) -> GeneratorCheckpoint:
+    """Load a generator checkpoint directory (or its ``.keras`` file); errors are UserErrors."""
+    import keras
+
+    import helpers  # noqa: F401  (registers custom layers)
+
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"checkpoint {path} does not exist (expected a folder with {MODEL} and {CONFIG}, "
+                        f"e.g. checkpoints/cwgan_fer2013)")
+    directory, model_file = (path, path / MODEL) if path.is_dir() else (path.parent, path)
+    config_file = directory / CONFIG
+    if not model_file.is_file() or not config_file.is_file():
+        raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
+    try:
+        config = json.loads(config_file.read_text())
+        for key in ("kind", "noise_dim", "expressions"):
+            config[key]
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"{config_file} is not a valid generator config ({exc.__class__.__name__}: {exc})") from None
+    try:
+        model = keras.models.load_model(model_file, compile=False)
+    except Exception as exc:  # noqa: BLE001  (Keras raises many types for a bad file)
+        raise UserError(f"{model_file} is not a loadable Keras model ({exc.__class__.__name__})") from None
+    return GeneratorCheckpoint(model, config, path)

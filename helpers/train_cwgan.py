@@ -1,0 +1,130 @@
+"""The conditional WGAN-GP pipeline: autoencoder -> PCA expression codes -> cWGAN-GP, resumable.
+
+Used by ``Generative_model/conditional_WGAN.py`` and notebook 05."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UserError
+
+
+def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 12, epochs: int = 10,
+                            batch_size: int = 128, out_dir: Path | None = None, seed: int = 0):
+    """Train the convolutional autoencoder and fit the PCA representations (see
+    :mod:`helpers.representations`). Returns ``(codes (7, k), encoder, decoder, pca, history)``."""
+    import keras
+
+    from .models import conv_autoencoder
+    from .representations import encode, fit_expression_codes
+
+    keras.utils.set_random_seed(seed)
+    autoencoder, encoder, decoder = conv_autoencoder(latent_dim)
+    autoencoder.compile(keras.optimizers.Adam(1e-3), "mse")
+    history = autoencoder.fit(x_train, x_train.astype("float32") / 255.0, batch_size=batch_size, epochs=epochs,
+                              verbose=2).history
+    codes, pca = fit_expression_codes(encode(encoder, x_train), y_train, k=k, seed=seed)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        autoencoder.save(out_dir / "autoencoder.keras")
+        np.savez(out_dir / "expression_codes.npz", codes=codes, explained_variance_ratio=pca.explained_variance_ratio_)
+    return codes, encoder, decoder, pca, history
+
+
+def load_codes(path: str | Path) -> np.ndarray:
+    """(7, k) codes from an ``expression_codes.npz`` or a generator ``config.json``."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"codes file {path} does not exist")
+    if path.suffix == ".json":
+        return np.asarray(json.loads(path.read_text())["codes"], np.float32)
+    with np.load(path) as z:
+        return z["codes"].astype(np.float32)
+
+
+def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
+    """A ``sample_fn(epoch, path)`` writing a 7-row grid (one row per expression) from fixed noise."""
+    from .gans.cwgan import to_uint8
+    from .plots import save_png, tile
+
+    noise = np.random.default_rng(seed).standard_normal((7 * per_row, noise_dim)).astype(np.float32)
+    labels = np.repeat(np.arange(7), per_row).astype(np.int32)
+
+    def sample(epoch, path):
+        save_png(tile(to_uint8(gan((noise, labels), training=False)), cols=per_row), path, scale=2)
+
+    return sample
+
+
+def train(args) -> Path:
+    """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
+    release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
+    import keras
+    import tensorflow as tf
+
+    from .data import load_dataset
+    from .gan_training import ResumableRun, train_epochs
+    from .gans.cwgan import ConditionalWGAN
+    from .generation import save_generator
+    from .models import cwgan_critic, cwgan_generator
+
+    ckpt_dir = Path(args.ckpt_dir)
+    keras.utils.set_random_seed(args.seed)
+    x, y = load_dataset(args.data)["Training"]
+    if args.subset:
+        x, y = x[: args.subset], y[: args.subset]
+
+    codes_file = ckpt_dir / "representation" / "expression_codes.npz"
+    if args.codes:
+        codes = load_codes(args.codes)
+    elif args.resume and codes_file.exists():
+        codes = load_codes(codes_file)
+    else:
+        codes = train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs, out_dir=ckpt_dir / "representation",
+                                        seed=args.seed)[0]
+    if args.bf16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
+    critic = cwgan_critic(codes.shape[1], width=args.d_width)
+    gan = ConditionalWGAN(generator, critic, codes, noise_dim=args.noise_dim, n_critic=args.n_critic,
+                          gp_weight=args.gp_weight)
+    d_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
+    g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
+
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)
+               .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    run = ResumableRun(ckpt_dir / "training", {"generator": generator, "critic": critic},
+                       {"generator": g_opt, "critic": d_opt}, keep=args.keep)
+    release = ckpt_dir
+    config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",
+              "expressions": list(range(7)), "codes": codes.tolist(),
+              "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
+              "train_args": {k: v for k, v in vars(args).items()}}
+
+    def release_generator(epoch):
+        save_generator(release, float32_copy(generator), {**config, "epoch": epoch})
+
+    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume,
+                 sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,
+                 on_epoch_end=release_generator)
+    return release
+
+
+def float32_copy(model):
+    """A float32 copy of a (possibly mixed-precision) functional model, for release."""
+    import keras
+
+    from .checkpoints import to_standard_layers
+
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        clean = keras.Model.from_config(to_standard_layers(model.get_config()))
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    clean.set_weights(model.get_weights())
+    return clean

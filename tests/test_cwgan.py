@@ -1,0 +1,134 @@
+"""Conditional WGAN-GP: training script (smoke, resume), the NaN guard, the generator CLI."""
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from helpers.gan_training import ResumableRun, TrainingDiverged, train_epochs
+from helpers.representations import fit_expression_codes
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["--data", "synthetic", "--subset", "256", "--ae-epochs", "1", "--batch-size", "32", "--n-critic", "2",
+         "--g-width", "32", "--d-width", "8", "--k", "8"]
+
+
+def _run(args):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    ckpt = tmp_path_factory.mktemp("cwgan")
+    first = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ckpt-dir", str(ckpt)])
+    assert first.returncode == 0, first.stderr[-3000:]
+    return ckpt, first
+
+
+def test_training_writes_release_samples_logs(trained):
+    ckpt, _ = trained
+    for rel in ("generator.keras", "config.json", "representation/expression_codes.npz", "training/history.csv",
+                "training/samples/epoch_0001.png", "training/ckpt-0001/state.json"):
+        assert (ckpt / rel).exists(), rel
+    assert list((ckpt / "training" / "tensorboard").iterdir())
+
+
+def test_refuses_to_overwrite_then_resumes(trained):
+    ckpt, _ = trained
+    again = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt)])
+    assert again.returncode == 2 and "--resume" in again.stderr
+    resumed = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt), "--resume"])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resumed" in resumed.stdout and "epoch 2/2" in resumed.stdout and "epoch 1/2" not in resumed.stdout
+    history = pd.read_csv(ckpt / "training" / "history.csv")
+    assert history["epoch"].tolist() == [1, 2] and history["wall_s"].is_monotonic_increasing
+
+
+def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path):
+    ckpt, _ = trained
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    cli = ["Generative_model/Expression_generator.py", str(ckpt)]
+    first = _run(cli + ["fear", "5", str(out), "--seed", "3"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert sorted(p.name for p in out.glob("Fear_*.png")) == [f"Fear_{i:04d}.png" for i in range(1, 6)] + ["Fear_grid.png"]
+    from PIL import Image
+
+    assert Image.open(out / "Fear_0001.png").size == (48, 48) and Image.open(out / "Fear_0001.png").mode == "L"
+    second = _run(cli + ["Fear", "2", str(out), "--seed", "3", "--size", "96"])
+    assert second.returncode == 0
+    assert (out / "keep.txt").read_text() == "mine" and (out / "Fear_0007.png").exists()
+    assert Image.open(out / "Fear_0006.png").size == (96, 96)
+    # --seed reproduces: the same faces again
+    third = tmp_path / "again"
+    _run(cli + ["Fear", "5", str(third), "--seed", "3"])
+    assert (third / "Fear_0003.png").read_bytes() == (out / "Fear_0003.png").read_bytes()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["Bored", "3"], "unknown expression 'Bored'; valid names: Anger, Disgust, Fear, Happiness, Sadness, Surprise, Neutral"),
+    (["Fear", "0"], "sample amount must be at least 1"),
+    (["Fear", "many"], "sample amount must be a whole number"),
+])
+def test_generator_cli_errors_are_one_line(trained, tmp_path, args, message):
+    ckpt, _ = trained
+    proc = _run(["Generative_model/Expression_generator.py", str(ckpt), args[0], args[1], str(tmp_path / "o")])
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in proc.stderr
+
+
+def test_generator_cli_bad_checkpoint_and_output(tmp_path):
+    bad = tmp_path / "broken"
+    bad.mkdir()
+    (bad / "generator.keras").write_bytes(b"nope")
+    (bad / "config.json").write_text('{"kind": "cwgan", "noise_dim": 4, "expressions": [0]}')
+    for ckpt, out, message in ((tmp_path / "missing", tmp_path / "o", "does not exist"),
+                               (bad, tmp_path / "o", "not a loadable Keras model"),
+                               (bad, Path("/proc/forbidden"), "cannot create the output folder")):
+        proc = _run(["Generative_model/Expression_generator.py", str(ckpt), "Fear", "2", str(out)])
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    class Exploding(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.explode = tf.Variable(False, trainable=False)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            return {"g_loss": tf.where(self.explode, float("nan"), 1.0)}
+
+    model = Exploding()
+    model(np.zeros((1, 2), "float32"))
+    model.compile(optimizer=keras.optimizers.Adam())
+    run = ResumableRun(tmp_path, {"net": model}, {})
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((4, 2), "float32")).batch(2)
+
+    def tick(epoch):
+        model.explode.assign(True)
+
+    with pytest.raises(TrainingDiverged, match="epoch 2: g_loss became NaN"):
+        train_epochs(model, data, epochs=3, run=run, on_epoch_end=tick)
+    assert [p.name for p in run.checkpoints()] == ["ckpt-0001"]
+
+
+def test_expression_codes_recipe():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(7), 30)
+    codes = rng.normal(size=(210, 20)) + 3 * np.eye(7, 20)[labels]
+    reps, pca = fit_expression_codes(codes, labels, k=6)
+    assert reps.shape == (7, 6) and np.allclose(np.linalg.norm(reps, axis=1), 1.0, atol=1e-5)
+    # class means of the whitened projections, rescaled
+    proj = pca.transform(codes)
+    mean3 = proj[labels == 3].mean(0)
+    assert np.allclose(reps[3], mean3 / np.linalg.norm(mean3), atol=1e-5)
