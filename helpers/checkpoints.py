@@ -30,11 +30,51 @@ def export_model(src: str | Path, out: str | Path) -> Path:
 
     if not Path(src).is_file():
         raise UserError(f"{src} does not exist")
-    trained = keras.models.load_model(src, compile=False)
-    keras.mixed_precision.set_global_policy("float32")
-    clean = keras.Model.from_config(to_standard_layers(trained.get_config()))
-    clean.set_weights(trained.get_weights())
+    clean = float32_copy(keras.models.load_model(src, compile=False))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean.save(out)
+    write_provenance(Path(src).parent, out)
     return out
+
+
+def write_provenance(run_dir: Path, out: Path) -> None:
+    """Copy a training run's history beside the released model (``<name>.history.csv``) and
+    write ``<name>.json`` with the command, the selected epoch (best PublicTest accuracy) and
+    the training wall time, when the run folder has them."""
+    import json
+    import shutil
+
+    import pandas as pd
+
+    history, config = run_dir / "history.csv", run_dir / "config.json"
+    if not (history.exists() and config.exists()):
+        return
+    shutil.copyfile(history, out.with_suffix(".history.csv"))
+    hist = pd.read_csv(history)
+    best = hist.loc[hist["val_accuracy"].idxmax()]
+    run_config = json.loads(config.read_text())
+    out.with_suffix(".json").write_text(json.dumps({
+        "command": run_config.get("command"),
+        "export_command": f"python -m helpers.train_recognizer --export {run_dir / 'best.keras'} --out {out}",
+        "epochs_trained": int(len(hist)),
+        "selected_epoch": int(best["epoch"]) + 1,
+        "selected_by": "best PublicTest accuracy",
+        "publictest_accuracy": round(float(best["val_accuracy"]), 4),
+        "training_wall_s": float(hist["wall_s"].iloc[-1]),
+        "config": run_config,
+    }, indent=2))
+
+
+def float32_copy(model):
+    """A float32 copy of a (possibly mixed-precision) functional model, for release."""
+    import keras
+
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        clean = keras.Model.from_config(to_standard_layers(model.get_config()))
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    clean.set_weights(model.get_weights())
+    return clean

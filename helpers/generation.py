@@ -3,7 +3,7 @@
 A checkpoint is a directory holding ``generator.keras`` and ``config.json``::
 
     {"kind": "cwgan" | "dcgan", "image_size": 48, "noise_dim": 100,
-     "conditioning": "code" | "label" | "none",
+     "conditioning": "code" | "label" | "none", "output": "tanh" | "sigmoid",
      "expressions": [ids the model can produce, FER2013 order],
      "codes": [[...], ...]   # (7, k) expression representations, for "code" conditioning
      ...}
@@ -73,7 +73,10 @@ class GeneratorCheckpoint:
             out = self.model([z, np.full((len(z), 1), expression, np.int32)], training=False)
         else:
             out = self.model(z, training=False)
-        return np.clip((np.asarray(out, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        out = np.asarray(out, np.float32)
+        if self.config.get("output", "tanh") == "tanh":
+            out = (out + 1.0) / 2.0
+        return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def load_generator(path: str | Path) -> GeneratorCheckpoint:

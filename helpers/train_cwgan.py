@@ -67,6 +67,7 @@ def train(args) -> Path:
     from .data import load_dataset
     from .gan_training import ResumableRun, train_epochs
     from .gans.cwgan import ConditionalWGAN
+    from .checkpoints import float32_copy
     from .generation import save_generator
     from .models import cwgan_critic, cwgan_generator
 
@@ -112,19 +113,3 @@ def train(args) -> Path:
                  sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,
                  on_epoch_end=release_generator)
     return release
-
-
-def float32_copy(model):
-    """A float32 copy of a (possibly mixed-precision) functional model, for release."""
-    import keras
-
-    from .checkpoints import to_standard_layers
-
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
-        clean = keras.Model.from_config(to_standard_layers(model.get_config()))
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
-    clean.set_weights(model.get_weights())
-    return clean

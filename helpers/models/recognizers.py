@@ -51,52 +51,48 @@ def fer_vgg(input_shape=(48, 48, 1), widths=(64, 128, 256, 256), first_width: in
 
 
 def _imagenet_weights(weights: str | None, filename: str, net: str) -> str | None:
-    """Keep ``weights="imagenet"`` where Keras has (or can fetch) the file; offline, the default
-    ``"auto"`` becomes ``None`` with a one-line notice."""
+    """``"auto"`` (the default) means ImageNet weights when the file is in the Keras cache, else
+    ``None`` with a one-line notice, so the default works offline; an explicit ``"imagenet"``
+    lets Keras download the file where the network allows."""
     if weights != "auto":
         return weights
     cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / filename
     if cached.exists():
         return "imagenet"
-    print(f"[{net}] ImageNet weights not in the Keras cache ({cached}) and this machine is offline: "
-          f"using weights=None (random init). Put the file there to use weights='imagenet'.")
+    print(f"[{net}] ImageNet weights not in the Keras cache ({cached}): using weights=None (random init); "
+          f"pass weights='imagenet' to let Keras download them.")
     return None
+
+
+def _imagenet_transfer(application, weights_file: str, name: str, input_size: int, weights: str | None,
+                       trainable_base: bool | None, head_width: int, dropout: float) -> keras.Model:
+    """An ImageNet backbone on 48x48x1 uint8 faces: upscaled to ``input_size``, gray to RGB,
+    ImageNet-centred (caffe-style BGR mean; the three channels are equal), global pooling, our head.
+    The base is frozen with ImageNet weights and trained with random ones (``trainable_base=None``)."""
+    weights = _imagenet_weights(weights, weights_file, name)
+    inputs = keras.Input((48, 48, 1), name="image")
+    x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
+    x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
+    x = layers.Rescaling(1.0, offset=-116.78, name="imagenet_center")(x)
+    base = application(include_top=False, weights=weights, input_shape=(input_size, input_size, 3))
+    base.trainable = weights is None if trainable_base is None else trainable_base
+    x = layers.GlobalAveragePooling2D(name="gap")(base(x))
+    return keras.Model(inputs, _head(x, head_width, dropout), name=f"{name}_transfer")
 
 
 def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainable_base: bool | None = None,
                    head_width: int = 256, dropout: float = 0.5) -> keras.Model:
     """The classic recipe: ImageNet VGG16 without its top on FER2013 upscaled to 160x160x3,
-    with a small head. Input: uint8-valued (N, 48, 48, 1); the upscaling happens inside.
-    The base is frozen with ImageNet weights and trained with random ones (``trainable_base=None``)."""
-    weights = _imagenet_weights(weights, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16")
-    trainable_base = weights is None if trainable_base is None else trainable_base
-    inputs = keras.Input((48, 48, 1), name="image")
-    x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
-    x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    # VGG16's caffe preprocessing: BGR order (identical channels here) minus the ImageNet mean.
-    x = layers.Rescaling(1.0, offset=-116.78, name="imagenet_center")(x)
-    base = keras.applications.VGG16(include_top=False, weights=weights,
-                                    input_shape=(input_size, input_size, 3))
-    base.trainable = trainable_base
-    x = base(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
-    return keras.Model(inputs, _head(x, head_width, dropout), name="vgg16_transfer")
+    with a small head (see :func:`_imagenet_transfer`)."""
+    return _imagenet_transfer(keras.applications.VGG16, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16",
+                              input_size, weights, trainable_base, head_width, dropout)
 
 
 def resnet50_transfer(input_size: int = 96, weights: str | None = "auto", trainable_base: bool | None = True,
                       head_width: int = 256, dropout: float = 0.5) -> keras.Model:
-    """CCycleGAN classifier C2: ImageNet ResNet50 on grayscale replicated to RGB."""
-    weights = _imagenet_weights(weights, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet50")
-    inputs = keras.Input((48, 48, 1), name="image")
-    x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
-    x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    x = layers.Rescaling(1.0, offset=-116.78, name="imagenet_center")(x)
-    base = keras.applications.ResNet50(include_top=False, weights=weights,
-                                       input_shape=(input_size, input_size, 3))
-    base.trainable = trainable_base
-    x = base(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
-    return keras.Model(inputs, _head(x, head_width, dropout), name="resnet50_transfer")
+    """CCycleGAN classifier C2: ImageNet ResNet50 on grayscale replicated to RGB, fine-tuned."""
+    return _imagenet_transfer(keras.applications.ResNet50, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                              "resnet50", input_size, weights, trainable_base, head_width, dropout)
 
 
 def discriminator_classifier(widths=(64, 128, 256, 512), dropout: float = 0.3) -> keras.Model:

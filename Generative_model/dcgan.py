@@ -1,0 +1,51 @@
+"""Train a DCGAN (or one of the six architecture variants) on FER2013 faces.
+
+    python Generative_model/dcgan.py --expressions all --epochs 50 --ckpt-dir runs/dcgan_all --bf16        # label-conditioned
+    python Generative_model/dcgan.py --expressions surprise --variant variant6 --epochs 50 --ckpt-dir runs/v6
+    python Generative_model/dcgan.py ... --resume                                                             # after a kill
+
+--expressions: "all" (7), "five" (neutral, fear, angry, surprise, disgust), or a comma list; more
+than one expression trains one label-conditioned model, a single one a per-expression model
+(which then refuses other expressions in Expression_generator.py). The checkpoint folder gets the
+release (generator.keras + config.json, refreshed every epoch) and training/ (the last --keep
+checkpoints, history.csv, tensorboard/, samples/epoch_NNNN.png).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
+
+from helpers.cli import OneLineParser, add_data_argument, run_cli  # noqa: E402
+from helpers.models.dcgan_nets import VARIANTS  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    add_data_argument(p)
+    p.add_argument("--expressions", default="all", help='"all", "five", or a comma list such as "surprise"')
+    p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
+                   help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--noise-dim", type=int, default=100)
+    p.add_argument("--ckpt-dir", default="runs/dcgan")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--sample-every", type=int, default=1)
+    p.add_argument("--keep", type=int, default=3)
+    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
+    p.add_argument("--bf16", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    from helpers.train_dcgan import train
+
+    ckpt = train(parse_args(argv))
+    print(f"generator checkpoint: {ckpt}  (try: python Generative_model/Expression_generator.py {ckpt} Surprise 16 out/)")
+
+
+if __name__ == "__main__":
+    run_cli(main)

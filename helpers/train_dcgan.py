@@ -1,0 +1,95 @@
+"""DCGAN training pipeline (per-expression or label-conditioned), resumable.
+
+Used by ``Generative_model/dcgan.py`` and notebook 07."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UserError
+from .expressions import EXPRESSIONS, parse_expression
+
+FIVE_EMOTIONS = ("Neutral", "Fear", "Angry", "Surprise", "Disgust")
+
+
+def parse_expression_set(text: str) -> list[int]:
+    """"all" -> the 7 ids; "five" -> neutral, fear, angry, surprise, disgust; else a comma list."""
+    key = text.strip().lower()
+    if key == "all":
+        return list(range(len(EXPRESSIONS)))
+    if key == "five":
+        return sorted(parse_expression(n) for n in FIVE_EMOTIONS)
+    ids = sorted({parse_expression(part) for part in text.split(",") if part.strip()})
+    if not ids:
+        raise UserError("--expressions is empty")
+    return ids
+
+
+def sample_grid_fn(gan, expressions: list[int], noise_dim: int, output: str, per_row: int = 8, seed: int = 1234):
+    """A ``sample_fn(epoch, path)`` writing fixed-seed samples: one row per expression (or 4 rows)."""
+    from .gans.dcgan import to_uint8
+    from .plots import save_png, tile
+
+    rows = expressions if len(expressions) > 1 else expressions * 4
+    noise = np.random.default_rng(seed).standard_normal((len(rows) * per_row, noise_dim)).astype(np.float32)
+    labels = np.repeat(np.asarray(rows, np.int32), per_row)
+
+    def sample(epoch, path):
+        save_png(tile(to_uint8(gan((noise, labels), training=False), output), cols=per_row), path, scale=2)
+
+    return sample
+
+
+def train(args) -> Path:
+    """Train from parsed ``dcgan.py`` arguments; the release (generator.keras + config.json) in
+    ``--ckpt-dir`` is refreshed after every epoch."""
+    import keras
+    import tensorflow as tf
+
+    from .checkpoints import float32_copy
+    from .data import load_dataset
+    from .gan_training import ResumableRun, train_epochs
+    from .gans.dcgan import DCGAN
+    from .generation import save_generator
+    from .models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
+
+    if args.variant not in VARIANTS:
+        raise UserError(f"unknown variant {args.variant!r}; choose one of {', '.join(VARIANTS)}")
+    expressions = parse_expression_set(args.expressions)
+    conditional = len(expressions) > 1
+    keras.utils.set_random_seed(args.seed)
+    x, y = load_dataset(args.data)["Training"]
+    keep = np.isin(y, expressions)
+    x, y = x[keep], y[keep]
+    if args.subset:
+        x, y = x[: args.subset], y[: args.subset]
+    if len(x) < args.batch_size:
+        raise UserError(f"only {len(x)} training images for {args.expressions}; lower --batch-size")
+    if args.bf16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+
+    variant = VARIANTS[args.variant]
+    num_classes = len(EXPRESSIONS) if conditional else 0
+    generator = dcgan_generator(args.variant, args.noise_dim, num_classes)
+    discriminator = dcgan_discriminator(args.variant, num_classes)
+    gan = DCGAN(generator, discriminator, args.noise_dim, conditional=conditional, output=variant.output)
+    d_opt, g_opt = dcgan_optimizer(args.variant), dcgan_optimizer(args.variant)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)
+               .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    run = ResumableRun(Path(args.ckpt_dir) / "training", {"generator": generator, "discriminator": discriminator},
+                       {"generator": g_opt, "discriminator": d_opt}, keep=args.keep)
+    config = {"kind": "dcgan", "variant": args.variant, "image_size": 48, "noise_dim": args.noise_dim,
+              "conditioning": "label" if conditional else "none", "output": variant.output,
+              "expressions": expressions, "train_args": vars(args)}
+
+    def release(epoch):
+        save_generator(args.ckpt_dir, float32_copy(generator), {**config, "epoch": epoch})
+
+    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
+                 sample_fn=sample_grid_fn(gan, expressions, args.noise_dim, variant.output),
+                 sample_every=args.sample_every)
+    return Path(args.ckpt_dir)

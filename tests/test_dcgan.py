@@ -1,0 +1,60 @@
+"""DCGAN family: the six variants and the DCGAN as configurations of one builder, a smoke
+training run, and a per-expression checkpoint refusing other expressions."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tensorflow as tf
+
+from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator
+from helpers.train_dcgan import parse_expression_set
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_there_are_six_variants_and_the_dcgan():
+    assert sorted(VARIANTS) == ["dcgan"] + [f"variant{i}" for i in range(1, 7)]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("num_classes", [0, 7])
+def test_variant_shapes_and_ranges(variant, num_classes):
+    g, d = dcgan_generator(variant, num_classes=num_classes), dcgan_discriminator(variant, num_classes=num_classes)
+    z, labels = tf.random.normal((3, 100)), tf.constant([[0], [3], [6]])
+    images = g([z, labels] if num_classes else z)
+    assert images.shape == (3, 48, 48, 1)
+    low = 0.0 if VARIANTS[variant].output == "sigmoid" else -1.0
+    assert float(tf.reduce_min(images)) >= low and float(tf.reduce_max(images)) <= 1.0
+    assert d([images, labels] if num_classes else images).shape == (3, 1)
+
+
+def test_dcgan_follows_radford():
+    g, d = dcgan_generator("dcgan"), dcgan_discriminator("dcgan")
+    kinds = {type(layer).__name__ for layer in g.layers}
+    assert "BatchNormalization" in kinds and "ReLU" in kinds and "UpSampling2D" not in kinds
+    assert g.get_layer("image").activation.__name__ == "tanh"
+    d_kinds = [type(layer).__name__ for layer in d.layers]
+    assert "MaxPooling2D" not in d_kinds and "BatchNormalization" in d_kinds and "LeakyReLU" in d_kinds
+    assert all(layer.strides == (2, 2) for layer in d.layers if type(layer).__name__ == "Conv2D")
+    assert [type(layer).__name__ for layer in d.layers].count("Dense") == 1  # no hidden dense layer
+
+
+def test_expression_sets():
+    assert parse_expression_set("all") == list(range(7))
+    assert parse_expression_set("five") == [0, 1, 2, 5, 6]
+    assert parse_expression_set("Surprise") == [5] and parse_expression_set("happy, sad") == [3, 4]
+
+
+def test_per_expression_training_and_refusal(tmp_path):
+    ckpt = tmp_path / "surprise"
+    train = subprocess.run([sys.executable, "Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
+                            "--variant", "variant3", "--epochs", "1", "--batch-size", "32", "--ckpt-dir", str(ckpt)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert train.returncode == 0, train.stderr[-3000:]
+    assert (ckpt / "training" / "samples" / "epoch_0001.png").exists()
+    gen = [sys.executable, "Generative_model/Expression_generator.py", str(ckpt)]
+    ok = subprocess.run(gen + ["Surprise", "4", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0 and len(list((tmp_path / "out").glob("Surprise_0*.png"))) == 4
+    refused = subprocess.run(gen + ["Happiness", "4", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "trained for Surprise only" in refused.stderr and "Traceback" not in refused.stderr
