@@ -383,4 +383,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's main, so its error classes are the ones run_cli catches.
+    from helpers.data import main as _main
+
+    _main()

@@ -32,3 +32,14 @@ def test_train_recognizer_missing_data_is_one_line(tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "none.csv does not exist" in lines[0] and "Kaggle" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("content,message", [(None, "does not exist"), ("emotion,pixels,Usage\n0,1 2 3,Training\n", "line 2")])
+def test_data_cli_errors_are_one_line(tmp_path, content, message):
+    path = tmp_path / "fer2013.csv"
+    if content is not None:
+        path.write_text(content)
+    proc = subprocess.run([sys.executable, "-m", "helpers.data", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(path) in errors[0] and message in errors[0]
