@@ -79,28 +79,34 @@ class GeneratorCheckpoint:
         return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def load_generator(path: str | Path) -> GeneratorCheckpoint:
-    """Load a generator checkpoint directory (or its ``.keras`` file); errors are UserErrors."""
+def load_checkpoint(path: str | Path, required=("kind", "noise_dim", "expressions"), example="checkpoints/cwgan_fer2013"):
+    """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file); every problem
+    is a one-line UserError."""
     import keras
 
     import helpers  # noqa: F401  (registers custom layers)
 
     path = Path(path)
     if not path.exists():
-        raise UserError(f"checkpoint {path} does not exist (expected a folder with {MODEL} and {CONFIG}, "
-                        f"e.g. checkpoints/cwgan_fer2013)")
+        raise UserError(f"checkpoint {path} does not exist (expected a folder with {MODEL} and {CONFIG}, e.g. {example})")
     directory, model_file = (path, path / MODEL) if path.is_dir() else (path.parent, path)
     config_file = directory / CONFIG
     if not model_file.is_file() or not config_file.is_file():
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
     try:
         config = json.loads(config_file.read_text())
-        for key in ("kind", "noise_dim", "expressions"):
-            config[key]
+        missing = [key for key in required if key not in config]
+        if missing:
+            raise KeyError(", ".join(missing))
     except (ValueError, KeyError) as exc:
-        raise UserError(f"{config_file} is not a valid generator config ({exc.__class__.__name__}: {exc})") from None
+        raise UserError(f"{config_file} is not a valid checkpoint config ({exc.__class__.__name__}: {exc})") from None
     try:
         model = keras.models.load_model(model_file, compile=False)
     except Exception as exc:  # noqa: BLE001  (Keras raises many types for a bad file)
         raise UserError(f"{model_file} is not a loadable Keras model ({exc.__class__.__name__})") from None
-    return GeneratorCheckpoint(model, config, path)
+    return model, config, path
+
+
+def load_generator(path: str | Path) -> GeneratorCheckpoint:
+    """Load a generator checkpoint folder (or its ``.keras`` file)."""
+    return GeneratorCheckpoint(*load_checkpoint(path))

@@ -1,0 +1,86 @@
+"""Translate faces to another expression with a CCycleGAN checkpoint.
+
+    python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 faces/ Surprise out/
+    python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 face.jpg happy out/ --grid
+
+Every PNG/JPG in the input folder (or the one input image), of any size or colour, is converted to
+48x48 grayscale, translated, and written under the same file name (as PNG) into the output folder.
+--grid also writes translation_sheet.png: each source next to all 7 expressions. An unreadable
+image is named, skipped, and the rest go on. Expressions as in Expression_generator.py.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
+
+from helpers.cli import OneLineParser, UserError, run_cli  # noqa: E402
+from helpers.expressions import expression_name, parse_expression  # noqa: E402
+
+SUFFIXES = {".png", ".jpg", ".jpeg"}
+
+
+def parse_args(argv=None):
+    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", help="translator checkpoint folder (generator.keras + config.json)")
+    p.add_argument("inputs", help="an image file or a folder of PNG/JPG images")
+    p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
+    p.add_argument("out_dir", help="folder to write into (created if missing)")
+    p.add_argument("--grid", action="store_true", help="also write translation_sheet.png (sources x 7 expressions)")
+    p.add_argument("--size", type=int, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
+    return p.parse_args(argv)
+
+
+def input_files(path: Path) -> list[Path]:
+    if not path.exists():
+        raise UserError(f"input {path} does not exist")
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+    if not files:
+        raise UserError(f"no PNG or JPG images in {path}")
+    return files
+
+
+def main(argv=None):
+    import numpy as np
+
+    from helpers.data import DataError, read_image
+    from helpers.plots import save_png, tile
+    from helpers.translation import load_translator
+
+    args = parse_args(argv)
+    target = parse_expression(args.expression)
+    files = input_files(Path(args.inputs))
+    translator = load_translator(args.checkpoint)
+    images, names = [], []
+    for file in files:
+        try:
+            images.append(read_image(file))
+            names.append(file.stem + ".png")
+        except DataError as exc:
+            print(f"skipped: {exc}", file=sys.stderr)
+    if not images:
+        raise UserError(f"none of the {len(files)} input images could be read")
+    out_dir = Path(args.out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
+    images = np.stack(images)
+    translated = translator.translate(images, target)
+    scale = max(1, args.size // 48)
+    for name, image in zip(names, translated):
+        save_png(image, out_dir / name, scale=scale)
+    print(f"translated {len(images)} faces to {expression_name(target, display=True)} in {out_dir}")
+    if args.grid:
+        sheet = translator.sheet(images)
+        save_png(tile(sheet.reshape(-1, 48, 48, 1), cols=sheet.shape[1]), out_dir / "translation_sheet.png", scale=max(2, scale))
+        print(f"sheet (source, then {', '.join(expression_name(e, display=True) for e in range(7))}): {out_dir / 'translation_sheet.png'}")
+    skipped = len(files) - len(images)
+    if skipped:
+        print(f"{skipped} unreadable image(s) skipped", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run_cli(main)

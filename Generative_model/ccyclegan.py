@@ -1,0 +1,48 @@
+"""Train the conditional CycleGAN (expression translation) on FER2013 Training.
+
+    python Generative_model/ccyclegan.py --config T26 --epochs 30 --ckpt-dir runs/ccyclegan_t26 --bf16
+    python Generative_model/ccyclegan.py --config T1 --epochs 5 --ckpt-dir runs/ablation_t1       # an earlier row of the log
+    python Generative_model/ccyclegan.py ... --resume                                             # after a kill
+
+Configurations (rows of the experiment log, one code path): T1, T17, T20, T21, T22, T24, T26
+(the default). The checkpoint folder gets the translator release (generator.keras + config.json,
+refreshed every epoch) and training/ (the last --keep checkpoints, history.csv, tensorboard/,
+samples/epoch_NNNN.png: fixed sources next to their 7 translations).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
+
+from helpers.cli import OneLineParser, add_data_argument, run_cli  # noqa: E402
+from helpers.models.ccyclegan_nets import CONFIGS  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    add_data_argument(p)
+    p.add_argument("--config", default="T26", choices=list(CONFIGS),
+                   help="; ".join(f"{k}: {c.description}" for k, c in CONFIGS.items()))
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=32, help="real faces per step (x6 translations from T24 on)")
+    p.add_argument("--ckpt-dir", default="runs/ccyclegan")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--sample-every", type=int, default=1)
+    p.add_argument("--keep", type=int, default=3)
+    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
+    p.add_argument("--bf16", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    from helpers.train_ccyclegan import train
+
+    ckpt = train(parse_args(argv))
+    print(f"translator checkpoint: {ckpt}  (try: python Generative_model/Expression_translator.py {ckpt} faces/ Surprise out/)")
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,102 @@
+"""Conditional CycleGAN for expression translation, keras-io style; one code path for every
+configuration of the experiment log (:data:`helpers.models.ccyclegan_nets.CONFIGS`)."""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from ..expressions import NUM_EXPRESSIONS
+from ..losses import cycle_loss, least_squares_discriminator_loss, least_squares_generator_loss
+
+
+def to_tanh_range(images):
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def translation_pairs(images, labels, all_targets: bool):
+    """(sources, source labels, target labels): with ``all_targets`` every face is paired with
+    each of the 6 other expressions (T24); otherwise with one random other expression."""
+    labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+    if all_targets:
+        offsets = tf.range(1, NUM_EXPRESSIONS)                                   # 6 other expressions
+        targets = tf.reshape((labels[:, None] + offsets[None, :]) % NUM_EXPRESSIONS, [-1])
+        sources = tf.repeat(images, NUM_EXPRESSIONS - 1, axis=0)
+        source_labels = tf.repeat(labels, NUM_EXPRESSIONS - 1)
+        return sources, source_labels, targets
+    offset = tf.random.uniform(tf.shape(labels), 1, NUM_EXPRESSIONS, dtype=tf.int32)
+    return images, labels, (labels + offset) % NUM_EXPRESSIONS
+
+
+class CCycleGAN(keras.Model):
+    """Generator G(x, target) and a two-headed discriminator D(x) -> (realness, expression)."""
+
+    def __init__(self, generator, discriminator, config, **kwargs):
+        super().__init__(**kwargs)
+        self.generator, self.discriminator, self.config = generator, discriminator, config
+        names = ("d_loss", "d_adv", "d_cls", "g_loss", "g_adv", "g_cls", "cycle", "identity")
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+
+    def compile(self, d_optimizer, g_optimizer, adversarial_weight=None, classification_weight=None,
+                cycle_weight=None, identity_weight=None, **kwargs):
+        """Optimizers and loss weights (defaults: the configuration's)."""
+        super().compile(**kwargs)
+        c = self.config
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        self.w_adv = c.adversarial_weight if adversarial_weight is None else adversarial_weight
+        self.w_cls = c.classification_weight if classification_weight is None else classification_weight
+        self.w_cycle = c.cycle_weight if cycle_weight is None else cycle_weight
+        self.w_identity = c.identity_weight if identity_weight is None else identity_weight
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        images, targets = inputs
+        return self.generator([images, tf.one_hot(tf.reshape(targets, [-1]), NUM_EXPRESSIONS)], training=training)
+
+    def _classification_loss(self, outputs, labels):
+        one_hot = tf.one_hot(labels, NUM_EXPRESSIONS)
+        if self.config.expression_activation == "softmax":
+            return tf.reduce_mean(keras.losses.categorical_crossentropy(one_hot, outputs))
+        return tf.reduce_mean(keras.losses.binary_crossentropy(one_hot, outputs))
+
+    def train_step(self, data):
+        # 1. Sources in [-1, 1], paired with target expressions (all 6 others from T24 on).
+        images, labels = data
+        x, source, target = translation_pairs(to_tanh_range(images), labels, self.config.all_targets)
+        source_1h, target_1h = tf.one_hot(source, NUM_EXPRESSIONS), tf.one_hot(target, NUM_EXPRESSIONS)
+        fake = self.generator([x, target_1h], training=False)
+
+        # 2. Discriminator: realness (LSGAN) on real vs translated faces; expression of the real
+        #    faces; from T22 on, all 7 expression outputs pushed to 0 for translated faces.
+        with tf.GradientTape() as tape:
+            real_score, real_expr = self.discriminator(x, training=True)
+            fake_score, fake_expr = self.discriminator(fake, training=True)
+            d_adv = least_squares_discriminator_loss(real_score, fake_score)
+            d_cls = self._classification_loss(real_expr, source)
+            if self.config.fake_zero_label:
+                d_cls += tf.reduce_mean(keras.losses.binary_crossentropy(tf.zeros_like(fake_expr), fake_expr))
+            d_loss = self.w_adv * d_adv + self.w_cls * d_cls
+        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+
+        # 3. Generator: fool the realness head, show the target expression, come back to the
+        #    source on the cycle (x -> target -> source), and (T1) leave x unchanged for its own label.
+        with tf.GradientTape() as tape:
+            fake = self.generator([x, target_1h], training=True)
+            back = self.generator([fake, source_1h], training=True)
+            fake_score, fake_expr = self.discriminator(fake, training=False)
+            g_adv = least_squares_generator_loss(fake_score)
+            g_cls = self._classification_loss(fake_expr, target)
+            cyc = cycle_loss(x, back)
+            idt = cycle_loss(x, self.generator([x, source_1h], training=True)) if self.w_identity else 0.0
+            g_loss = self.w_adv * g_adv + self.w_cls * g_cls + self.w_cycle * cyc + self.w_identity * idt
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+
+        # 4. Track every term.
+        for name, value in (("d_loss", d_loss), ("d_adv", d_adv), ("d_cls", d_cls), ("g_loss", g_loss),
+                            ("g_adv", g_adv), ("g_cls", g_cls), ("cycle", cyc), ("identity", idt)):
+            self.trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}

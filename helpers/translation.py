@@ -1,0 +1,39 @@
+"""Expression translation with a trained CCycleGAN generator: loading, translating, sheets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .cli import UserError
+from .expressions import NUM_EXPRESSIONS
+from .generation import load_checkpoint
+
+
+class Translator:
+    """``translate(uint8 images (N,48,48,1), target ids) -> uint8 images``."""
+
+    def __init__(self, model, config: dict, path: Path):
+        if config.get("kind") != "ccyclegan":
+            raise UserError(f"{path} is a {config.get('kind')} checkpoint, not an expression translator (ccyclegan)")
+        self.model, self.config, self.path = model, config, path
+
+    def translate(self, images: np.ndarray, targets, batch_size: int = 256) -> np.ndarray:
+        images = np.asarray(images)
+        targets = np.broadcast_to(np.asarray(targets, np.int64), (len(images),))
+        out = []
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].astype(np.float32) / 127.5 - 1.0
+            t = np.eye(NUM_EXPRESSIONS, dtype=np.float32)[targets[i:i + batch_size]]
+            out.append(np.asarray(self.model([x, t], training=False)))
+        y = np.concatenate(out) if out else np.zeros((0, 48, 48, 1), np.float32)
+        return np.clip((y + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+
+    def sheet(self, images: np.ndarray) -> np.ndarray:
+        """(N, 8, 48, 48, 1): each source followed by its translation to all 7 expressions."""
+        columns = [np.asarray(images)] + [self.translate(images, e) for e in range(NUM_EXPRESSIONS)]
+        return np.stack(columns, axis=1)
+
+
+def load_translator(path: str | Path) -> Translator:
+    return Translator(*load_checkpoint(path, required=("kind", "expressions"), example="checkpoints/ccyclegan_fer2013"))

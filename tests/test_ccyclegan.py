@@ -1,0 +1,106 @@
+"""CCycleGAN: the experiment-log configurations, the pairing procedure, training and the translator CLI."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers.gans.ccyclegan import translation_pairs
+from helpers.models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_log_rows_are_configurations():
+    assert list(CONFIGS) == ["T1", "T17", "T20", "T21", "T22", "T24", "T26"]
+    t1, t26 = CONFIGS["T1"], CONFIGS["T26"]
+    assert t1.identity_weight == pytest.approx(0.1 * t1.cycle_weight) and not t1.split_generator
+    assert t26.cycle_weight == pytest.approx(0.5 * t26.adversarial_weight) == pytest.approx(0.5 * t26.classification_weight)
+    assert t26.learning_rate == 1e-4 and t26.all_targets and t26.fake_zero_label and t26.expression_activation == "sigmoid"
+    # each row adds exactly what the log says
+    assert CONFIGS["T20"].transform_layer and not CONFIGS["T17"].transform_layer
+    assert CONFIGS["T21"].expression_activation == "sigmoid" and CONFIGS["T20"].expression_activation == "softmax"
+    assert CONFIGS["T22"].fake_zero_label and not CONFIGS["T21"].fake_zero_label
+    assert CONFIGS["T24"].all_targets and not CONFIGS["T22"].all_targets
+
+
+def test_generator_structure_follows_the_configuration():
+    t1, t26 = ccyclegan_generator(CONFIGS["T1"]), ccyclegan_generator(CONFIGS["T26"])
+    names26 = {layer.name for layer in t26.layers}
+    assert {"G_enc", "G_dec", "transform_dense", "transform_lrelu", "transform_1x1"} <= names26
+    assert "image_and_label" in {layer.name for layer in t1.layers} and "transform_dense" not in {l.name for l in t1.layers}
+    x, t = tf.zeros((2, 48, 48, 1)), tf.one_hot([1, 5], 7)
+    assert t26([x, t]).shape == (2, 48, 48, 1) and t1([x, t]).shape == (2, 48, 48, 1)
+    realness, expression = ccyclegan_discriminator(CONFIGS["T26"])(x)
+    assert expression.shape == (2, 7) and realness.shape[-1] == 1
+    assert np.all((np.asarray(expression) > 0) & (np.asarray(expression) < 1))
+
+
+def test_all_targets_pairs_every_face_with_the_six_others():
+    images = tf.reshape(tf.range(3, dtype=tf.float32), (3, 1, 1, 1))
+    x, source, target = translation_pairs(images, tf.constant([0, 3, 6]), all_targets=True)
+    assert x.shape[0] == 18
+    for i, label in enumerate([0, 3, 6]):
+        block = target.numpy()[6 * i: 6 * i + 6]
+        assert sorted(block.tolist()) == sorted(set(range(7)) - {label})
+        assert (source.numpy()[6 * i: 6 * i + 6] == label).all() and (x.numpy()[6 * i: 6 * i + 6] == i).all()
+    _, src, tgt = translation_pairs(images, tf.constant([0, 3, 6]), all_targets=False)
+    assert (src.numpy() != tgt.numpy()).all()
+
+
+@pytest.fixture(scope="module")
+def translator_ckpt(tmp_path_factory):
+    ckpt = tmp_path_factory.mktemp("ccyclegan")
+    proc = subprocess.run([sys.executable, "Generative_model/ccyclegan.py", "--data", "synthetic", "--subset", "64",
+                           "--config", "T26", "--epochs", "1", "--batch-size", "16", "--ckpt-dir", str(ckpt)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return ckpt
+
+
+def _faces(folder: Path, n=3):
+    from PIL import Image
+
+    from helpers.synthetic import make_synthetic_faces
+
+    folder.mkdir()
+    for i, img in enumerate(make_synthetic_faces(n).images):
+        Image.fromarray(img[..., 0]).resize((100, 100)).convert("RGB").save(folder / f"face{i}.jpg")
+    return folder
+
+
+def test_translator_cli(translator_ckpt, tmp_path):
+    faces = _faces(tmp_path / "faces")
+    (faces / "broken.png").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "Generative_model/Expression_translator.py", str(translator_ckpt), str(faces),
+                           "surprised", str(out), "--grid"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1  # one image was skipped
+    assert "broken.png" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["face0.png", "face1.png", "face2.png", "translation_sheet.png"]
+    from PIL import Image
+
+    assert Image.open(out / "face0.png").size == (48, 48)
+    assert Image.open(out / "translation_sheet.png").size[0] > 8 * 48  # source + 7 expressions per row
+    assert (translator_ckpt / "training" / "samples" / "epoch_0001.png").exists()
+
+
+@pytest.mark.parametrize("inputs,expression,message", [
+    ("missing", "Fear", "does not exist"), ("empty", "Fear", "no PNG or JPG images"), ("faces", "Bored", "unknown expression"),
+])
+def test_translator_cli_errors(translator_ckpt, tmp_path, inputs, expression, message):
+    (tmp_path / "empty").mkdir()
+    _faces(tmp_path / "faces", 1)
+    proc = subprocess.run([sys.executable, "Generative_model/Expression_translator.py", str(translator_ckpt),
+                           str(tmp_path / inputs), expression, str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_translator_refuses_a_generator_checkpoint(tmp_path):
+    from helpers.cli import UserError
+    from helpers.translation import Translator
+
+    with pytest.raises(UserError, match="not an expression translator"):
+        Translator(None, {"kind": "cwgan"}, tmp_path)
