@@ -16,24 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, add_data_argument, run_cli  # noqa: E402
+from helpers.cli import gan_training_parser, run_cli  # noqa: E402
 from helpers.models.ccyclegan_nets import CONFIGS  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    add_data_argument(p)
+    p = gan_training_parser(__doc__, epochs=30, batch_size=32, ckpt_dir="runs/ccyclegan",
+                            batch_help="real faces per step (x6 translations from T24 on)")
     p.add_argument("--config", default="T26", choices=list(CONFIGS),
                    help="; ".join(f"{k}: {c.description}" for k, c in CONFIGS.items()))
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32, help="real faces per step (x6 translations from T24 on)")
-    p.add_argument("--ckpt-dir", default="runs/ccyclegan")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--sample-every", type=int, default=1)
-    p.add_argument("--keep", type=int, default=3)
-    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
-    p.add_argument("--bf16", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 

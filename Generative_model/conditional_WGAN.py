@@ -15,18 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, add_data_argument, run_cli  # noqa: E402
+from helpers.cli import gan_training_parser, run_cli  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    add_data_argument(p)
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--ckpt-dir", default="runs/cwgan", help="where checkpoints, logs, samples and the release go")
-    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --ckpt-dir")
-    p.add_argument("--sample-every", type=int, default=1, help="write the sample grid every N epochs")
-    p.add_argument("--keep", type=int, default=3, help="training checkpoints to keep")
+    p = gan_training_parser(__doc__, epochs=40, batch_size=64, ckpt_dir="runs/cwgan")
     p.add_argument("--codes", help="expression codes (.npz or a generator config.json) instead of training the autoencoder")
     p.add_argument("--k", type=int, default=12, help="PCA dimensions of the expression codes")
     p.add_argument("--ae-epochs", type=int, default=10)
@@ -36,9 +29,6 @@ def parse_args(argv=None):
     p.add_argument("--n-critic", type=int, default=5)
     p.add_argument("--gp-weight", type=float, default=10.0)
     p.add_argument("--lr", type=float, default=1e-4)
-    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
-    p.add_argument("--bf16", action="store_true", help="mixed_bfloat16 (faster on AMX/AVX-512 CPUs)")
-    p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 

@@ -17,26 +17,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, add_data_argument, run_cli  # noqa: E402
+from helpers.cli import gan_training_parser, run_cli  # noqa: E402
 from helpers.models.dcgan_nets import VARIANTS  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    add_data_argument(p)
+    p = gan_training_parser(__doc__, epochs=50, batch_size=64, ckpt_dir="runs/dcgan")
     p.add_argument("--expressions", default="all", help='"all", "five", or a comma list such as "surprise"')
     p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
                    help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
-    p.add_argument("--epochs", type=int, default=50)
-    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--noise-dim", type=int, default=100)
-    p.add_argument("--ckpt-dir", default="runs/dcgan")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--sample-every", type=int, default=1)
-    p.add_argument("--keep", type=int, default=3)
-    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
-    p.add_argument("--bf16", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 
