@@ -54,6 +54,8 @@ def main(argv=None):
     rec.add_argument("--split", default="PrivateTest")
     rec.add_argument("--tta", action="store_true", help="average over ten crops")
     rec.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    rec.add_argument("--record", action="store_true",
+                     help="store the accuracy in the checkpoint's provenance file (<checkpoint>.json)")
     args = parser.parse_args(argv)
 
     result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)
@@ -61,7 +63,22 @@ def main(argv=None):
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
+    if args.record:
+        record(result)
     return result
+
+
+def record(result: dict) -> Path:
+    """Add ``<split>[_tta]_accuracy`` and ``..._macro_accuracy`` to ``<checkpoint>.json``."""
+    path = Path(result["checkpoint"]).with_suffix(".json")
+    data = json.loads(path.read_text()) if path.exists() else {}
+    key = result["split"].lower() + ("_tta" if result["tta"] else "")
+    data[f"{key}_accuracy"] = round(result["accuracy"], 4)
+    data[f"{key}_macro_accuracy"] = round(result["macro_accuracy"], 4)
+    data.setdefault("evaluation_commands", {})[key] = (
+        f"python -m helpers.evaluate recognizer {result['checkpoint']} --split {result['split']}" + " --tta" * result["tta"])
+    path.write_text(json.dumps(data, indent=2))
+    return path
 
 
 if __name__ == "__main__":

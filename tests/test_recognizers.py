@@ -74,3 +74,17 @@ def test_train_resume_and_export(tmp_path):
         "p = np.asarray(m(x)); assert p.shape == (2, 7) and np.allclose(p.sum(1), 1, atol=1e-4)\n"
         "print(m.get_layer('features').output.shape)")])
     assert check.returncode == 0, check.stderr[-2000:]
+    assert (tmp_path / "release.history.csv").exists()
+    provenance = json.loads((tmp_path / "release.json").read_text())
+    assert provenance["selected_by"] == "best PublicTest accuracy" and "--model deep_emotion" in provenance["command"]
+
+    report = tmp_path / "eval.json"
+    evaluated = _run(["-m", "helpers.evaluate", "recognizer", str(out), "--data", "synthetic", "--split", "PrivateTest",
+                      "--tta", "--json", str(report)])
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    result = json.loads(report.read_text())
+    assert result["n"] == 700 and result["tta"] and set(result["per_class_accuracy"]) == {
+        "Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"}
+    assert f"{100 * result['accuracy']:6.2f}%" in evaluated.stdout
+    missing = _run(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
