@@ -1,0 +1,33 @@
+"""The shipped recognizer: loads in safe mode, takes uint8, and keeps its recorded accuracy."""
+import json
+
+import numpy as np
+import pytest
+
+from helpers.recognition import SHIPPED_RECOGNIZER, Judge
+
+pytestmark = pytest.mark.skipif(not SHIPPED_RECOGNIZER.exists(), reason="no shipped recognizer yet")
+
+
+def test_size_and_interface():
+    assert SHIPPED_RECOGNIZER.stat().st_size <= 10 * 1024 * 1024
+    judge = Judge()
+    x = np.random.default_rng(0).integers(0, 256, (5, 48, 48, 1), dtype=np.uint8)
+    probs = judge.probs(x)
+    assert probs.shape == (5, 7) and np.allclose(probs.sum(1), 1, atol=1e-4)
+    assert judge.features(x).shape == (5, 256)
+    assert {type(layer).__module__.split(".")[0] for layer in judge.model.layers} == {"keras"}  # no custom layers
+
+
+@pytest.mark.fer2013
+def test_privatetest_accuracy_matches_the_record(fer2013):
+    from helpers.metrics import conditional_accuracy
+
+    record = json.loads(SHIPPED_RECOGNIZER.with_suffix(".json").read_text())
+    x, y = fer2013["PrivateTest"]
+    probs = Judge().probs(x)
+    accuracy = float(np.mean(probs.argmax(1) == y))
+    assert accuracy == pytest.approx(record["privatetest_accuracy"], abs=1e-3)
+    # conditional accuracy of real faces = per-class accuracy (recall) of the recognizer
+    macro = conditional_accuracy(probs, y)["macro"]
+    assert macro == pytest.approx(record["privatetest_macro_accuracy"], abs=1e-3)
