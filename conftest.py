@@ -10,6 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # Notebooks run in smoke mode under pytest (their kernels inherit this environment).
 os.environ.setdefault("SMOKE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# nbval kernels: no fd-level capture, so TensorFlow's C++ log lines never reach cell outputs.
+os.environ.setdefault("IPYTHONDIR", str(Path(__file__).resolve().parent / "tests" / "ipython"))
 
 
 NOTEBOOKS_NEEDING_FER = ("01_", "02_", "03_", "04_", "05_", "06_", "07_")
