@@ -73,10 +73,9 @@ class GeneratorCheckpoint:
             out = self.model([z, np.full((len(z), 1), expression, np.int32)], training=False)
         else:
             out = self.model(z, training=False)
-        out = np.asarray(out, np.float32)
-        if self.config.get("output", "tanh") == "tanh":
-            out = (out + 1.0) / 2.0
-        return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        from .gans import to_uint8
+
+        return to_uint8(out, self.config.get("output", "tanh"))
 
 
 def load_checkpoint(path: str | Path, required=("kind", "noise_dim", "expressions"), example="checkpoints/cwgan_fer2013"):

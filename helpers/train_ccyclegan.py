@@ -13,14 +13,15 @@ from .cli import UserError
 def translation_grid_fn(gan, images: np.ndarray):
     """A ``sample_fn(epoch, path)``: fixed sources (rows) next to their 7 translations."""
     from .expressions import NUM_EXPRESSIONS
+    from .gans import to_model_range, to_uint8
     from .plots import save_png, tile
 
     def sample(epoch, path):
-        x = images.astype(np.float32) / 127.5 - 1.0
+        x = np.asarray(to_model_range(images))
         columns = [images]
         for e in range(NUM_EXPRESSIONS):
             y = np.asarray(gan((x, np.full(len(x), e, np.int32)), training=False))
-            columns.append(np.clip((y + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8))
+            columns.append(to_uint8(y))
         save_png(tile(np.stack(columns, axis=1).reshape(-1, 48, 48, 1), cols=NUM_EXPRESSIONS + 1), path, scale=2)
 
     return sample

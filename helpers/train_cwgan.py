@@ -46,7 +46,7 @@ def load_codes(path: str | Path) -> np.ndarray:
 
 def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
     """A ``sample_fn(epoch, path)`` writing a 7-row grid (one row per expression) from fixed noise."""
-    from .gans.cwgan import to_uint8
+    from .gans import to_uint8
     from .plots import save_png, tile
 
     noise = np.random.default_rng(seed).standard_normal((7 * per_row, noise_dim)).astype(np.float32)

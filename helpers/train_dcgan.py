@@ -28,7 +28,7 @@ def parse_expression_set(text: str) -> list[int]:
 
 def sample_grid_fn(gan, expressions: list[int], noise_dim: int, output: str, per_row: int = 8, seed: int = 1234):
     """A ``sample_fn(epoch, path)`` writing fixed-seed samples: one row per expression (or 4 rows)."""
-    from .gans.dcgan import to_uint8
+    from .gans import to_uint8
     from .plots import save_png, tile
 
     rows = expressions if len(expressions) > 1 else expressions * 4

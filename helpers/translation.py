@@ -7,6 +7,7 @@ import numpy as np
 
 from .cli import UserError
 from .expressions import NUM_EXPRESSIONS
+from .gans import to_model_range, to_uint8
 from .generation import load_checkpoint
 
 
@@ -23,11 +24,11 @@ class Translator:
         targets = np.broadcast_to(np.asarray(targets, np.int64), (len(images),))
         out = []
         for i in range(0, len(images), batch_size):
-            x = images[i:i + batch_size].astype(np.float32) / 127.5 - 1.0
+            x = np.asarray(to_model_range(images[i:i + batch_size]))
             t = np.eye(NUM_EXPRESSIONS, dtype=np.float32)[targets[i:i + batch_size]]
             out.append(np.asarray(self.model([x, t], training=False)))
         y = np.concatenate(out) if out else np.zeros((0, 48, 48, 1), np.float32)
-        return np.clip((y + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        return to_uint8(y)
 
     def sheet(self, images: np.ndarray) -> np.ndarray:
         """(N, 8, 48, 48, 1): each source followed by its translation to all 7 expressions."""

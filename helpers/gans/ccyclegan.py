@@ -5,12 +5,9 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from . import to_model_range
 from ..expressions import NUM_EXPRESSIONS
 from ..losses import cycle_loss, least_squares_discriminator_loss, least_squares_generator_loss
-
-
-def to_tanh_range(images):
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
 def translation_pairs(images, labels, all_targets: bool):
@@ -64,7 +61,7 @@ class CCycleGAN(keras.Model):
     def train_step(self, data):
         # 1. Sources in [-1, 1], paired with target expressions (all 6 others from T24 on).
         images, labels = data
-        x, source, target = translation_pairs(to_tanh_range(images), labels, self.config.all_targets)
+        x, source, target = translation_pairs(to_model_range(images), labels, self.config.all_targets)
         source_1h, target_1h = tf.one_hot(source, NUM_EXPRESSIONS), tf.one_hot(target, NUM_EXPRESSIONS)
         fake = self.generator([x, target_1h], training=False)
 

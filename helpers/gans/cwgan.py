@@ -5,17 +5,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from . import to_model_range
 from ..losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
-
-
-def to_tanh_range(images):
-    """uint8-valued images -> float32 in [-1, 1]."""
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
-def to_uint8(images) -> np.ndarray:
-    """Images in [-1, 1] -> uint8 (N, H, W, 1)."""
-    return np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
 
 
 class ConditionalWGAN(keras.Model):
@@ -54,7 +45,7 @@ class ConditionalWGAN(keras.Model):
     def train_step(self, data):
         # 1. Real images to [-1, 1]; their expressions to codes.
         images, labels = data
-        real = to_tanh_range(images)
+        real = to_model_range(images)
         codes = tf.gather(self.codes, tf.reshape(tf.cast(labels, tf.int32), [-1]))
         batch = tf.shape(real)[0]
 

@@ -2,23 +2,10 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from . import to_model_range
 from ..losses import minimax_discriminator_loss, minimax_generator_loss
-
-
-def scale_images(images, output: str):
-    """uint8-valued images -> the generator's output range ("tanh": [-1, 1], "sigmoid": [0, 1])."""
-    x = tf.cast(images, tf.float32) / 255.0
-    return x * 2.0 - 1.0 if output == "tanh" else x
-
-
-def to_uint8(images, output: str = "tanh") -> np.ndarray:
-    """Generator output -> uint8 images."""
-    x = np.asarray(images, np.float32)
-    x = (x + 1.0) / 2.0 if output == "tanh" else x
-    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 class DCGAN(keras.Model):
@@ -58,7 +45,7 @@ class DCGAN(keras.Model):
     def train_step(self, data):
         # 1. Real images to the generator's range; labels as (B, 1) ints; fresh noise.
         images, labels = data
-        real = scale_images(images, self.output_range)
+        real = to_model_range(images, self.output_range)
         labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
         noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
 
