@@ -17,23 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import gan_training_parser, run_cli  # noqa: E402
-from helpers.models.dcgan_nets import VARIANTS  # noqa: E402
-
-
-def parse_args(argv=None):
-    p = gan_training_parser(__doc__, epochs=50, batch_size=64, ckpt_dir="runs/dcgan")
-    p.add_argument("--expressions", default="all", help='"all", "five", or a comma list such as "surprise"')
-    p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
-                   help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
-    p.add_argument("--noise-dim", type=int, default=100)
-    return p.parse_args(argv)
+from helpers.cli import run_cli  # noqa: E402
 
 
 def main(argv=None):
-    from helpers.train_dcgan import train
+    from helpers.train_dcgan import parse_args, train
 
-    ckpt = train(parse_args(argv))
+    ckpt = train(parse_args(argv, __doc__))
     print(f"generator checkpoint: {ckpt}  (try: python Generative_model/Expression_generator.py {ckpt} Surprise 16 out/)")
 
 

@@ -29,6 +29,13 @@ def run_cli(main, argv=None) -> None:
         sys.exit(130)
 
 
+def command_line(script: str, argv=None) -> str:
+    """The shell command that reproduces a run of ``script`` with ``argv`` (default: ``sys.argv[1:]``)."""
+    import shlex
+
+    return shlex.join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line (``error: ...``, exit 2); ``--help``
     still prints the full usage."""
@@ -49,6 +56,9 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --ckpt-dir (after a kill, or for more --epochs)")
     p.add_argument("--sample-every", type=int, default=1, help="write the fixed-seed sample grid every N epochs")
     p.add_argument("--keep", type=int, default=3, help="training checkpoints to keep")
+    p.add_argument("--snapshot-every", type=int, default=0, metavar="N",
+                   help="also keep the generator of every N-th epoch as a loadable checkpoint in "
+                        "<ckpt-dir>/training/generators/epoch_NNNN/ (for metrics over training; 0: off)")
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
     p.add_argument("--bf16", action="store_true", help="mixed_bfloat16 (faster on AMX/AVX-512 CPUs)")
     p.add_argument("--seed", type=int, default=0)

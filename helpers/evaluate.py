@@ -2,6 +2,7 @@
 
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest --tta --json out.json
+    python -m helpers.evaluate generator checkpoints/cwgan_fer2013 --split PrivateTest --json out.json
 """
 from __future__ import annotations
 
@@ -44,6 +45,122 @@ def format_recognizer(result: dict) -> str:
     return "\n".join(lines)
 
 
+class GeneratorEvaluation:
+    """Scores generator checkpoints against one real split, like with like.
+
+    For the expressions a generator can produce, it generates as many faces per expression as
+    the split holds (so IS splits and set sizes match), and compares them, in the judge's
+    feature space (the shipped recognizer by default), with the split's faces:
+
+    - conditional accuracy: the share of faces made for e that the judge calls e (and the macro mean);
+    - Inception Score of the fakes and of the real split (same sizes; both shuffled by one permutation,
+      so each of the 10 splits holds the same expressions in the same numbers);
+    - FID and KID against the split; the floor is the same between real Training faces (a sample
+      with the same per-expression counts) and the split;
+    - diversity: mean pairwise feature distance (fakes vs the real split), and the share of distinct
+      nearest neighbours in that Training sample (fakes vs the real split)."""
+
+    def __init__(self, data=None, split: str = "PrivateTest", judge=None, seed: int = 0, splits=None):
+        from .data import load_dataset
+        from .recognition import Judge
+
+        splits = splits if splits is not None else load_dataset(data)
+        if split not in splits:
+            raise UserError(f"split {split!r} not in the data; available: {', '.join(splits)}")
+        self.split, self.seed = split, seed
+        self.judge = judge if judge is not None else Judge()
+        self.x_real, self.y_real = splits[split]
+        self.x_train, self.y_train = splits["Training"]
+        self._real = {}
+
+    def _reference(self, expressions: tuple) -> dict:
+        """Judge outputs for the real split and a count-matched Training sample (cached)."""
+        if expressions not in self._real:
+            from .metrics import frechet_distance, kernel_distance
+
+            keep = np.isin(self.y_real, expressions)
+            order = np.argsort(self.y_real[keep], kind="stable")  # expression blocks, as the fakes are made
+            x, y = self.x_real[keep][order], self.y_real[keep][order]
+            rng = np.random.default_rng(self.seed)
+            pick = np.concatenate([rng.choice(np.flatnonzero(self.y_train == e), int((y == e).sum()), replace=False)
+                                   for e in expressions])
+            real_f, train_f = self.judge.features(x), self.judge.features(self.x_train[pick])
+            self._real[expressions] = {
+                "labels": y, "features": real_f, "probs": self.judge.probs(x), "train_features": train_f,
+                "mix": rng.permutation(len(y)),
+                "fid_floor": frechet_distance(train_f, real_f), "kid_floor": kernel_distance(train_f, real_f)[0]}
+        return self._real[expressions]
+
+    def __call__(self, generator) -> dict:
+        from .generation import GeneratorCheckpoint, load_generator
+        from .metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance, inception_score,
+                              kernel_distance, mean_pairwise_distance)
+
+        gen = generator if isinstance(generator, GeneratorCheckpoint) else load_generator(generator)
+        expressions = tuple(sorted(gen.expressions))
+        ref = self._reference(expressions)
+        fake = np.concatenate([gen.generate(e, int((ref["labels"] == e).sum()), seed=self.seed + 1000 + e)
+                               for e in expressions])
+        intended = np.concatenate([np.full(int((ref["labels"] == e).sum()), e) for e in expressions])
+        probs, feats = self.judge.probs(fake), self.judge.features(fake)
+        # The same shuffle for both sets: every IS split holds the same expressions in the same numbers.
+        is_fake, is_real = inception_score(probs[ref["mix"]]), inception_score(ref["probs"][ref["mix"]])
+        cond = conditional_accuracy(probs, intended)
+        return {
+            "checkpoint": str(gen.path), "kind": gen.config.get("kind"), "epoch": gen.config.get("epoch"),
+            "split": self.split, "n": int(len(fake)),
+            "conditional_accuracy": cond["per_expression"], "conditional_accuracy_macro": cond["macro"],
+            "inception_score": list(is_fake), "real_inception_score": list(is_real),
+            "is_ratio": is_fake[0] / is_real[0],
+            "fid": frechet_distance(feats, ref["features"]), "fid_floor": ref["fid_floor"],
+            "kid": kernel_distance(feats, ref["features"])[0], "kid_floor": ref["kid_floor"],
+            "pairwise_distance": mean_pairwise_distance(feats),
+            "real_pairwise_distance": mean_pairwise_distance(ref["features"]),
+            "distinct_neighbours": distinct_nearest_neighbours(feats, ref["train_features"]),
+            "real_distinct_neighbours": distinct_nearest_neighbours(ref["features"], ref["train_features"]),
+        }
+
+
+def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1):
+    """Score the per-epoch generators a run kept (``--snapshot-every``) in
+    ``ckpt_dir/training/generators/epoch_NNNN/``: one row per epoch (a pandas DataFrame)."""
+    import pandas as pd
+
+    folders = sorted((Path(ckpt_dir) / "training" / "generators").glob("epoch_*"))
+    if not folders:
+        raise UserError(f"{ckpt_dir} holds no per-epoch generators; train with --snapshot-every N")
+    rows = []
+    for folder in folders[every - 1::every]:
+        r = evaluation(folder)
+        rows.append({"epoch": r["epoch"], "IS": r["inception_score"][0], "IS std": r["inception_score"][1],
+                     "real IS": r["real_inception_score"][0], "IS ratio": r["is_ratio"], "FID": r["fid"],
+                     "FID floor": r["fid_floor"], "KID": r["kid"],
+                     "conditional accuracy": r["conditional_accuracy_macro"],
+                     "pairwise distance": r["pairwise_distance"], "real pairwise distance": r["real_pairwise_distance"],
+                     "distinct neighbours": r["distinct_neighbours"]})
+    return pd.DataFrame(rows)
+
+
+def format_generator(r: dict) -> str:
+    lines = [f"{r['checkpoint']} ({r['kind']}, epoch {r['epoch']}) vs {r['split']}: {r['n']} generated faces, "
+             f"as many per expression as the split holds",
+             f"  conditional accuracy (macro)  {100 * r['conditional_accuracy_macro']:6.2f}%"]
+    lines += [f"    {name:14s}              {100 * acc:6.2f}%" for name, acc in r["conditional_accuracy"].items()]
+    lines += [f"  Inception Score               {r['inception_score'][0]:.3f} ± {r['inception_score'][1]:.3f}  "
+              f"(real: {r['real_inception_score'][0]:.3f} ± {r['real_inception_score'][1]:.3f}; ratio {r['is_ratio']:.2f})",
+              f"  FID                           {r['fid']:.2f}  (floor, real Training vs {r['split']}: {r['fid_floor']:.2f})",
+              f"  KID                           {r['kid']:.4f}  (floor: {r['kid_floor']:.4f})",
+              f"  mean pairwise distance        {r['pairwise_distance']:.2f}  (real: {r['real_pairwise_distance']:.2f})",
+              f"  distinct nearest neighbours   {100 * r['distinct_neighbours']:.1f}%  "
+              f"(real: {100 * r['real_distinct_neighbours']:.1f}%)"]
+    return "\n".join(lines)
+
+
+def _write_json(result: dict, path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(result, indent=2))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m helpers.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,15 +173,28 @@ def main(argv=None):
     rec.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     rec.add_argument("--record", action="store_true",
                      help="store the accuracy in the checkpoint's provenance file (<checkpoint>.json)")
+    gen = sub.add_parser("generator", help="conditional accuracy, IS, FID, KID and diversity of a generator checkpoint")
+    gen.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
+    add_data_argument(gen)
+    gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with")
+    gen.add_argument("--judge", default=None, help="recognizer whose probabilities and features are used (default: the shipped one)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     args = parser.parse_args(argv)
 
-    result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)
-    print(format_recognizer(result))
+    if args.kind == "generator":
+        from .recognition import Judge
+
+        judge = Judge(args.judge) if args.judge else None
+        result = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed)(args.checkpoint)
+        print(format_generator(result))
+    else:
+        result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)
+        print(format_recognizer(result))
+        if args.record:
+            record(result)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=2))
-    if args.record:
-        record(result)
+        _write_json(result, args.json)
     return result
 
 

@@ -62,7 +62,8 @@ def feature_extractor(model, layer: str = FEATURE_LAYER):
     """A model from the recognizer's input to its named penultimate layer."""
     import keras
 
-    return keras.Model(model.inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}")
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}")
 
 
 class Judge:

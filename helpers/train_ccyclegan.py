@@ -33,11 +33,10 @@ def train(args) -> Path:
     import keras
     import tensorflow as tf
 
-    from .checkpoints import float32_copy
     from .data import load_dataset
     from .gan_training import ResumableRun, train_epochs
     from .gans.ccyclegan import CCycleGAN
-    from .generation import save_generator
+    from .generation import release_epoch
     from .models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
 
     if args.config not in CONFIGS:
@@ -65,7 +64,7 @@ def train(args) -> Path:
                       "config": config.to_dict(), "train_args": vars(args)}
 
     def release(epoch):
-        save_generator(args.ckpt_dir, float32_copy(generator), {**release_config, "epoch": epoch})
+        release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every)
 
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
                  sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
+from .cli import UserError, command_line, gan_training_parser
 
 
 def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 12, epochs: int = 10,
@@ -58,6 +58,23 @@ def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
     return sample
 
 
+def parse_args(argv=None, description: str | None = None):
+    """The training script's arguments (the script passes its docstring as the description)."""
+    p = gan_training_parser(description, epochs=40, batch_size=64, ckpt_dir="runs/cwgan")
+    p.add_argument("--codes", help="expression codes (.npz or a generator config.json) instead of training the autoencoder")
+    p.add_argument("--k", type=int, default=16, help="PCA dimensions of the expression codes")
+    p.add_argument("--ae-epochs", type=int, default=10)
+    p.add_argument("--noise-dim", type=int, default=100)
+    p.add_argument("--g-width", type=int, default=128)
+    p.add_argument("--d-width", type=int, default=32)
+    p.add_argument("--n-critic", type=int, default=5)
+    p.add_argument("--gp-weight", type=float, default=10.0)
+    p.add_argument("--lr", type=float, default=1e-4)
+    args = p.parse_args(argv)
+    args.command = command_line("Generative_model/conditional_WGAN.py", argv)
+    return args
+
+
 def train(args) -> Path:
     """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
     release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
@@ -67,8 +84,7 @@ def train(args) -> Path:
     from .data import load_dataset
     from .gan_training import ResumableRun, train_epochs
     from .gans.cwgan import ConditionalWGAN
-    from .checkpoints import float32_copy
-    from .generation import save_generator
+    from .generation import release_epoch
     from .models import cwgan_critic, cwgan_generator
 
     ckpt_dir = Path(args.ckpt_dir)
@@ -104,10 +120,10 @@ def train(args) -> Path:
     config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",
               "expressions": list(range(7)), "codes": codes.tolist(),
               "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
-              "train_args": {k: v for k, v in vars(args).items()}}
+              "command": getattr(args, "command", None), "train_args": vars(args)}
 
     def release_generator(epoch):
-        save_generator(release, float32_copy(generator), {**config, "epoch": epoch})
+        release_epoch(release, generator, config, epoch, args.snapshot_every)
 
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume,
                  sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,

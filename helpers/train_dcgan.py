@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
+from .cli import UserError, command_line, gan_training_parser
 from .expressions import EXPRESSIONS, parse_expression
 
 FIVE_EMOTIONS = ("Neutral", "Fear", "Angry", "Surprise", "Disgust")
@@ -41,17 +41,30 @@ def sample_grid_fn(gan, expressions: list[int], noise_dim: int, output: str, per
     return sample
 
 
+def parse_args(argv=None, description: str | None = None):
+    """The training script's arguments (the script passes its docstring as the description)."""
+    from .models.dcgan_nets import VARIANTS
+
+    p = gan_training_parser(description, epochs=50, batch_size=64, ckpt_dir="runs/dcgan")
+    p.add_argument("--expressions", default="all", help='"all", "five", or a comma list such as "surprise"')
+    p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
+                   help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
+    p.add_argument("--noise-dim", type=int, default=100)
+    args = p.parse_args(argv)
+    args.command = command_line("Generative_model/dcgan.py", argv)
+    return args
+
+
 def train(args) -> Path:
     """Train from parsed ``dcgan.py`` arguments; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""
     import keras
     import tensorflow as tf
 
-    from .checkpoints import float32_copy
     from .data import load_dataset
     from .gan_training import ResumableRun, train_epochs
     from .gans.dcgan import DCGAN
-    from .generation import save_generator
+    from .generation import release_epoch
     from .models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
 
     if args.variant not in VARIANTS:
@@ -84,10 +97,10 @@ def train(args) -> Path:
                        {"generator": g_opt, "discriminator": d_opt}, keep=args.keep)
     config = {"kind": "dcgan", "variant": args.variant, "image_size": 48, "noise_dim": args.noise_dim,
               "conditioning": "label" if conditional else "none", "output": variant.output,
-              "expressions": expressions, "train_args": vars(args)}
+              "expressions": expressions, "command": getattr(args, "command", None), "train_args": vars(args)}
 
     def release(epoch):
-        save_generator(args.ckpt_dir, float32_copy(generator), {**config, "epoch": epoch})
+        release_epoch(args.ckpt_dir, generator, config, epoch, args.snapshot_every)
 
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
                  sample_fn=sample_grid_fn(gan, expressions, args.noise_dim, variant.output),

@@ -1,4 +1,5 @@
 """Conditional WGAN-GP: training script (smoke, resume), the NaN guard, the generator CLI."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from helpers.representations import fit_expression_codes
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--data", "synthetic", "--subset", "256", "--ae-epochs", "1", "--batch-size", "32", "--n-critic", "2",
-         "--g-width", "32", "--d-width", "8", "--k", "8"]
+         "--g-width", "32", "--d-width", "8", "--k", "8", "--snapshot-every", "1"]
 
 
 def _run(args):
@@ -32,9 +33,23 @@ def trained(tmp_path_factory):
 def test_training_writes_release_samples_logs(trained):
     ckpt, _ = trained
     for rel in ("generator.keras", "config.json", "representation/expression_codes.npz", "training/history.csv",
-                "training/samples/epoch_0001.png", "training/ckpt-0001/state.json"):
+                "training/samples/epoch_0001.png", "training/ckpt-0001/state.json",
+                "training/generators/epoch_0001/generator.keras"):
         assert (ckpt / rel).exists(), rel
     assert list((ckpt / "training" / "tensorboard").iterdir())
+    config = json.loads((ckpt / "config.json").read_text())
+    assert config["command"].startswith("python Generative_model/conditional_WGAN.py --data synthetic")
+    assert json.loads((ckpt / "training/generators/epoch_0001/config.json").read_text())["epoch"] == 1
+
+
+def test_evaluate_generator_cli(trained, tmp_path):
+    ckpt, _ = trained
+    proc = _run(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json")])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "conditional accuracy (macro)" in proc.stdout and "floor" in proc.stdout
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["n"] == 700 and sum(1 for _ in r["conditional_accuracy"]) == 7
+    assert r["inception_score"][0] >= 1.0 and r["fid"] > r["fid_floor"] >= 0.0
 
 
 def test_refuses_to_overwrite_then_resumes(trained):

@@ -4,9 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers.checkpoints import float32_copy
 from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator
 from helpers.train_dcgan import parse_expression_set
 
@@ -32,12 +34,17 @@ def test_variant_shapes_and_ranges(variant, num_classes):
 def test_dcgan_follows_radford():
     g, d = dcgan_generator("dcgan"), dcgan_discriminator("dcgan")
     kinds = {type(layer).__name__ for layer in g.layers}
-    assert "BatchNormalization" in kinds and "ReLU" in kinds and "UpSampling2D" not in kinds
+    assert "FusedBatchNorm" in kinds and "ReLU" in kinds and "UpSampling2D" not in kinds
     assert g.get_layer("image").activation.__name__ == "tanh"
     d_kinds = [type(layer).__name__ for layer in d.layers]
-    assert "MaxPooling2D" not in d_kinds and "BatchNormalization" in d_kinds and "LeakyReLU" in d_kinds
+    assert "MaxPooling2D" not in d_kinds and "FusedBatchNorm" in d_kinds and "LeakyReLU" in d_kinds
     assert all(layer.strides == (2, 2) for layer in d.layers if type(layer).__name__ == "Conv2D")
     assert [type(layer).__name__ for layer in d.layers].count("Dense") == 1  # no hidden dense layer
+    # the release swaps the fused batch norm for Keras' layer, with the same outputs
+    release = float32_copy(g)
+    assert {type(layer).__name__ for layer in release.layers} == kinds - {"FusedBatchNorm"} | {"BatchNormalization"}
+    z = np.random.default_rng(0).standard_normal((4, 100)).astype("float32")
+    np.testing.assert_allclose(np.asarray(release(z)), np.asarray(g(z, training=False)), atol=1e-5)
 
 
 def test_expression_sets():

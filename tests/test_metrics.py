@@ -123,3 +123,30 @@ def test_ssim_identity_and_noise():
     a = rng.uniform(size=(3, 48, 48, 1))
     assert ssim(a, a) == pytest.approx(1.0)
     assert ssim(a, rng.uniform(size=a.shape)) < 0.2
+
+
+def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
+    """A 'generator' that returns the real split's own faces scores like the real data: FID 0,
+    IS ratio 1, conditional accuracy = the judge's per-class accuracy on real faces."""
+    from helpers.data import load_dataset
+    from helpers.evaluate import GeneratorEvaluation
+    from helpers.generation import GeneratorCheckpoint
+    from helpers.recognition import Judge
+    from helpers.models import fer_vgg
+
+    splits = load_dataset("synthetic")
+    x, y = splits["PrivateTest"]
+
+    class Replay(GeneratorCheckpoint):
+        def generate(self, expression, n, seed=None, truncation=None, noise=None):
+            return x[y == expression][:n]
+
+    judge = Judge(model=fer_vgg(widths=(8, 16), first_width=8, head_width=16))
+    evaluation = GeneratorEvaluation(split="PrivateTest", judge=judge, splits=splits)
+    r = evaluation(Replay(None, {"kind": "replay", "noise_dim": 1, "expressions": list(range(7))}, "replay"))
+    assert r["n"] == len(y)
+    assert abs(r["fid"]) < 1e-6 and abs(r["is_ratio"] - 1.0) < 1e-9
+    pred = judge.probs(x).argmax(1)
+    expected = np.mean([np.mean(pred[y == e] == e) for e in range(7)])
+    assert abs(r["conditional_accuracy_macro"] - expected) < 1e-9
+    assert abs(r["pairwise_distance"] - r["real_pairwise_distance"]) < 1e-9

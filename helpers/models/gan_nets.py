@@ -4,20 +4,24 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from .layers import FusedBatchNorm
+
 
 def cwgan_generator(noise_dim: int = 100, code_dim: int = 12, width: int = 256) -> keras.Model:
     """(noise, expression code) -> image in [-1, 1]: dense to 6x6, three stride-2
-    transposed convolutions with batch norm and ReLU, tanh output."""
+    transposed convolutions with batch norm and ReLU, tanh output. Batch norm is the fused
+    kernel (:class:`~helpers.models.layers.FusedBatchNorm`) so ``mixed_bfloat16`` keeps its
+    speed-up; the release swaps it for Keras' layer."""
     noise = keras.Input((noise_dim,), name="noise")
     code = keras.Input((code_dim,), name="code")
     x = layers.Concatenate(name="noise_and_code")([noise, code])
     x = layers.Dense(6 * 6 * width, use_bias=False, name="project")(x)
-    x = layers.BatchNormalization(name="project_bn")(x)
-    x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((6, 6, width), name="to_6x6")(x)
+    x = FusedBatchNorm(name="project_bn")(x)
+    x = layers.ReLU(name="project_relu")(x)
     for i, w in enumerate((width // 2, width // 4, width // 8), start=1):
         x = layers.Conv2DTranspose(w, 4, strides=2, padding="same", use_bias=False, name=f"up{i}")(x)
-        x = layers.BatchNormalization(name=f"up{i}_bn")(x)
+        x = FusedBatchNorm(name=f"up{i}_bn")(x)
         x = layers.ReLU(name=f"up{i}_relu")(x)
     image = layers.Conv2D(1, 3, padding="same", activation="tanh", dtype="float32", name="image")(x)
     return keras.Model([noise, code], image, name="cwgan_generator")
