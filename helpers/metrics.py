@@ -69,20 +69,28 @@ def _moments(act):
 
 
 def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
-    """``||mu1-mu2||² + Tr(S1 + S2 - 2 (S1 S2)^½)`` with guards: a near-singular product is
-    regularised by ``eps·I`` and a tiny imaginary part from ``sqrtm`` is dropped (a large one
-    raises)."""
+    """``||mu1-mu2||² + Tr(S1 + S2 - 2 (S1 S2)^½)`` with guards: when ``sqrtm`` of the product is
+    not finite or has a sizeable imaginary part (a near-singular product), both covariances are
+    regularised by ``eps·I`` and it is retried; a tiny imaginary part is dropped."""
     mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
     sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
     diff = mu1 - mu2
-    covmean, _ = linalg.sqrtm(sigma1 @ sigma2, disp=False)
-    if not np.isfinite(covmean).all():
-        offset = np.eye(sigma1.shape[0]) * eps
-        covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    if np.iscomplexobj(covmean):
-        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
-            raise ValueError(f"sqrtm gave a large imaginary part ({np.max(np.abs(covmean.imag)):.3g})")
-        covmean = covmean.real
+
+    def sqrt_product(offset):
+        with warnings.catch_warnings():  # a singular product is expected here and handled below
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            root, _ = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset), disp=False)
+        return root
+
+    def usable(root):
+        return np.isfinite(root).all() and np.allclose(np.diagonal(root).imag, 0, atol=1e-3)
+
+    covmean = sqrt_product(0.0)
+    if not usable(covmean):  # near-singular: regularise both covariances
+        covmean = sqrt_product(np.eye(sigma1.shape[0]) * eps)
+    if not usable(covmean):
+        raise ValueError(f"sqrtm gave a large imaginary part ({np.max(np.abs(np.imag(covmean))):.3g})")
+    covmean = np.real(covmean)
     value = float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean))
     return max(value, 0.0)
 

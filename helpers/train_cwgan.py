@@ -69,6 +69,10 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--d-width", type=int, default=32)
     p.add_argument("--n-critic", type=int, default=5)
     p.add_argument("--gp-weight", type=float, default=10.0)
+    p.add_argument("--ac-weight", type=float, default=1.0,
+                   help="weight of the critic's auxiliary expression classifier on real faces (0: projection only)")
+    p.add_argument("--g-ac-weight", type=float, default=1.0,
+                   help="weight of that classifier's cross-entropy on the generator's fakes")
     p.add_argument("--lr", type=float, default=1e-4)
     args = p.parse_args(argv)
     args.command = command_line("Generative_model/conditional_WGAN.py", argv)
@@ -104,9 +108,9 @@ def train(args) -> Path:
     if args.bf16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
-    critic = cwgan_critic(codes.shape[1], width=args.d_width)
+    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=7 if args.ac_weight else 0)
     gan = ConditionalWGAN(generator, critic, codes, noise_dim=args.noise_dim, n_critic=args.n_critic,
-                          gp_weight=args.gp_weight)
+                          gp_weight=args.gp_weight, ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight)
     d_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)

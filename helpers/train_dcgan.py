@@ -50,6 +50,9 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
                    help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
     p.add_argument("--noise-dim", type=int, default=100)
+    p.add_argument("--ac-weight", type=float, default=1.0,
+                   help="label-conditioned runs: weight of the discriminator's auxiliary expression classifier "
+                        "(AC-GAN) for both networks; 0: projection only")
     args = p.parse_args(argv)
     args.command = command_line("Generative_model/dcgan.py", argv)
     return args
@@ -85,8 +88,10 @@ def train(args) -> Path:
     variant = VARIANTS[args.variant]
     num_classes = len(EXPRESSIONS) if conditional else 0
     generator = dcgan_generator(args.variant, args.noise_dim, num_classes)
-    discriminator = dcgan_discriminator(args.variant, num_classes)
-    gan = DCGAN(generator, discriminator, args.noise_dim, conditional=conditional, output=variant.output)
+    ac_weight = args.ac_weight if conditional else 0.0
+    discriminator = dcgan_discriminator(args.variant, num_classes, auxiliary_classifier=ac_weight > 0)
+    gan = DCGAN(generator, discriminator, args.noise_dim, conditional=conditional, output=variant.output,
+                ac_weight=ac_weight)
     d_opt, g_opt = dcgan_optimizer(args.variant), dcgan_optimizer(args.variant)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
     gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))

@@ -40,6 +40,15 @@ def test_training_writes_release_samples_logs(trained):
     config = json.loads((ckpt / "config.json").read_text())
     assert config["command"].startswith("python Generative_model/conditional_WGAN.py --data synthetic")
     assert json.loads((ckpt / "training/generators/epoch_0001/config.json").read_text())["epoch"] == 1
+    assert {"real_class_loss", "fake_class_loss"} <= set(pd.read_csv(ckpt / "training" / "history.csv").columns)
+
+
+def test_projection_only_critic_trains_without_the_classifier(tmp_path):
+    proc = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ac-weight", "0",
+                 "--ckpt-dir", str(tmp_path)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    history = pd.read_csv(tmp_path / "training" / "history.csv")
+    assert "real_class_loss" not in history.columns and np.isfinite(history["w_distance"]).all()
 
 
 def test_evaluate_generator_cli(trained, tmp_path):

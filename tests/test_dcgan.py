@@ -47,6 +47,12 @@ def test_dcgan_follows_radford():
     np.testing.assert_allclose(np.asarray(release(z)), np.asarray(g(z, training=False)), atol=1e-5)
 
 
+def test_auxiliary_classifier_head():
+    d = dcgan_discriminator("dcgan", num_classes=7, auxiliary_classifier=True)
+    logit, class_logits = d([tf.zeros((3, 48, 48, 1)), tf.zeros((3, 1), tf.int32)])
+    assert logit.shape == (3, 1) and class_logits.shape == (3, 7)
+
+
 def test_expression_sets():
     assert parse_expression_set("all") == list(range(7))
     assert parse_expression_set("five") == [0, 1, 2, 5, 6]

@@ -10,10 +10,13 @@ from ..losses import minimax_discriminator_loss, minimax_generator_loss
 
 class DCGAN(keras.Model):
     """Minimax GAN with the non-saturating generator loss. ``conditional=True`` feeds the label
-    to both networks; the data pipeline yields ``(uint8 images, labels)`` either way."""
+    to both networks; the data pipeline yields ``(uint8 images, labels)`` either way. With
+    ``ac_weight > 0`` the discriminator also classifies the expression (it returns
+    ``[logit, class_logits]``): trained on real faces, and the generator is rewarded when its
+    fakes are classified as intended (AC-GAN)."""
 
     def __init__(self, generator, discriminator, noise_dim: int = 100, conditional: bool = False,
-                 output: str = "tanh", label_smoothing: float = 0.1, **kwargs):
+                 output: str = "tanh", label_smoothing: float = 0.1, ac_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -21,10 +24,13 @@ class DCGAN(keras.Model):
         self.conditional = conditional
         self.output_range = output
         self.label_smoothing = label_smoothing
+        self.ac_weight = ac_weight
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real_prob")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake_prob")
+        self.class_loss_tracker = keras.metrics.Mean(name="real_class_loss")
+        self.g_class_loss_tracker = keras.metrics.Mean(name="fake_class_loss")
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -33,10 +39,20 @@ class DCGAN(keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        return trackers + ([self.class_loss_tracker, self.g_class_loss_tracker] if self.ac_weight else [])
 
     def _in(self, x, labels):
         return [x, labels] if self.conditional else x
+
+    def _discriminate(self, x, labels):
+        """``(logit, class_logits or None)`` whether or not D has a classifier head."""
+        out = self.discriminator(self._in(x, labels), training=True)
+        return (out[0], out[1]) if self.ac_weight else (out, None)
+
+    @staticmethod
+    def _class_loss(labels, logits):
+        return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
 
     def call(self, inputs, training=False):
         noise, labels = inputs
@@ -49,20 +65,27 @@ class DCGAN(keras.Model):
         labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
         noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
 
-        # 2. Discriminator step: real -> 1 (smoothed), fake -> 0.
+        # 2. Discriminator step: real -> 1 (smoothed), fake -> 0 (+ classify the real expressions).
         with tf.GradientTape() as tape:
             fake = self.generator(self._in(noise, labels), training=True)
-            real_logits = self.discriminator(self._in(real, labels), training=True)
-            fake_logits = self.discriminator(self._in(fake, labels), training=True)
+            real_logits, real_class = self._discriminate(real, labels)
+            fake_logits, _ = self._discriminate(fake, labels)
             d_loss = minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            if self.ac_weight:
+                class_loss = self._class_loss(labels, real_class)
+                d_loss += self.ac_weight * class_loss
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
 
-        # 3. Generator step: make the discriminator call new fakes real.
+        # 3. Generator step: make the discriminator call new fakes real (and of the intended expression).
         noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
         with tf.GradientTape() as tape:
             fake = self.generator(self._in(noise, labels), training=True)
-            g_loss = minimax_generator_loss(self.discriminator(self._in(fake, labels), training=True))
+            gen_logits, gen_class = self._discriminate(fake, labels)
+            g_loss = minimax_generator_loss(gen_logits)
+            if self.ac_weight:
+                fake_class_loss = self._class_loss(labels, gen_class)
+                g_loss += self.ac_weight * fake_class_loss
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 
@@ -71,4 +94,7 @@ class DCGAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
         self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
+        if self.ac_weight:
+            self.class_loss_tracker.update_state(class_loss)
+            self.g_class_loss_tracker.update_state(fake_class_loss)
         return {m.name: m.result() for m in self.metrics}

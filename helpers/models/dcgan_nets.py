@@ -99,8 +99,10 @@ def dcgan_generator(variant: str = "dcgan", noise_dim: int = 100, num_classes: i
     return keras.Model(inputs if num_classes else noise, image, name=f"{variant}_generator")
 
 
-def dcgan_discriminator(variant: str = "dcgan", num_classes: int = 0) -> keras.Model:
-    """A 48x48x1 image (in the variant's output range) (and a label) -> one real/fake logit."""
+def dcgan_discriminator(variant: str = "dcgan", num_classes: int = 0, auxiliary_classifier: bool = False) -> keras.Model:
+    """A 48x48x1 image (in the variant's output range) (and a label) -> one real/fake logit; with
+    ``auxiliary_classifier`` also expression logits from the same features (AC-GAN, Odena et
+    al. 2017): ``[logit, class_logits]``."""
     v = VARIANTS[variant]
     image = keras.Input((48, 48, 1), name="image")
     inputs, x = [image], image
@@ -123,7 +125,10 @@ def dcgan_discriminator(variant: str = "dcgan", num_classes: int = 0) -> keras.M
         logit = layers.Add(name="conditional_logit")([logit, layers.Dot(axes=1, name="projection")([embedded, h])])
         inputs.append(label)
     logit = layers.Activation("linear", dtype="float32", name="logit_f32")(logit)
-    return keras.Model(inputs if num_classes else image, logit, name=f"{variant}_discriminator")
+    outputs = logit
+    if auxiliary_classifier:
+        outputs = [logit, layers.Dense(num_classes or 1, dtype="float32", name="class_logits")(h)]
+    return keras.Model(inputs if num_classes else image, outputs, name=f"{variant}_discriminator")
 
 
 def dcgan_optimizer(variant: str):

@@ -7,7 +7,7 @@ from keras import layers
 from .layers import FusedBatchNorm
 
 
-def cwgan_generator(noise_dim: int = 100, code_dim: int = 12, width: int = 256) -> keras.Model:
+def cwgan_generator(noise_dim: int = 100, code_dim: int = 16, width: int = 128) -> keras.Model:
     """(noise, expression code) -> image in [-1, 1]: dense to 6x6, three stride-2
     transposed convolutions with batch norm and ReLU, tanh output. Batch norm is the fused
     kernel (:class:`~helpers.models.layers.FusedBatchNorm`) so ``mixed_bfloat16`` keeps its
@@ -27,11 +27,13 @@ def cwgan_generator(noise_dim: int = 100, code_dim: int = 12, width: int = 256) 
     return keras.Model([noise, code], image, name="cwgan_generator")
 
 
-def cwgan_critic(code_dim: int = 12, width: int = 64) -> keras.Model:
+def cwgan_critic(code_dim: int = 16, width: int = 32, num_classes: int = 0) -> keras.Model:
     """(image, expression code) -> score. Three stride-2 convolutions with layer norm (no batch
     norm: the gradient penalty is per sample) and LeakyReLU, then a projection head
     (Miyato & Koyama 2018): ``score = w·h + <embed(code), h>``. Projection conditions on the
-    continuous PCA codes directly and keeps the critic's input an image."""
+    continuous PCA codes directly and keeps the critic's input an image. With ``num_classes > 0``
+    the critic also returns expression logits from the same features (the auxiliary classifier
+    of AC-WGAN-GP, Gulrajani et al. 2017, section 5): ``[score, class_logits]``."""
     image = keras.Input((48, 48, 1), name="image")
     code = keras.Input((code_dim,), name="code")
     x = image
@@ -45,4 +47,7 @@ def cwgan_critic(code_dim: int = 12, width: int = 64) -> keras.Model:
     embedded = layers.Dense(width * 4, use_bias=False, name="code_embedding")(code)
     projection = layers.Dot(axes=1, name="projection")([embedded, h])
     score = layers.Add(dtype="float32", name="conditional_score")([unconditional, projection])
+    if num_classes:
+        class_logits = layers.Dense(num_classes, dtype="float32", name="class_logits")(h)
+        return keras.Model([image, code], [score, class_logits], name="cwgan_critic")
     return keras.Model([image, code], score, name="cwgan_critic")
