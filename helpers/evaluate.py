@@ -3,6 +3,7 @@
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest --tta --json out.json
     python -m helpers.evaluate generator checkpoints/cwgan_fer2013 --split PrivateTest --json out.json
+    python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.csv
 """
 from __future__ import annotations
 
@@ -180,14 +181,22 @@ def main(argv=None):
     gen.add_argument("--judge", default=None, help="recognizer whose probabilities and features are used (default: the shipped one)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    gen.add_argument("--over-epochs", metavar="CSV",
+                     help="also score every per-epoch generator the run kept (--snapshot-every) and write the table as CSV")
     args = parser.parse_args(argv)
 
     if args.kind == "generator":
         from .recognition import Judge
 
         judge = Judge(args.judge) if args.judge else None
-        result = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed)(args.checkpoint)
+        evaluation = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed)
+        result = evaluation(args.checkpoint)
         print(format_generator(result))
+        if args.over_epochs:
+            table = evaluate_snapshots(args.checkpoint, evaluation)
+            Path(args.over_epochs).parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(args.over_epochs, index=False)
+            print(table.round(3).to_string(index=False))
     else:
         result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)
         print(format_recognizer(result))

@@ -53,9 +53,12 @@ def test_projection_only_critic_trains_without_the_classifier(tmp_path):
 
 def test_evaluate_generator_cli(trained, tmp_path):
     ckpt, _ = trained
-    proc = _run(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json")])
+    proc = _run(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json"),
+                 "--over-epochs", str(tmp_path / "epochs.csv")])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "conditional accuracy (macro)" in proc.stdout and "floor" in proc.stdout
+    over = pd.read_csv(tmp_path / "epochs.csv")
+    assert over["epoch"].iloc[0] == 1 and over["epoch"].is_monotonic_increasing and (over["IS"] >= 1.0).all()
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["n"] == 700 and sum(1 for _ in r["conditional_accuracy"]) == 7
     assert r["inception_score"][0] >= 1.0 and r["fid"] > r["fid_floor"] >= 0.0
