@@ -100,9 +100,9 @@ class GeneratorEvaluation:
         gen = generator if isinstance(generator, GeneratorCheckpoint) else load_generator(generator)
         expressions = tuple(sorted(gen.expressions))
         ref = self._reference(expressions)
-        fake = np.concatenate([gen.generate(e, int((ref["labels"] == e).sum()), seed=self.seed + 1000 + e)
-                               for e in expressions])
-        intended = np.concatenate([np.full(int((ref["labels"] == e).sum()), e) for e in expressions])
+        counts = [int(np.sum(ref["labels"] == e)) for e in expressions]
+        fake = np.concatenate([gen.generate(e, n, seed=self.seed + 1000 + e) for e, n in zip(expressions, counts)])
+        intended = np.repeat(expressions, counts)
         probs, feats = self.judge.probs(fake), self.judge.features(fake)
         # The same shuffle for both sets: every IS split holds the same expressions in the same numbers.
         is_fake, is_real = inception_score(probs[ref["mix"]]), inception_score(ref["probs"][ref["mix"]])

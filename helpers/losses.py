@@ -61,6 +61,14 @@ def minimax_generator_loss(fake_logits):
 
 
 # ------------------------------------------------------------------------------ image-space
+def auxiliary_classifier_loss(labels, class_logits):
+    """AC-GAN (Odena et al. 2017): mean cross-entropy of a discriminator's expression head
+    against the (real or intended) integer labels."""
+    labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+    logits = tf.cast(class_logits, tf.float32)
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
 def cycle_loss(original, reconstructed):
     """Mean absolute error between an image and its round trip (CycleGAN's L1)."""
     return tf.reduce_mean(tf.abs(tf.cast(original, tf.float32) - tf.cast(reconstructed, tf.float32)))

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 import keras
 
-from helpers.losses import (cycle_loss, gradient_penalty, least_squares_discriminator_loss,
+from helpers.losses import (auxiliary_classifier_loss, cycle_loss, gradient_penalty, least_squares_discriminator_loss,
                             least_squares_generator_loss, minimax_discriminator_loss, minimax_generator_loss,
                             wasserstein_critic_loss, wasserstein_generator_loss)
 
@@ -73,3 +73,11 @@ def test_least_squares_and_minimax():
 def test_cycle_loss():
     a = tf.zeros((2, 4, 4, 1))
     assert float(cycle_loss(a, a + 0.25)) == pytest.approx(0.25)
+
+
+def test_auxiliary_classifier_loss_matches_numpy_cross_entropy():
+    logits = np.random.default_rng(0).normal(size=(5, 7)).astype("float32")
+    labels = np.array([[0], [3], [6], [1], [3]])  # (B, 1), as the DCGAN passes them
+    log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected = -log_softmax[np.arange(5), labels[:, 0]].mean()
+    assert float(auxiliary_classifier_loss(labels, logits)) == pytest.approx(expected, rel=1e-5)

@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import to_model_range
-from ..losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+from ..losses import auxiliary_classifier_loss, gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
 
 
 class ConditionalWGAN(keras.Model):
@@ -54,10 +54,6 @@ class ConditionalWGAN(keras.Model):
     def _score(self, inputs, training=True):
         return self._critic(inputs, training)[0]
 
-    @staticmethod
-    def _class_loss(labels, logits):
-        return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
-
     def call(self, inputs, training=False):
         noise, labels = inputs
         return self.generator([noise, tf.gather(self.codes, labels)], training=training)
@@ -82,7 +78,7 @@ class ConditionalWGAN(keras.Model):
                 gp = gradient_penalty(self._score, real, fake, codes, weight=self.gp_weight)
                 d_loss = w_loss + gp
                 if self.ac_weight:
-                    class_loss = self._class_loss(labels, real_logits)
+                    class_loss = auxiliary_classifier_loss(labels, real_logits)
                     d_loss += self.ac_weight * class_loss
             grads = tape.gradient(d_loss, self.critic.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
@@ -95,7 +91,7 @@ class ConditionalWGAN(keras.Model):
             fake_scores, fake_logits = self._critic([fake, codes])
             g_loss = wasserstein_generator_loss(fake_scores)
             if self.ac_weight:
-                fake_class_loss = self._class_loss(labels, fake_logits)
+                fake_class_loss = auxiliary_classifier_loss(labels, fake_logits)
                 g_loss += self.g_ac_weight * fake_class_loss
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
