@@ -5,7 +5,7 @@
 
 The checkpoint folder receives: generator.keras + config.json (the release, refreshed every
 epoch; Expression_generator.py reads it), representation/ (autoencoder and codes),
-training/ckpt-NNNN/ (the last --keep epochs, for --resume), training/history.csv,
+training/ckpt-NNNN/ (the last --keep epochs, for --resume), training/history.json,
 training/tensorboard/ and training/samples/epoch_NNNN.png (fixed-seed grids, one row per expression).
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@
 than one expression trains one label-conditioned model, a single one a per-expression model
 (which then refuses other expressions in Expression_generator.py). The checkpoint folder gets the
 release (generator.keras + config.json, refreshed every epoch) and training/ (the last --keep
-checkpoints, history.csv, tensorboard/, samples/epoch_NNNN.png).
+checkpoints, history.json, tensorboard/, samples/epoch_NNNN.png).
 """
 from __future__ import annotations
 

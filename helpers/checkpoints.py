@@ -39,18 +39,16 @@ def export_model(src: str | Path, out: str | Path) -> Path:
 
 
 def write_provenance(run_dir: Path, out: Path) -> None:
-    """Copy a training run's history beside the released model (``<name>.history.csv``) and
-    write ``<name>.json`` with the command, the selected epoch (best PublicTest accuracy) and
-    the training wall time, when the run folder has them."""
+    """Write ``<name>.json`` beside the released model: the command, the selected epoch (best
+    PublicTest accuracy), the training wall time and the per-epoch history, when the run folder
+    has them."""
     import json
-    import shutil
 
     import pandas as pd
 
     history, config = run_dir / "history.csv", run_dir / "config.json"
     if not (history.exists() and config.exists()):
         return
-    shutil.copyfile(history, out.with_suffix(".history.csv"))
     hist = pd.read_csv(history)
     best = hist.loc[hist["val_accuracy"].idxmax()]
     run_config = json.loads(config.read_text())
@@ -63,7 +61,23 @@ def write_provenance(run_dir: Path, out: Path) -> None:
         "publictest_accuracy": round(float(best["val_accuracy"]), 4),
         "training_wall_s": float(hist["wall_s"].iloc[-1]),
         "config": run_config,
+        "history": hist.to_dict(orient="records"),
     }, indent=2))
+
+
+def load_history(path: str | Path):
+    """A training history as a pandas DataFrame, one row per epoch: a GAN run's
+    ``training/history.json`` (a list of records), a released recognizer's ``<name>.json``
+    (its ``"history"``), or a metrics table written by ``helpers.evaluate --over-epochs``."""
+    import json
+
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path} does not exist: no training history there")
+    data = json.loads(path.read_text())
+    return pd.DataFrame(data["history"] if isinstance(data, dict) else data)
 
 
 def float32_copy(model):

@@ -3,7 +3,7 @@
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest --tta --json out.json
     python -m helpers.evaluate generator checkpoints/cwgan_fer2013 --split PrivateTest --json out.json
-    python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.csv
+    python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.json
 """
 from __future__ import annotations
 
@@ -181,8 +181,9 @@ def main(argv=None):
     gen.add_argument("--judge", default=None, help="recognizer whose probabilities and features are used (default: the shipped one)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
-    gen.add_argument("--over-epochs", metavar="CSV",
-                     help="also score every per-epoch generator the run kept (--snapshot-every) and write the table as CSV")
+    gen.add_argument("--over-epochs", metavar="JSON",
+                     help="also score every per-epoch generator the run kept (--snapshot-every) and write the table "
+                          "(a list of per-epoch records; read it with helpers.checkpoints.load_history)")
     args = parser.parse_args(argv)
 
     if args.kind == "generator":
@@ -195,7 +196,7 @@ def main(argv=None):
         if args.over_epochs:
             table = evaluate_snapshots(args.checkpoint, evaluation)
             Path(args.over_epochs).parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(args.over_epochs, index=False)
+            Path(args.over_epochs).write_text(json.dumps(table.to_dict(orient="records"), indent=1))
             print(table.round(3).to_string(index=False))
     else:
         result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)

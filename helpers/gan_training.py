@@ -68,15 +68,10 @@ class ResumableRun:
 
 
 def append_history(path: Path, row: dict) -> None:
-    """Append one epoch's row to a CSV (header on first write)."""
-    import csv
-
-    new = not path.exists()
-    with open(path, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
+    """Add one epoch's row to a JSON history (a list of per-epoch records, see
+    :func:`helpers.checkpoints.load_history`)."""
+    rows = json.loads(path.read_text()) if path.exists() else []
+    path.write_text(json.dumps(rows + [row], indent=0))
 
 
 def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=None, sample_fn=None,
@@ -86,17 +81,15 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
     ``sample_every`` epochs and ``on_epoch_end(epoch)``. Returns the last epoch trained."""
     import tensorflow as tf
 
-    history_path = run.run_dir / "history.csv"
+    history_path = run.run_dir / "history.json"
     start, wall = 0, 0.0
     if resume:
         state = run.restore()
         if state is not None:
             start, wall = state["epoch"], state["wall_s"]
             if history_path.exists():  # drop rows of epochs newer than the checkpoint
-                import pandas as pd
-
-                hist = pd.read_csv(history_path)
-                hist[hist["epoch"] <= start].to_csv(history_path, index=False)
+                rows = json.loads(history_path.read_text())
+                history_path.write_text(json.dumps([r for r in rows if r["epoch"] <= start], indent=0))
             print(f"resumed {run.run_dir} at epoch {start}")
     elif run.checkpoints():
         raise UserError(f"{run.run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 import tensorflow as tf
 
+from helpers.checkpoints import load_history
 from helpers.gan_training import ResumableRun, TrainingDiverged, train_epochs
 from helpers.representations import fit_expression_codes
 
@@ -32,7 +32,7 @@ def trained(tmp_path_factory):
 
 def test_training_writes_release_samples_logs(trained):
     ckpt, _ = trained
-    for rel in ("generator.keras", "config.json", "representation/expression_codes.npz", "training/history.csv",
+    for rel in ("generator.keras", "config.json", "representation/expression_codes.npz", "training/history.json",
                 "training/samples/epoch_0001.png", "training/ckpt-0001/state.json",
                 "training/generators/epoch_0001/generator.keras"):
         assert (ckpt / rel).exists(), rel
@@ -40,24 +40,24 @@ def test_training_writes_release_samples_logs(trained):
     config = json.loads((ckpt / "config.json").read_text())
     assert config["command"].startswith("python Generative_model/conditional_WGAN.py --data synthetic")
     assert json.loads((ckpt / "training/generators/epoch_0001/config.json").read_text())["epoch"] == 1
-    assert {"real_class_loss", "fake_class_loss"} <= set(pd.read_csv(ckpt / "training" / "history.csv").columns)
+    assert {"real_class_loss", "fake_class_loss"} <= set(load_history(ckpt / "training" / "history.json").columns)
 
 
 def test_projection_only_critic_trains_without_the_classifier(tmp_path):
     proc = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ac-weight", "0",
                  "--ckpt-dir", str(tmp_path)])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    history = pd.read_csv(tmp_path / "training" / "history.csv")
+    history = load_history(tmp_path / "training" / "history.json")
     assert "real_class_loss" not in history.columns and np.isfinite(history["w_distance"]).all()
 
 
 def test_evaluate_generator_cli(trained, tmp_path):
     ckpt, _ = trained
     proc = _run(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json"),
-                 "--over-epochs", str(tmp_path / "epochs.csv")])
+                 "--over-epochs", str(tmp_path / "epochs.json")])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "conditional accuracy (macro)" in proc.stdout and "floor" in proc.stdout
-    over = pd.read_csv(tmp_path / "epochs.csv")
+    over = load_history(tmp_path / "epochs.json")
     assert over["epoch"].iloc[0] == 1 and over["epoch"].is_monotonic_increasing and (over["IS"] >= 1.0).all()
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["n"] == 700 and sum(1 for _ in r["conditional_accuracy"]) == 7
@@ -71,7 +71,7 @@ def test_refuses_to_overwrite_then_resumes(trained):
     resumed = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt), "--resume"])
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumed" in resumed.stdout and "epoch 2/2" in resumed.stdout and "epoch 1/2" not in resumed.stdout
-    history = pd.read_csv(ckpt / "training" / "history.csv")
+    history = load_history(ckpt / "training" / "history.json")
     assert history["epoch"].tolist() == [1, 2] and history["wall_s"].is_monotonic_increasing
 
 

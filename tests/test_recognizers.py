@@ -74,8 +74,11 @@ def test_train_resume_and_export(tmp_path):
         "p = np.asarray(m(x)); assert p.shape == (2, 7) and np.allclose(p.sum(1), 1, atol=1e-4)\n"
         "print(m.get_layer('features').output.shape)")])
     assert check.returncode == 0, check.stderr[-2000:]
-    assert (tmp_path / "release.history.csv").exists()
     provenance = json.loads((tmp_path / "release.json").read_text())
+    assert [row["epoch"] for row in provenance["history"]] == [0, 1]
+    from helpers.checkpoints import load_history
+
+    pd.testing.assert_frame_equal(load_history(tmp_path / "release.json"), history, check_dtype=False)
     assert provenance["selected_by"] == "best PublicTest accuracy" and "--model deep_emotion" in provenance["command"]
 
     report = tmp_path / "eval.json"
@@ -88,3 +91,11 @@ def test_train_resume_and_export(tmp_path):
     assert f"{100 * result['accuracy']:6.2f}%" in evaluated.stdout
     missing = _run(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_load_history_names_a_missing_file(tmp_path):
+    from helpers.checkpoints import load_history
+    from helpers.cli import UserError
+
+    with pytest.raises(UserError, match="no training history"):
+        load_history(tmp_path / "nope.json")
