@@ -4,9 +4,10 @@
     python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 face.jpg happy out/ --grid
 
 Every PNG/JPG in the input folder (or the one input image), of any size or colour, is converted to
-48x48 grayscale, translated, and written under the same file name (as PNG) into the output folder.
---grid also writes translation_sheet.png: each source next to all 7 expressions. An unreadable
-image is named, skipped, and the rest go on. Expressions as in Expression_generator.py.
+48x48 grayscale, translated, and written under the same file name into the output folder (files
+already there are never replaced unless --overwrite is given). --grid also writes
+translation_sheet.png: each source next to all 7 expressions. An unreadable image is named,
+skipped, and the rest go on. Expressions as in Expression_generator.py.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def parse_args(argv=None):
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
     p.add_argument("out_dir", help="folder to write into (created if missing)")
     p.add_argument("--grid", action="store_true", help="also write translation_sheet.png (sources x 7 expressions)")
-    p.add_argument("--size", type=int, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
+    p.add_argument("--size", type=int, default=48, help="upscale the outputs to SIZExSIZE for viewing (nearest)")
+    p.add_argument("--overwrite", action="store_true", help="replace files of the same name in OUT_DIR")
     return p.parse_args(argv)
 
 
@@ -56,12 +58,16 @@ def main(argv=None):
     for file in files:
         try:
             images.append(read_image(file))
-            names.append(file.stem + ".png")
+            names.append(file.name)
         except DataError as exc:
             print(f"skipped: {exc}", file=sys.stderr)
     if not images:
         raise UserError(f"none of the {len(files)} input images could be read")
     out_dir = Path(args.out_dir)
+    taken = [n for n in names + ["translation_sheet.png"] * args.grid if (out_dir / n).exists()]
+    if taken and not args.overwrite:
+        raise UserError(f"{out_dir} already holds {taken[0]}" + (f" and {len(taken) - 1} more" if len(taken) > 1 else "")
+                        + ": choose another output folder or pass --overwrite")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

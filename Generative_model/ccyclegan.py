@@ -6,7 +6,7 @@
 
 Configurations (rows of the experiment log, one code path): T1, T17, T20, T21, T22, T24, T26
 (the default). The checkpoint folder gets the translator release (generator.keras + config.json,
-refreshed every epoch) and training/ (the last --keep checkpoints, history.csv, tensorboard/,
+refreshed every epoch) and training/ (the last --keep checkpoints, history.json, tensorboard/,
 samples/epoch_NNNN.png: fixed sources next to their 7 translations).
 """
 from __future__ import annotations
@@ -16,22 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import gan_training_parser, run_cli  # noqa: E402
-from helpers.models.ccyclegan_nets import CONFIGS  # noqa: E402
-
-
-def parse_args(argv=None):
-    p = gan_training_parser(__doc__, epochs=30, batch_size=32, ckpt_dir="runs/ccyclegan",
-                            batch_help="real faces per step (x6 translations from T24 on)")
-    p.add_argument("--config", default="T26", choices=list(CONFIGS),
-                   help="; ".join(f"{k}: {c.description}" for k, c in CONFIGS.items()))
-    return p.parse_args(argv)
+from helpers.cli import run_cli  # noqa: E402
 
 
 def main(argv=None):
-    from helpers.train_ccyclegan import train
+    from helpers.train_ccyclegan import parse_args, train
 
-    ckpt = train(parse_args(argv))
+    ckpt = train(parse_args(argv, __doc__))
     print(f"translator checkpoint: {ckpt}  (try: python Generative_model/Expression_translator.py {ckpt} faces/ Surprise out/)")
 
 

@@ -4,6 +4,8 @@
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest --tta --json out.json
     python -m helpers.evaluate generator checkpoints/cwgan_fer2013 --split PrivateTest --json out.json
     python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.json
+    python -m helpers.evaluate translator checkpoints/ccyclegan_fer2013 --split PrivateTest --json out.json
+    python -m helpers.evaluate translator runs/ccyclegan_synthetic --data synthetic
 """
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ class GeneratorEvaluation:
         self.x_train, self.y_train = splits["Training"]
         self._real = {}
 
-    def _reference(self, expressions: tuple) -> dict:
+    def reference(self, expressions: tuple) -> dict:
         """Judge outputs for the real split and a count-matched Training sample (cached)."""
         if expressions not in self._real:
             from .metrics import frechet_distance, kernel_distance
@@ -99,7 +101,7 @@ class GeneratorEvaluation:
 
         gen = generator if isinstance(generator, GeneratorCheckpoint) else load_generator(generator)
         expressions = tuple(sorted(gen.expressions))
-        ref = self._reference(expressions)
+        ref = self.reference(expressions)
         counts = [int(np.sum(ref["labels"] == e)) for e in expressions]
         fake = np.concatenate([gen.generate(e, n, seed=self.seed + 1000 + e) for e, n in zip(expressions, counts)])
         intended = np.repeat(expressions, counts)
@@ -120,6 +122,110 @@ class GeneratorEvaluation:
             "distinct_neighbours": distinct_nearest_neighbours(feats, ref["train_features"]),
             "real_distinct_neighbours": distinct_nearest_neighbours(ref["features"], ref["train_features"]),
         }
+
+
+class TranslationEvaluation:
+    """Scores an expression translator with one split's faces as sources.
+
+    Every source is translated to each of the 6 other expressions, and each translation back to
+    the source's expression (the cycle):
+
+    - target accuracy: the share of translations into e that the judge assigns to e, per target
+      and macro, next to the share of the *untouched* sources the judge already assigns to e
+      (what a translator that changes nothing scores);
+    - content kept: mean L1 (pixels in [0, 1]) and SSIM between source and translation, and the
+      cycle L1 between source and its round trip;
+    - FID of translations vs the split in the judge's feature space, with as many translations
+      into each expression as the split holds faces of it; the floor is a count-matched Training
+      sample vs the split (:meth:`GeneratorEvaluation.reference`);
+    - on the synthetic faces (``data="synthetic"``), where each source's identity is known, the
+      judge is :class:`helpers.synthetic.SyntheticReadout` and FID gives way to the identity-factor
+      error: |factors read from the translation - the source's true factors|, next to the read-out's
+      own error on the untouched sources (its floor) and the error of guessing 0.5 (chance)."""
+
+    def __init__(self, data=None, split: str = "PrivateTest", judge=None, sources: int = 0, seed: int = 0, splits=None):
+        self.split, self.seed, self.synthetic = split, seed, str(data) == "synthetic"
+        if self.synthetic:
+            from .synthetic import SyntheticReadout, synthetic_split_faces
+
+            faces = synthetic_split_faces(split)
+            self.x, self.y, self.identity = faces.images, faces.labels, faces.identity
+            self.judge = judge if judge is not None else SyntheticReadout()
+        else:
+            self.generator_evaluation = GeneratorEvaluation(data, split, judge=judge, seed=seed, splits=splits)
+            self.judge = self.generator_evaluation.judge
+            self.x, self.y = self.generator_evaluation.x_real, self.generator_evaluation.y_real
+        if sources:
+            pick = np.sort(np.random.default_rng(seed).choice(len(self.x), min(sources, len(self.x)), replace=False))
+            self.x, self.y = self.x[pick], self.y[pick]
+            if self.synthetic:
+                self.identity = self.identity[pick]
+
+    def __call__(self, translator) -> dict:
+        from .expressions import NUM_EXPRESSIONS
+        from .metrics import frechet_distance, ssim
+        from .translation import Translator, load_translator
+
+        tr = translator if isinstance(translator, Translator) else load_translator(translator)
+        rng = np.random.default_rng(self.seed)
+        source_pred = self.judge.probs(self.x).argmax(axis=1)
+        accuracy, unchanged, l1, similarity, cycle, identity_error, fid_pool = {}, {}, [], [], [], [], []
+        for target in range(NUM_EXPRESSIONS):
+            keep = np.flatnonzero(self.y != target)
+            src = self.x[keep]
+            out = tr.translate(src, target)
+            back = tr.translate(out, self.y[keep])
+            accuracy[EXPRESSIONS[target]] = float(np.mean(self.judge.probs(out).argmax(axis=1) == target))
+            unchanged[EXPRESSIONS[target]] = float(np.mean(source_pred[keep] == target))
+            l1.append(np.abs(out.astype(np.float32) - src) / 255.0)
+            cycle.append(np.abs(back.astype(np.float32) - src) / 255.0)
+            similarity.append(ssim(src / 255.0, out / 255.0) * len(src))
+            if self.synthetic:
+                identity_error.append(np.abs(self.judge.identity(out) - self.identity[keep]))
+            else:
+                n = int(np.sum(self.y == target))
+                fid_pool.append(out[rng.choice(len(out), n, replace=len(out) < n)])
+        pairs = sum(len(a) for a in l1)
+        result = {
+            "checkpoint": str(tr.path), "config": tr.config.get("config", {}).get("name"), "epoch": tr.config.get("epoch"),
+            "split": self.split, "sources": int(len(self.x)), "translations": int(pairs),
+            "target_accuracy": accuracy, "target_accuracy_macro": float(np.mean(list(accuracy.values()))),
+            "unchanged_target_accuracy_macro": float(np.mean(list(unchanged.values()))),
+            "source_l1": float(np.concatenate(l1).mean()), "source_ssim": float(sum(similarity) / pairs),
+            "cycle_l1": float(np.concatenate(cycle).mean())}
+        if self.synthetic:
+            from .synthetic import IDENTITY_FACTORS
+
+            floor = np.abs(self.judge.identity(self.x) - self.identity).mean(axis=0)
+            error = np.concatenate(identity_error).mean(axis=0)
+            result["identity_error"] = dict(zip(IDENTITY_FACTORS, map(float, error)))
+            result["identity_error_floor"] = dict(zip(IDENTITY_FACTORS, map(float, floor)))
+            result["identity_error_mean"], result["identity_error_floor_mean"] = float(error.mean()), float(floor.mean())
+            result["identity_error_chance_mean"] = float(np.abs(self.identity - 0.5).mean())
+        else:
+            ref = self.generator_evaluation.reference(tuple(range(NUM_EXPRESSIONS)))
+            result["fid"] = frechet_distance(self.judge.features(np.concatenate(fid_pool)), ref["features"])
+            result["fid_floor"] = ref["fid_floor"]
+        return result
+
+
+def format_translator(r: dict) -> str:
+    lines = [f"{r['checkpoint']} ({r['config']}, epoch {r['epoch']}) on {r['split']}: {r['sources']} sources, "
+             f"{r['translations']} translations (each source to the 6 other expressions)",
+             f"  target accuracy (macro)   {100 * r['target_accuracy_macro']:6.2f}%  "
+             f"(untouched sources: {100 * r['unchanged_target_accuracy_macro']:.2f}%)"]
+    lines += [f"    {name:14s}          {100 * acc:6.2f}%" for name, acc in r["target_accuracy"].items()]
+    lines += [f"  source L1                 {r['source_l1']:.4f}  (pixels in [0, 1])",
+              f"  source SSIM               {r['source_ssim']:.4f}",
+              f"  cycle L1                  {r['cycle_l1']:.4f}"]
+    if "fid" in r:
+        lines.append(f"  FID                       {r['fid']:.2f}  (floor, real Training vs {r['split']}: {r['fid_floor']:.2f})")
+    if "identity_error" in r:
+        lines.append(f"  identity-factor error     {r['identity_error_mean']:.4f}  (read-out floor "
+                     f"{r['identity_error_floor_mean']:.4f}, chance {r['identity_error_chance_mean']:.4f})")
+        lines += [f"    {name:14s}          {err:.4f}  (floor {r['identity_error_floor'][name]:.4f})"
+                  for name, err in r["identity_error"].items()]
+    return "\n".join(lines)
 
 
 def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1):
@@ -184,6 +290,14 @@ def main(argv=None):
     gen.add_argument("--over-epochs", metavar="JSON",
                      help="also score every per-epoch generator the run kept (--snapshot-every) and write the table "
                           "(a list of per-epoch records; read it with helpers.checkpoints.load_history)")
+    tra = sub.add_parser("translator", help="target accuracy, content kept, FID (or identity error on synthetic faces) of a translator")
+    tra.add_argument("checkpoint", help="a translator checkpoint folder (ccyclegan: generator.keras + config.json)")
+    add_data_argument(tra)
+    tra.add_argument("--split", default="PrivateTest", help="the faces to translate")
+    tra.add_argument("--sources", type=int, default=0, help="a random sample of N sources (0: the whole split)")
+    tra.add_argument("--judge", default=None, help="recognizer that judges the target expression (default: the shipped one)")
+    tra.add_argument("--seed", type=int, default=0)
+    tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     args = parser.parse_args(argv)
 
     if args.kind == "generator":
@@ -198,6 +312,12 @@ def main(argv=None):
             Path(args.over_epochs).parent.mkdir(parents=True, exist_ok=True)
             Path(args.over_epochs).write_text(json.dumps(table.to_dict(orient="records"), indent=1))
             print(table.round(3).to_string(index=False))
+    elif args.kind == "translator":
+        from .recognition import Judge
+
+        judge = Judge(args.judge) if args.judge else None
+        result = TranslationEvaluation(args.data, args.split, judge=judge, sources=args.sources, seed=args.seed)(args.checkpoint)
+        print(format_translator(result))
     else:
         result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)
         print(format_recognizer(result))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
+from .cli import UserError, command_line, gan_training_parser
 
 
 def translation_grid_fn(gan, images: np.ndarray):
@@ -25,6 +25,26 @@ def translation_grid_fn(gan, images: np.ndarray):
         save_png(tile(np.stack(columns, axis=1).reshape(-1, 48, 48, 1), cols=NUM_EXPRESSIONS + 1), path, scale=2)
 
     return sample
+
+
+def parse_args(argv=None, description: str | None = None):
+    """The training script's arguments (the script passes its docstring as the description)."""
+    from .models.ccyclegan_nets import CONFIGS
+
+    p = gan_training_parser(description, epochs=30, batch_size=32, ckpt_dir="runs/ccyclegan",
+                            batch_help="real faces per step (x6 translations from T24 on)")
+    p.add_argument("--config", default="T26", choices=list(CONFIGS),
+                   help="; ".join(f"{k}: {c.description}" for k, c in CONFIGS.items()))
+    p.add_argument("--width", type=int, default=32,
+                   help="channels of the first convolution of G_enc and D (then 2x, 4x); 64 is 4x the compute")
+    p.add_argument("--downsamplings", type=int, default=2, choices=(2, 3),
+                   help="stride-2 convolutions in G_enc: 2 gives a 12x12 latent, 3 a 6x6 one")
+    p.add_argument("--identity-weight", type=float, default=None,
+                   help="weight of the identity loss |G(x, own expression) - x| (default: the configuration's; "
+                        "T1 uses it, T17 on do not)")
+    args = p.parse_args(argv)
+    args.command = command_line("Generative_model/ccyclegan.py", argv)
+    return args
 
 
 def train(args) -> Path:
@@ -49,19 +69,22 @@ def train(args) -> Path:
     fixed = np.concatenate([x[y == e][:1] for e in range(7) if (y == e).any()])
     if args.bf16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    generator, discriminator = ccyclegan_generator(config), ccyclegan_discriminator(config)
+    generator, discriminator = ccyclegan_generator(config, args.width, args.downsamplings), ccyclegan_discriminator(config, args.width)
     gan = CCycleGAN(generator, discriminator, config)
     d_opt = keras.optimizers.Adam(config.learning_rate, beta_1=0.5)
     g_opt = keras.optimizers.Adam(config.learning_rate, beta_1=0.5)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, identity_weight=args.identity_weight)
     gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
 
     dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)
                .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     run = ResumableRun(Path(args.ckpt_dir) / "training", {"generator": generator, "discriminator": discriminator},
                        {"generator": g_opt, "discriminator": d_opt}, keep=args.keep)
-    release_config = {"kind": "ccyclegan", "image_size": 48, "expressions": list(range(7)),
-                      "config": config.to_dict(), "train_args": vars(args)}
+    release_config = {"kind": "ccyclegan", "image_size": 48, "expressions": list(range(7)), "config": config.to_dict(),
+                      "width": args.width,
+                      "downsamplings": args.downsamplings,
+                      "loss_weights": {"adversarial": gan.w_adv, "classification": gan.w_cls, "cycle": gan.w_cycle,
+                                       "identity": gan.w_identity}, "command": getattr(args, "command", None), "train_args": vars(args)}
 
     def release(epoch):
         release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every)

@@ -29,7 +29,8 @@ def test_the_log_rows_are_configurations():
 def test_generator_structure_follows_the_configuration():
     t1, t26 = ccyclegan_generator(CONFIGS["T1"]), ccyclegan_generator(CONFIGS["T26"])
     names26 = {layer.name for layer in t26.layers}
-    assert {"G_enc", "G_dec", "transform_dense", "transform_lrelu", "transform_1x1"} <= names26
+    assert {"G_enc", "G_dec", "transform_dense", "transform_lrelu", "transform_1x1", "transform_residual"} <= names26
+    assert t26.get_layer("G_enc").output.shape[1:3] == (12, 12)  # two stride-2 convolutions
     assert "image_and_label" in {layer.name for layer in t1.layers} and "transform_dense" not in {l.name for l in t1.layers}
     x, t = tf.zeros((2, 48, 48, 1)), tf.one_hot([1, 5], 7)
     assert t26([x, t]).shape == (2, 48, 48, 1) and t1([x, t]).shape == (2, 48, 48, 1)
@@ -79,12 +80,18 @@ def test_translator_cli(translator_ckpt, tmp_path):
                            "surprised", str(out), "--grid"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1  # one image was skipped
     assert "broken.png" in proc.stderr and "Traceback" not in proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["face0.png", "face1.png", "face2.png", "translation_sheet.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["face0.jpg", "face1.jpg", "face2.jpg", "translation_sheet.png"]
     from PIL import Image
 
-    assert Image.open(out / "face0.png").size == (48, 48)
+    assert Image.open(out / "face0.jpg").size == (48, 48)
     assert Image.open(out / "translation_sheet.png").size[0] > 8 * 48  # source + 7 expressions per row
     assert (translator_ckpt / "training" / "samples" / "epoch_0001.png").exists()
+    # A second run into the same folder replaces nothing unless asked to.
+    before = (out / "face0.jpg").read_bytes()
+    again = subprocess.run([sys.executable, "Generative_model/Expression_translator.py", str(translator_ckpt), str(faces),
+                            "happy", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 2 and "already holds" in again.stderr and "--overwrite" in again.stderr
+    assert (out / "face0.jpg").read_bytes() == before
 
 
 @pytest.mark.parametrize("inputs,expression,message", [
@@ -104,3 +111,34 @@ def test_translator_refuses_a_generator_checkpoint(tmp_path):
 
     with pytest.raises(UserError, match="not an expression translator"):
         Translator(None, {"kind": "cwgan"}, tmp_path)
+
+
+def _unchanged_translator(path):
+    """A 'translator' that returns every face as it came: the reference case for the metrics."""
+    from helpers.translation import Translator
+
+    return Translator(lambda inputs, training=False: inputs[0], {"kind": "ccyclegan", "config": {"name": "none"}}, path)
+
+
+def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
+    from helpers.evaluate import TranslationEvaluation
+
+    r = TranslationEvaluation("synthetic", "PrivateTest", sources=140)(_unchanged_translator(tmp_path))
+    assert r["translations"] == 6 * 140
+    assert r["source_l1"] == 0 and r["cycle_l1"] == 0 and r["source_ssim"] == pytest.approx(1.0)
+    # Nothing changed: the judge's verdicts are the untouched sources' (low: each target is another expression's face).
+    assert r["target_accuracy_macro"] == pytest.approx(r["unchanged_target_accuracy_macro"])
+    assert r["target_accuracy_macro"] < 0.1
+    # The identity read from an untouched face is the read-out's floor, well under chance.
+    assert r["identity_error_mean"] == pytest.approx(r["identity_error_floor_mean"], rel=0.05)
+    assert r["identity_error_floor_mean"] < 0.5 * r["identity_error_chance_mean"]
+
+
+def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
+    from helpers.evaluate import TranslationEvaluation, format_translator
+
+    r = TranslationEvaluation("synthetic", "PrivateTest", sources=70)(translator_ckpt)
+    assert r["config"] == "T26" and r["epoch"] == 1
+    assert set(r["target_accuracy"]) == {"Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"}
+    assert 0 < r["source_l1"] < 1 and -1 <= r["source_ssim"] <= 1 and 0 < r["cycle_l1"] < 1
+    assert "identity-factor error" in format_translator(r)

@@ -150,3 +150,22 @@ def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
     expected = np.mean([np.mean(pred[y == e] == e) for e in range(7)])
     assert abs(r["conditional_accuracy_macro"] - expected) < 1e-9
     assert abs(r["pairwise_distance"] - r["real_pairwise_distance"]) < 1e-9
+
+
+def test_translation_evaluation_in_judge_space_of_a_translator_that_changes_nothing(tmp_path):
+    """With the recognizer-space judge: nothing changed gives L1 0, SSIM 1, target accuracy equal
+    to the untouched sources', and an FID above the floor (each target's set holds other expressions)."""
+    from helpers.data import load_dataset
+    from helpers.evaluate import TranslationEvaluation
+    from helpers.models import fer_vgg
+    from helpers.recognition import Judge
+    from helpers.translation import Translator
+
+    judge = Judge(model=fer_vgg(widths=(8, 16), first_width=8, head_width=16))
+    evaluation = TranslationEvaluation(split="PrivateTest", judge=judge, sources=200, splits=load_dataset("synthetic"))
+    same = Translator(lambda inputs, training=False: inputs[0], {"kind": "ccyclegan"}, tmp_path)
+    r = evaluation(same)
+    assert r["sources"] == 200 and r["source_l1"] == 0 and r["cycle_l1"] == 0
+    assert r["source_ssim"] == pytest.approx(1.0)
+    assert r["target_accuracy_macro"] == pytest.approx(r["unchanged_target_accuracy_macro"])
+    assert np.isfinite(r["fid"]) and r["fid"] > r["fid_floor"] >= 0

@@ -61,7 +61,8 @@ class CCycleGAN(keras.Model):
     def train_step(self, data):
         # 1. Sources in [-1, 1], paired with target expressions (all 6 others from T24 on).
         images, labels = data
-        x, source, target = translation_pairs(to_model_range(images), labels, self.config.all_targets)
+        real = to_model_range(images)
+        x, source, target = translation_pairs(real, labels, self.config.all_targets)
         source_1h, target_1h = tf.one_hot(source, NUM_EXPRESSIONS), tf.one_hot(target, NUM_EXPRESSIONS)
         fake = self.generator([x, target_1h], training=False)
 
@@ -79,7 +80,8 @@ class CCycleGAN(keras.Model):
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
 
         # 3. Generator: fool the realness head, show the target expression, come back to the
-        #    source on the cycle (x -> target -> source), and (T1) leave x unchanged for its own label.
+        #    source on the cycle (x -> target -> source), and (identity loss) leave each real face
+        #    unchanged when asked for its own expression.
         with tf.GradientTape() as tape:
             fake = self.generator([x, target_1h], training=True)
             back = self.generator([fake, source_1h], training=True)
@@ -87,7 +89,8 @@ class CCycleGAN(keras.Model):
             g_adv = least_squares_generator_loss(fake_score)
             g_cls = self._classification_loss(fake_expr, target)
             cyc = cycle_loss(x, back)
-            idt = cycle_loss(x, self.generator([x, source_1h], training=True)) if self.w_identity else 0.0
+            own = tf.one_hot(tf.reshape(tf.cast(labels, tf.int32), [-1]), NUM_EXPRESSIONS)
+            idt = cycle_loss(real, self.generator([real, own], training=True)) if self.w_identity else 0.0
             g_loss = self.w_adv * g_adv + self.w_cls * g_cls + self.w_cycle * cyc + self.w_identity * idt
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))

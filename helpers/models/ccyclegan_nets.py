@@ -64,11 +64,18 @@ def _tile(label, size, name):
     return layers.UpSampling2D(size, name=name)(layers.Reshape((1, 1, NUM_EXPRESSIONS), name=f"{name}_reshape")(label))
 
 
-def ccyclegan_generator(config: CCycleConfig, widths=(64, 128, 256)) -> keras.Model:
-    """(image in [-1, 1], target one-hot) -> translated image in [-1, 1]."""
+def ccyclegan_generator(config: CCycleConfig, width: int = 32, downsamplings: int = 2) -> keras.Model:
+    """(image in [-1, 1], target one-hot) -> translated image in [-1, 1].
+
+    ``G_enc``: ``downsamplings`` stride-2 convolutions of ``width``, 2 ``width``, ... channels
+    (instance norm after the first) and a 3x3 convolution, to a (48 / 2^downsamplings)-pixel
+    latent; 2 keeps a 12x12 map, enough spatial detail for the person to survive. The
+    transformation layer's output is added to the latent (a residual: it learns the change an
+    expression makes). ``G_dec`` mirrors ``G_enc`` with transposed convolutions and ends in tanh."""
+    widths = tuple(width * 2 ** i for i in range(downsamplings))
     image = keras.Input((48, 48, 1), name="image")
     target = keras.Input((NUM_EXPRESSIONS,), name="target")
-    side = 48 // 2 ** len(widths)
+    side = 48 // 2 ** downsamplings
 
     x = image if config.split_generator else layers.Concatenate(name="image_and_label")([image, _tile(target, 48, "label_map")])
     enc_in = keras.Input(x.shape[1:], name="enc_in")
@@ -84,7 +91,8 @@ def ccyclegan_generator(config: CCycleConfig, widths=(64, 128, 256)) -> keras.Mo
         if config.transform_layer:
             t = layers.Dense(2 * widths[-1], name="transform_dense")(joined)  # per position
             t = layers.LeakyReLU(0.2, name="transform_lrelu")(t)
-            latent = layers.Conv2D(widths[-1], 1, name="transform_1x1")(t)
+            t = layers.Conv2D(widths[-1], 1, name="transform_1x1")(t)
+            latent = layers.Add(name="transform_residual")([latent, t])
         else:
             latent = joined
 
@@ -94,15 +102,17 @@ def ccyclegan_generator(config: CCycleConfig, widths=(64, 128, 256)) -> keras.Mo
         y = layers.Conv2DTranspose(w, 4, strides=2, padding="same", name=f"dec{i}")(y)
         y = layers.GroupNormalization(groups=-1, name=f"dec{i}_in")(y)
         y = layers.ReLU(name=f"dec{i}_relu")(y)
-    y = layers.Conv2DTranspose(32, 4, strides=2, padding="same", name="dec_last")(y)
+    y = layers.Conv2DTranspose(width // 2, 4, strides=2, padding="same", name="dec_last")(y)
     y = layers.ReLU(name="dec_last_relu")(y)
     y = layers.Conv2D(1, 3, padding="same", activation="tanh", dtype="float32", name="image_out")(y)
     g_dec = keras.Model(dec_in, y, name="G_dec")
     return keras.Model([image, target], g_dec(latent), name=f"ccyclegan_G_{config.name}")
 
 
-def ccyclegan_discriminator(config: CCycleConfig, widths=(64, 128, 256)) -> keras.Model:
-    """image in [-1, 1] -> (real/fake score map for LSGAN, 7 expression outputs)."""
+def ccyclegan_discriminator(config: CCycleConfig, width: int = 32) -> keras.Model:
+    """image in [-1, 1] -> (real/fake score map for LSGAN, 7 expression outputs); convolutions of
+    ``width``, 2x and 4x channels."""
+    widths = (width, 2 * width, 4 * width)
     image = keras.Input((48, 48, 1), name="image")
     h = image
     for i, w in enumerate(widths, start=1):
