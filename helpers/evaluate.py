@@ -263,7 +263,7 @@ def format_generator(r: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_json(result: dict, path) -> None:
+def _write_json(result, path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(result, indent=2))
 
@@ -300,22 +300,19 @@ def main(argv=None):
     tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     args = parser.parse_args(argv)
 
-    if args.kind == "generator":
+    if args.kind in ("generator", "translator"):
         from .recognition import Judge
 
         judge = Judge(args.judge) if args.judge else None
+    if args.kind == "generator":
         evaluation = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed)
         result = evaluation(args.checkpoint)
         print(format_generator(result))
         if args.over_epochs:
             table = evaluate_snapshots(args.checkpoint, evaluation)
-            Path(args.over_epochs).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.over_epochs).write_text(json.dumps(table.to_dict(orient="records"), indent=1))
+            _write_json(table.to_dict(orient="records"), args.over_epochs)
             print(table.round(3).to_string(index=False))
     elif args.kind == "translator":
-        from .recognition import Judge
-
-        judge = Judge(args.judge) if args.judge else None
         result = TranslationEvaluation(args.data, args.split, judge=judge, sources=args.sources, seed=args.seed)(args.checkpoint)
         print(format_translator(result))
     else:
