@@ -69,9 +69,10 @@ class ResumableRun:
 
 def append_history(path: Path, row: dict) -> None:
     """Add one epoch's row to a JSON history (a list of per-epoch records, see
-    :func:`helpers.checkpoints.load_history`)."""
+    :func:`helpers.checkpoints.load_history`). Rows of that epoch or later are dropped first: a
+    resumed run repeats the epochs its last checkpoint did not keep."""
     rows = json.loads(path.read_text()) if path.exists() else []
-    path.write_text(json.dumps(rows + [row], indent=0))
+    path.write_text(json.dumps([r for r in rows if r["epoch"] < row["epoch"]] + [row], indent=0))
 
 
 def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=None, sample_fn=None,
@@ -87,9 +88,6 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
         state = run.restore()
         if state is not None:
             start, wall = state["epoch"], state["wall_s"]
-            if history_path.exists():  # drop rows of epochs newer than the checkpoint
-                rows = json.loads(history_path.read_text())
-                history_path.write_text(json.dumps([r for r in rows if r["epoch"] <= start], indent=0))
             print(f"resumed {run.run_dir} at epoch {start}")
     elif run.checkpoints():
         raise UserError(f"{run.run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")

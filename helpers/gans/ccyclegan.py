@@ -52,8 +52,7 @@ class CCycleGAN(keras.Model):
         images, targets = inputs
         return self.generator([images, tf.one_hot(tf.reshape(targets, [-1]), NUM_EXPRESSIONS)], training=training)
 
-    def _classification_loss(self, outputs, labels):
-        one_hot = tf.one_hot(labels, NUM_EXPRESSIONS)
+    def _classification_loss(self, outputs, one_hot):
         if self.config.expression_activation == "softmax":
             return tf.reduce_mean(keras.losses.categorical_crossentropy(one_hot, outputs))
         return tf.reduce_mean(keras.losses.binary_crossentropy(one_hot, outputs))
@@ -72,7 +71,7 @@ class CCycleGAN(keras.Model):
             real_score, real_expr = self.discriminator(x, training=True)
             fake_score, fake_expr = self.discriminator(fake, training=True)
             d_adv = least_squares_discriminator_loss(real_score, fake_score)
-            d_cls = self._classification_loss(real_expr, source)
+            d_cls = self._classification_loss(real_expr, source_1h)
             if self.config.fake_zero_label:
                 d_cls += tf.reduce_mean(keras.losses.binary_crossentropy(tf.zeros_like(fake_expr), fake_expr))
             d_loss = self.w_adv * d_adv + self.w_cls * d_cls
@@ -87,10 +86,12 @@ class CCycleGAN(keras.Model):
             back = self.generator([fake, source_1h], training=True)
             fake_score, fake_expr = self.discriminator(fake, training=False)
             g_adv = least_squares_generator_loss(fake_score)
-            g_cls = self._classification_loss(fake_expr, target)
+            g_cls = self._classification_loss(fake_expr, target_1h)
             cyc = cycle_loss(x, back)
-            own = tf.one_hot(tf.reshape(tf.cast(labels, tf.int32), [-1]), NUM_EXPRESSIONS)
-            idt = cycle_loss(real, self.generator([real, own], training=True)) if self.w_identity else 0.0
+            idt = 0.0
+            if self.w_identity:
+                own = tf.one_hot(tf.reshape(tf.cast(labels, tf.int32), [-1]), NUM_EXPRESSIONS)
+                idt = cycle_loss(real, self.generator([real, own], training=True))
             g_loss = self.w_adv * g_adv + self.w_cls * g_cls + self.w_cycle * cyc + self.w_identity * idt
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))

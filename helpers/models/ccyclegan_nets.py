@@ -111,14 +111,18 @@ def ccyclegan_generator(config: CCycleConfig, width: int = 32, downsamplings: in
 
 def ccyclegan_discriminator(config: CCycleConfig, width: int = 32) -> keras.Model:
     """image in [-1, 1] -> (real/fake score map for LSGAN, 7 expression outputs); convolutions of
-    ``width``, 2x and 4x channels."""
+    ``width``, 2x and 4x channels.
+
+    The expression head reads the whole 6x6 map, flattened. It must not average it: after
+    instance norm every channel's per-image mean is the same for every image, so a global
+    average pool would hand the head a constant and it could only learn the class frequencies."""
     widths = (width, 2 * width, 4 * width)
     image = keras.Input((48, 48, 1), name="image")
     h = image
     for i, w in enumerate(widths, start=1):
         h = _down(h, w, f"d{i}", norm=i > 1)
     realness = layers.Conv2D(1, 3, padding="same", dtype="float32", name="realness")(h)  # PatchGAN 6x6
-    features = layers.GlobalAveragePooling2D(name="features")(h)
+    features = layers.Flatten(name="features")(h)
     expression = layers.Dense(NUM_EXPRESSIONS, activation=config.expression_activation, dtype="float32",
                               name="expression")(features)
     return keras.Model(image, [realness, expression], name=f"ccyclegan_D_{config.name}")
