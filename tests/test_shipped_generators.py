@@ -1,0 +1,27 @@
+"""The shipped generators still score what their metrics.json (and the README) say."""
+import json
+
+import pytest
+
+from helpers.data import REPO_ROOT
+
+SHIPPED = [p for p in (REPO_ROOT / "checkpoints" / name for name in ("cwgan_fer2013", "dcgan_fer2013"))
+           if (p / "metrics.json").exists()]
+
+
+@pytest.fixture(scope="module")
+def evaluation(fer2013):
+    from helpers.evaluate import GeneratorEvaluation
+
+    return GeneratorEvaluation(split="PrivateTest", splits=fer2013)
+
+
+@pytest.mark.fer2013
+@pytest.mark.parametrize("checkpoint", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_shipped_generator_matches_its_record(checkpoint, evaluation):
+    record = json.loads((checkpoint / "metrics.json").read_text())
+    result = evaluation(checkpoint)
+    assert result["n"] == record["n"] and result["epoch"] == record["epoch"]
+    assert result["conditional_accuracy_macro"] == pytest.approx(record["conditional_accuracy_macro"], abs=0.01)
+    assert result["is_ratio"] == pytest.approx(record["is_ratio"], abs=0.02)
+    assert result["fid"] == pytest.approx(record["fid"], rel=0.05)
