@@ -50,7 +50,8 @@ class CCycleGAN(keras.Model):
 
     def call(self, inputs, training=False):
         images, targets = inputs
-        return self.generator([images, tf.one_hot(tf.reshape(targets, [-1]), NUM_EXPRESSIONS)], training=training)
+        return self.generator([images, tf.one_hot(tf.reshape(tf.cast(targets, tf.int32), [-1]), NUM_EXPRESSIONS)],
+                              training=training)
 
     def _classification_loss(self, outputs, one_hot):
         if self.config.expression_activation == "softmax":
@@ -88,10 +89,7 @@ class CCycleGAN(keras.Model):
             g_adv = least_squares_generator_loss(fake_score)
             g_cls = self._classification_loss(fake_expr, target_1h)
             cyc = cycle_loss(x, back)
-            idt = 0.0
-            if self.w_identity:
-                own = tf.one_hot(tf.reshape(tf.cast(labels, tf.int32), [-1]), NUM_EXPRESSIONS)
-                idt = cycle_loss(real, self.generator([real, own], training=True))
+            idt = cycle_loss(real, self((real, labels), training=True)) if self.w_identity else 0.0
             g_loss = self.w_adv * g_adv + self.w_cls * g_cls + self.w_cycle * cyc + self.w_identity * idt
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
