@@ -87,9 +87,9 @@ class GeneratorEvaluation:
             rng = np.random.default_rng(self.seed)
             pick = np.concatenate([rng.choice(np.flatnonzero(self.y_train == e), int((y == e).sum()), replace=False)
                                    for e in expressions])
-            real_f, train_f = self.judge.features(x), self.judge.features(self.x_train[pick])
+            (real_p, real_f), train_f = self.judge.probs_and_features(x), self.judge.features(self.x_train[pick])
             self._real[expressions] = {
-                "labels": y, "features": real_f, "probs": self.judge.probs(x), "train_features": train_f,
+                "labels": y, "features": real_f, "probs": real_p, "train_features": train_f,
                 "mix": rng.permutation(len(y)),
                 "fid_floor": frechet_distance(train_f, real_f), "kid_floor": kernel_distance(train_f, real_f)[0]}
         return self._real[expressions]
@@ -105,7 +105,7 @@ class GeneratorEvaluation:
         counts = [int(np.sum(ref["labels"] == e)) for e in expressions]
         fake = np.concatenate([gen.generate(e, n, seed=self.seed + 1000 + e) for e, n in zip(expressions, counts)])
         intended = np.repeat(expressions, counts)
-        probs, feats = self.judge.probs(fake), self.judge.features(fake)
+        probs, feats = self.judge.probs_and_features(fake)
         # The same shuffle for both sets: every IS split holds the same expressions in the same numbers.
         is_fake, is_real = inception_score(probs[ref["mix"]]), inception_score(ref["probs"][ref["mix"]])
         cond = conditional_accuracy(probs, intended)
@@ -169,22 +169,24 @@ class TranslationEvaluation:
         tr = translator if isinstance(translator, Translator) else load_translator(translator)
         rng = np.random.default_rng(self.seed)
         source_pred = self.judge.probs(self.x).argmax(axis=1)
-        accuracy, unchanged, l1, similarity, cycle, identity_error, fid_pool = {}, {}, [], [], [], [], []
+        accuracy, unchanged, l1, similarity, cycle, identity_error, fid_features = {}, {}, [], [], [], [], []
         for target in range(NUM_EXPRESSIONS):
             keep = np.flatnonzero(self.y != target)
             src = self.x[keep]
             out = tr.translate(src, target)
             back = tr.translate(out, self.y[keep])
-            accuracy[EXPRESSIONS[target]] = float(np.mean(self.judge.probs(out).argmax(axis=1) == target))
+            if self.synthetic:
+                probs = self.judge.probs(out)
+                identity_error.append(np.abs(self.judge.identity(out) - self.identity[keep]))
+            else:
+                probs, features = self.judge.probs_and_features(out)
+                n = int(np.sum(self.y == target))
+                fid_features.append(features[rng.choice(len(out), n, replace=len(out) < n)])
+            accuracy[EXPRESSIONS[target]] = float(np.mean(probs.argmax(axis=1) == target))
             unchanged[EXPRESSIONS[target]] = float(np.mean(source_pred[keep] == target))
             l1.append(np.abs(out.astype(np.float32) - src) / 255.0)
             cycle.append(np.abs(back.astype(np.float32) - src) / 255.0)
             similarity.append(ssim(src / 255.0, out / 255.0) * len(src))
-            if self.synthetic:
-                identity_error.append(np.abs(self.judge.identity(out) - self.identity[keep]))
-            else:
-                n = int(np.sum(self.y == target))
-                fid_pool.append(out[rng.choice(len(out), n, replace=len(out) < n)])
         pairs = sum(len(a) for a in l1)
         result = {
             "checkpoint": str(tr.path), "config": tr.config.get("config", {}).get("name"), "epoch": tr.config.get("epoch"),
@@ -204,7 +206,7 @@ class TranslationEvaluation:
             result["identity_error_chance_mean"] = float(np.abs(self.identity - 0.5).mean())
         else:
             ref = self.generator_evaluation.reference(tuple(range(NUM_EXPRESSIONS)))
-            result["fid"] = frechet_distance(self.judge.features(np.concatenate(fid_pool)), ref["features"])
+            result["fid"] = frechet_distance(np.concatenate(fid_features), ref["features"])
             result["fid_floor"] = ref["fid_floor"]
         return result
 

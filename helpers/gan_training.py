@@ -94,7 +94,7 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
     writer = tf.summary.create_file_writer(str(run.run_dir / "tensorboard"))
     for epoch in range(start + 1, epochs + 1):
         t0 = time.time()
-        logs = gan.fit(dataset, epochs=1, verbose=0, steps_per_epoch=steps_per_epoch).history
+        logs = gan.fit(dataset, epochs=1, verbose=0, steps_per_epoch=steps_per_epoch, shuffle=False).history
         logs = {k: float(v[-1]) for k, v in logs.items()}
         wall += time.time() - t0
         bad = [k for k, v in logs.items() if not math.isfinite(v)]

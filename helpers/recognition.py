@@ -59,11 +59,11 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 512, tta: bool = 
 
 
 def feature_extractor(model, layer: str = FEATURE_LAYER):
-    """A model from the recognizer's input to its named penultimate layer."""
+    """A model from the recognizer's input to its probabilities and its named penultimate layer."""
     import keras
 
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    return keras.Model(inputs, model.get_layer(layer).output, name=f"{model.name}_{layer}")
+    return keras.Model(inputs, [model.outputs[0], model.get_layer(layer).output], name=f"{model.name}_{layer}")
 
 
 class Judge:
@@ -72,15 +72,19 @@ class Judge:
 
     def __init__(self, path: str | Path = SHIPPED_RECOGNIZER, model=None):
         self.model = model if model is not None else load_recognizer(path)
-        self._features = feature_extractor(self.model)
+        self._both = feature_extractor(self.model)
 
     def probs(self, images, batch_size: int = 512) -> np.ndarray:
         return predict_proba(self.model, images, batch_size)
 
-    def features(self, images, batch_size: int = 512) -> np.ndarray:
+    def probs_and_features(self, images, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """``(probs, features)`` of the same images from one forward pass."""
         images = np.asarray(images)
-        return np.concatenate([np.asarray(self._features(images[i:i + batch_size], training=False))
-                               for i in range(0, len(images), batch_size)])
+        batches = [self._both(images[i:i + batch_size], training=False) for i in range(0, len(images), batch_size)]
+        return tuple(np.concatenate([np.asarray(b[k]) for b in batches]) for k in (0, 1))
+
+    def features(self, images, batch_size: int = 512) -> np.ndarray:
+        return self.probs_and_features(images, batch_size)[1]
 
 
 def inception_v3_judge():
