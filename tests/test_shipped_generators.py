@@ -25,3 +25,11 @@ def test_shipped_generator_matches_its_record(checkpoint, evaluation):
     assert result["conditional_accuracy_macro"] == pytest.approx(record["conditional_accuracy_macro"], abs=0.01)
     assert result["is_ratio"] == pytest.approx(record["is_ratio"], abs=0.02)
     assert result["fid"] == pytest.approx(record["fid"], rel=0.05)
+
+
+@pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013"])
+def test_shipped_checkpoint_folder_is_at_most_10_mb(name):
+    folder = REPO_ROOT / "checkpoints" / name
+    if not folder.exists():
+        pytest.skip(f"{folder} not shipped")
+    assert sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) <= 10_000_000
