@@ -58,7 +58,7 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 512, tta: bool = 
     return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
 
 
-def feature_extractor(model, layer: str = FEATURE_LAYER):
+def probs_and_features_model(model, layer: str = FEATURE_LAYER):
     """A model from the recognizer's input to its probabilities and its named penultimate layer."""
     import keras
 
@@ -72,7 +72,7 @@ class Judge:
 
     def __init__(self, path: str | Path = SHIPPED_RECOGNIZER, model=None):
         self.model = model if model is not None else load_recognizer(path)
-        self._both = feature_extractor(self.model)
+        self._both = probs_and_features_model(self.model)
 
     def probs(self, images, batch_size: int = 512) -> np.ndarray:
         return predict_proba(self.model, images, batch_size)
