@@ -67,6 +67,8 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--noise-dim", type=int, default=100)
     p.add_argument("--g-width", type=int, default=128)
     p.add_argument("--d-width", type=int, default=32)
+    p.add_argument("--d-features", choices=("flatten", "gap"), default="flatten",
+                   help="critic features: the flattened 6x6 maps, or their global average (the 20-epoch release)")
     p.add_argument("--n-critic", type=int, default=5)
     p.add_argument("--gp-weight", type=float, default=10.0)
     p.add_argument("--ac-weight", type=float, default=1.0,
@@ -108,7 +110,8 @@ def train(args) -> Path:
     if args.bf16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
-    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=7 if args.ac_weight else 0)
+    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=7 if args.ac_weight else 0,
+                          features=args.d_features)
     gan = ConditionalWGAN(generator, critic, codes, noise_dim=args.noise_dim, n_critic=args.n_critic,
                           gp_weight=args.gp_weight, ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight)
     d_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)

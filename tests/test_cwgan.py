@@ -43,9 +43,22 @@ def test_training_writes_release_samples_logs(trained):
     assert {"real_class_loss", "fake_class_loss"} <= set(load_history(ckpt / "training" / "history.json").columns)
 
 
+@pytest.mark.parametrize("features, width", [("flatten", 6 * 6 * 32), ("gap", 32)])
+def test_critic_features_keep_or_pool_the_layout(features, width):
+    from helpers.models import cwgan_critic
+
+    critic = cwgan_critic(code_dim=8, width=8, num_classes=7, features=features)
+    assert critic.get_layer("features").output.shape[-1] == width
+    assert critic.get_layer("code_embedding").output.shape[-1] == width  # projection pairs with every feature
+    score, logits = critic([np.zeros((2, 48, 48, 1), "float32"), np.zeros((2, 8), "float32")])
+    assert score.shape == (2, 1) and logits.shape == (2, 7)
+    with pytest.raises(ValueError, match="flatten"):
+        cwgan_critic(features="max")
+
+
 def test_projection_only_critic_trains_without_the_classifier(tmp_path):
     proc = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ac-weight", "0",
-                 "--ckpt-dir", str(tmp_path)])
+                 "--d-features", "gap", "--ckpt-dir", str(tmp_path)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     history = load_history(tmp_path / "training" / "history.json")
     assert "real_class_loss" not in history.columns and np.isfinite(history["w_distance"]).all()

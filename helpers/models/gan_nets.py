@@ -27,10 +27,12 @@ def cwgan_generator(noise_dim: int = 100, code_dim: int = 16, width: int = 128) 
     return keras.Model([noise, code], image, name="cwgan_generator")
 
 
-def cwgan_critic(code_dim: int = 16, width: int = 32, num_classes: int = 0) -> keras.Model:
+def cwgan_critic(code_dim: int = 16, width: int = 32, num_classes: int = 0, features: str = "flatten") -> keras.Model:
     """(image, expression code) -> score. Three stride-2 convolutions with layer norm (no batch
     norm: the gradient penalty is per sample) and LeakyReLU, then a projection head
-    (Miyato & Koyama 2018): ``score = w·h + <embed(code), h>``. Projection conditions on the
+    (Miyato & Koyama 2018): ``score = w·h + <embed(code), h>``. The features ``h`` are the
+    flattened 6x6 maps (``features="flatten"``, the default), which keep *where* a feature is
+    (a mouth corner, a brow); ``"gap"`` averages them away, as the 20-epoch release's critic did. Projection conditions on the
     continuous PCA codes directly and keeps the critic's input an image. With ``num_classes > 0``
     the critic also returns expression logits from the same features (the auxiliary classifier
     of AC-WGAN-GP, Gulrajani et al. 2017, section 5): ``[score, class_logits]``."""
@@ -42,9 +44,11 @@ def cwgan_critic(code_dim: int = 16, width: int = 32, num_classes: int = 0) -> k
         if i > 1:
             x = layers.LayerNormalization(axis=[1, 2, 3], name=f"conv{i}_ln")(x)
         x = layers.LeakyReLU(0.2, name=f"conv{i}_lrelu")(x)
-    h = layers.GlobalAveragePooling2D(name="features")(x)
+    if features not in ("flatten", "gap"):
+        raise ValueError(f"features must be 'flatten' or 'gap', not {features!r}")
+    h = (layers.Flatten if features == "flatten" else layers.GlobalAveragePooling2D)(name="features")(x)
     unconditional = layers.Dense(1, name="score")(h)
-    embedded = layers.Dense(width * 4, use_bias=False, name="code_embedding")(code)
+    embedded = layers.Dense(h.shape[-1], use_bias=False, name="code_embedding")(code)
     projection = layers.Dot(axes=1, name="projection")([embedded, h])
     score = layers.Add(dtype="float32", name="conditional_score")([unconditional, projection])
     if num_classes:
