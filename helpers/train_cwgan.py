@@ -44,6 +44,18 @@ def load_codes(path: str | Path) -> np.ndarray:
         return z["codes"].astype(np.float32)
 
 
+def check_resumable(ckpt_dir: Path, args) -> None:
+    """Refuse to resume a run whose critic was built differently: its saved weights would not fit."""
+    config_file = ckpt_dir / "config.json"
+    if not (args.resume and config_file.exists()):
+        return
+    saved = json.loads(config_file.read_text()).get("train_args", {})
+    features = saved.get("d_features", "gap")  # runs from before the option averaged the maps
+    if features != args.d_features or saved.get("d_width", args.d_width) != args.d_width:
+        raise UserError(f"{ckpt_dir} was trained with --d-features {features} --d-width {saved.get('d_width')}: "
+                        "pass the same to resume it, or choose another --ckpt-dir")
+
+
 def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
     """A ``sample_fn(epoch, path)`` writing a 7-row grid (one row per expression) from fixed noise."""
     from .gans import to_uint8
@@ -68,7 +80,7 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--g-width", type=int, default=128)
     p.add_argument("--d-width", type=int, default=32)
     p.add_argument("--d-features", choices=("flatten", "gap"), default="flatten",
-                   help="critic features: the flattened 6x6 maps, or their global average (the 20-epoch release)")
+                   help="critic features: the flattened 6x6 maps, or their global average (the first release)")
     p.add_argument("--n-critic", type=int, default=5)
     p.add_argument("--gp-weight", type=float, default=10.0)
     p.add_argument("--ac-weight", type=float, default=1.0,
@@ -94,6 +106,7 @@ def train(args) -> Path:
     from .models import cwgan_critic, cwgan_generator
 
     ckpt_dir = Path(args.ckpt_dir)
+    check_resumable(ckpt_dir, args)
     keras.utils.set_random_seed(args.seed)
     x, y = load_dataset(args.data)["Training"]
     if args.subset:

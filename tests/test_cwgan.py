@@ -81,6 +81,10 @@ def test_refuses_to_overwrite_then_resumes(trained):
     ckpt, _ = trained
     again = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt)])
     assert again.returncode == 2 and "--resume" in again.stderr
+    other_critic = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt),
+                         "--resume", "--d-features", "gap"])
+    assert other_critic.returncode == 2 and "--d-features flatten" in other_critic.stderr
+    assert "Traceback" not in other_critic.stderr
     resumed = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt), "--resume"])
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumed" in resumed.stdout and "epoch 2/2" in resumed.stdout and "epoch 1/2" not in resumed.stdout

@@ -30,12 +30,14 @@ def cwgan_generator(noise_dim: int = 100, code_dim: int = 16, width: int = 128) 
 def cwgan_critic(code_dim: int = 16, width: int = 32, num_classes: int = 0, features: str = "flatten") -> keras.Model:
     """(image, expression code) -> score. Three stride-2 convolutions with layer norm (no batch
     norm: the gradient penalty is per sample) and LeakyReLU, then a projection head
-    (Miyato & Koyama 2018): ``score = w·h + <embed(code), h>``. The features ``h`` are the
-    flattened 6x6 maps (``features="flatten"``, the default), which keep *where* a feature is
-    (a mouth corner, a brow); ``"gap"`` averages them away, as the 20-epoch release's critic did. Projection conditions on the
-    continuous PCA codes directly and keeps the critic's input an image. With ``num_classes > 0``
-    the critic also returns expression logits from the same features (the auxiliary classifier
-    of AC-WGAN-GP, Gulrajani et al. 2017, section 5): ``[score, class_logits]``."""
+    (Miyato & Koyama 2018): ``score = w·h + <embed(code), h>``. Projection conditions on the
+    continuous PCA codes directly and keeps the critic's input an image. The features ``h`` are
+    the flattened 6x6 maps (``features="flatten"``, the default), which keep *where* a feature is
+    (a mouth corner, a brow); ``"gap"`` averages them away, as the first release's critic did
+    (macro conditional accuracy on PublicTest after 20 epochs: 27.5%, against 36.7% flattened).
+    With ``num_classes > 0`` the critic also returns expression logits from the same features
+    (the auxiliary classifier of AC-WGAN-GP, Gulrajani et al. 2017, section 5):
+    ``[score, class_logits]``."""
     image = keras.Input((48, 48, 1), name="image")
     code = keras.Input((code_dim,), name="code")
     x = image
