@@ -53,7 +53,12 @@ class ResumableRun:
             return None
         latest = found[-1]
         for name, net in self.nets.items():
-            net.load_weights(latest / f"{name}.weights.h5")
+            try:
+                net.load_weights(latest / f"{name}.weights.h5")
+            except ValueError as err:  # Keras: a layer's saved variables have other shapes or counts
+                raise UserError(f"{latest}: the saved '{name}' network does not fit the one built from these options; "
+                                "resume with the options the run was trained with (its config.json records the "
+                                "command), or choose another --ckpt-dir") from err
         for name, opt in self.optimizers.items():
             net_vars = self.nets[name].trainable_variables if name in self.nets else None
             if net_vars is not None and not opt.built:

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from helpers.checkpoints import load_history
+from helpers.cli import UserError
 from helpers.gan_training import ResumableRun, TrainingDiverged, train_epochs
 from helpers.representations import fit_expression_codes
 
@@ -194,6 +195,15 @@ def test_restored_run_continues_exactly_like_the_uninterrupted_one(tmp_path):
     step(fresh, fresh_opt)
     for a, b in zip(net.get_weights(), fresh.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_restoring_into_a_different_network_is_one_clear_error(tmp_path):
+    def net(width):
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(width), keras.layers.Dense(1)])
+
+    ResumableRun(tmp_path, {"generator": net(4)}, {}).save({"epoch": 1, "wall_s": 0.0})
+    with pytest.raises(UserError, match="saved 'generator' network does not fit"):
+        ResumableRun(tmp_path, {"generator": net(5)}, {}).restore()
 
 
 def test_expression_codes_recipe():
