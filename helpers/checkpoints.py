@@ -41,7 +41,9 @@ def export_model(src: str | Path, out: str | Path) -> Path:
 def write_provenance(run_dir: Path, out: Path) -> None:
     """Write ``<name>.json`` beside the released model: the command, the selected epoch (best
     PublicTest accuracy), the training wall time and the per-epoch history, when the run folder
-    has them."""
+    has them. A run started from another recognizer (``--init``) continues that model's lineage:
+    ``stages`` lists every command in order, and the history, epochs and wall time run on from
+    the epoch it started from."""
     import json
 
     import pandas as pd
@@ -49,17 +51,34 @@ def write_provenance(run_dir: Path, out: Path) -> None:
     history, config = run_dir / "history.csv", run_dir / "config.json"
     if not (history.exists() and config.exists()):
         return
-    hist = pd.read_csv(history)
-    best = hist.loc[hist["val_accuracy"].idxmax()]
     run_config = json.loads(config.read_text())
+    hist = pd.read_csv(history).assign(stage=1)
+    stage = {"command": run_config.get("command"), "epochs": int(len(hist)), "wall_s": float(hist["wall_s"].iloc[-1])}
+    stages = [stage]
+    earlier = run_dir / "init_provenance.json"
+    if earlier.exists():
+        prev = json.loads(earlier.read_text())
+        prev_hist = pd.DataFrame(prev["history"])
+        prev_hist = prev_hist[prev_hist["epoch"] < prev["selected_epoch"]]  # the epoch this run started from
+        if "stage" not in prev_hist:
+            prev_hist = prev_hist.assign(stage=1)
+        hist = hist.assign(epoch=hist["epoch"] + len(prev_hist), wall_s=hist["wall_s"] + prev_hist["wall_s"].iloc[-1],
+                           stage=int(prev_hist["stage"].max()) + 1)
+        hist = pd.concat([prev_hist, hist], ignore_index=True)
+        stages = prev.get("stages") or [{"command": prev["command"], "epochs": prev["epochs_trained"],
+                                         "wall_s": prev["training_wall_s"]}]
+        stages = [*stages, stage]
+    this_stage = hist[hist["stage"] == hist["stage"].max()]
+    best = this_stage.loc[this_stage["val_accuracy"].idxmax()]  # what best.keras holds
     out.with_suffix(".json").write_text(json.dumps({
         "command": run_config.get("command"),
         "export_command": f"python -m helpers.train_recognizer --export {run_dir / 'best.keras'} --out {out}",
+        "stages": stages,
         "epochs_trained": int(len(hist)),
         "selected_epoch": int(best["epoch"]) + 1,
         "selected_by": "best PublicTest accuracy",
         "publictest_accuracy": round(float(best["val_accuracy"]), 4),
-        "training_wall_s": float(hist["wall_s"].iloc[-1]),
+        "training_wall_s": sum(st["wall_s"] for st in stages),
         "config": run_config,
         "history": hist.to_dict(orient="records"),
     }, indent=2))

@@ -74,6 +74,18 @@ class Judge:
         self.model = model if model is not None else load_recognizer(path)
         self._both = probs_and_features_model(self.model)
 
+    @property
+    def fingerprint(self) -> str:
+        """The first 12 hex digits of a SHA-256 over the judge's weights: recorded with every
+        generator's metrics, so a number measured by another recognizer is never mistaken for
+        this one's."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for weight in self.model.weights:
+            digest.update(np.ascontiguousarray(np.asarray(weight), dtype=np.float32).tobytes())
+        return digest.hexdigest()[:12]
+
     def probs(self, images, batch_size: int = 512) -> np.ndarray:
         return predict_proba(self.model, images, batch_size)
 

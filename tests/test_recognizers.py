@@ -78,8 +78,27 @@ def test_train_resume_and_export(tmp_path):
     assert [row["epoch"] for row in provenance["history"]] == [0, 1]
     from helpers.checkpoints import load_history
 
-    pd.testing.assert_frame_equal(load_history(tmp_path / "release.json"), history, check_dtype=False)
+    pd.testing.assert_frame_equal(load_history(tmp_path / "release.json").drop(columns="stage"), history,
+                                  check_dtype=False)
     assert provenance["selected_by"] == "best PublicTest accuracy" and "--model deep_emotion" in provenance["command"]
+
+    # a second stage from the release continues its lineage in the provenance file
+    stage2 = tmp_path / "stage2"
+    second = _run(common[:-1] + [str(stage2), "--epochs", "1", "--init", str(out), "--class-balance", "0.5"])
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "class weights:" in second.stdout
+    export2 = _run(["-m", "helpers.train_recognizer", "--export", str(stage2 / "best.keras"), "--out", str(out)])
+    assert export2.returncode == 0, export2.stderr[-2000:]
+    lineage = json.loads((tmp_path / "release.json").read_text())
+    first_stage = provenance["selected_epoch"]
+    assert [s["command"] for s in lineage["stages"]] == [provenance["command"], lineage["command"]]
+    assert [row["epoch"] for row in lineage["history"]] == list(range(first_stage + 1))
+    assert [row["stage"] for row in lineage["history"]] == [1] * first_stage + [2]
+    assert lineage["selected_epoch"] == first_stage + 1  # stage 2's only epoch is what best.keras holds
+    assert lineage["training_wall_s"] == pytest.approx(provenance["training_wall_s"] + lineage["stages"][1]["wall_s"])
+    mismatch = _run(common[:-1] + [str(tmp_path / "stage3"), "--epochs", "1", "--init", str(out),
+                                   "--model-args", json.dumps({"width": 4, "fc_width": 16})])
+    assert mismatch.returncode == 2 and "--model-args" in mismatch.stderr and "Traceback" not in mismatch.stderr
 
     report = tmp_path / "eval.json"
     evaluated = _run(["-m", "helpers.evaluate", "recognizer", str(out), "--data", "synthetic", "--split", "PrivateTest",
@@ -91,6 +110,30 @@ def test_train_resume_and_export(tmp_path):
     assert f"{100 * result['accuracy']:6.2f}%" in evaluated.stdout
     missing = _run(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_judge_fingerprint_follows_the_weights():
+    from helpers.recognition import Judge
+
+    model = fer_vgg(widths=(8, 8, 8, 8), first_width=8, head_width=16)
+    before = Judge(model=model).fingerprint
+    assert Judge(model=model).fingerprint == before and len(before) == 12
+    kernel = model.get_layer("probabilities").kernel
+    kernel.assign(kernel + 1e-3)
+    assert Judge(model=model).fingerprint != before
+
+
+def test_class_weights_keep_the_mean_weight_at_one():
+    from helpers.cli import UserError
+    from helpers.train_recognizer import class_weights
+
+    labels = np.array([0] + [1] * 4)
+    assert class_weights(labels, 0.0, num_classes=2) is None
+    assert class_weights(labels, 1.0, num_classes=2) == pytest.approx({0: 2.5, 1: 0.625})  # balanced: 1 x 2.5 = 4 x 0.625
+    half = class_weights(labels, 0.5, num_classes=2)
+    assert half[0] / half[1] == pytest.approx(2.0) and (half[0] + 4 * half[1]) / 5 == pytest.approx(1.0)
+    with pytest.raises(UserError, match="every expression"):
+        class_weights(labels, 0.5, num_classes=3)
 
 
 def test_load_history_names_a_missing_file(tmp_path):
