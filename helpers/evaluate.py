@@ -111,7 +111,7 @@ class GeneratorEvaluation:
         cond = conditional_accuracy(probs, intended)
         return {
             "checkpoint": str(gen.path), "kind": gen.config.get("kind"), "epoch": gen.config.get("epoch"),
-            "split": self.split, "n": int(len(fake)),
+            "split": self.split, "n": int(len(fake)), "judge": self.judge.fingerprint,
             "conditional_accuracy": cond["per_expression"], "conditional_accuracy_macro": cond["macro"],
             "inception_score": list(is_fake), "real_inception_score": list(is_real),
             "is_ratio": is_fake[0] / is_real[0],
@@ -191,6 +191,7 @@ class TranslationEvaluation:
         result = {
             "checkpoint": str(tr.path), "config": tr.config.get("config", {}).get("name"), "epoch": tr.config.get("epoch"),
             "split": self.split, "sources": int(len(self.x)), "translations": int(pairs),
+            "judge": getattr(self.judge, "fingerprint", "synthetic read-out"),
             "target_accuracy": accuracy, "target_accuracy_macro": float(np.mean(list(accuracy.values()))),
             "unchanged_target_accuracy_macro": float(np.mean(list(unchanged.values()))),
             "source_l1": float(np.concatenate(l1).mean()), "source_ssim": float(sum(similarity) / pairs),

@@ -21,10 +21,23 @@ def evaluation(fer2013):
 def test_shipped_generator_matches_its_record(checkpoint, evaluation):
     record = json.loads((checkpoint / "metrics.json").read_text())
     result = evaluation(checkpoint)
-    assert result["n"] == record["n"] and result["epoch"] == record["epoch"]
+    assert result["n"] == record["n"] and result["epoch"] == record["epoch"] and result["judge"] == record["judge"]
     assert result["conditional_accuracy_macro"] == pytest.approx(record["conditional_accuracy_macro"], abs=0.01)
     assert result["is_ratio"] == pytest.approx(record["is_ratio"], abs=0.02)
     assert result["fid"] == pytest.approx(record["fid"], rel=0.05)
+
+
+@pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013"])
+def test_shipped_metrics_were_measured_by_the_shipped_recognizer(name):
+    from helpers.recognition import SHIPPED_RECOGNIZER, Judge
+
+    metrics = REPO_ROOT / "checkpoints" / name / "metrics.json"
+    if not (metrics.exists() and SHIPPED_RECOGNIZER.exists()):
+        pytest.skip(f"{metrics} or the shipped recognizer not shipped")
+    kind = "translator" if name.startswith("ccyclegan") else "generator"
+    assert json.loads(metrics.read_text()).get("judge") == Judge().fingerprint, (
+        f"{metrics} was measured by another recognizer: re-run "
+        f"python -m helpers.evaluate {kind} checkpoints/{name} --json {metrics.relative_to(REPO_ROOT)}")
 
 
 @pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013"])
