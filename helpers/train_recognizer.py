@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -101,7 +102,10 @@ def parse_args(argv=None):
                    help="instead of training: time STEPS training steps on random data and print images/s")
     p.add_argument("--export", metavar="KERAS", help="instead of training: re-save KERAS in float32 to --out")
     p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    # the command that reproduces this run, also when train() is called from a notebook
+    args.command = "python -m helpers.train_recognizer " + shlex.join(sys.argv[1:] if argv is None else argv)
+    return args
 
 
 def train(args) -> Path:
@@ -153,8 +157,7 @@ def train(args) -> Path:
     weights = class_weights(y_train, args.class_balance)
     if weights:
         print("class weights:", {k: round(v, 2) for k, v in weights.items()})
-    (run_dir / "config.json").write_text(json.dumps(
-        {"command": "python -m helpers.train_recognizer " + " ".join(sys.argv[1:]), **vars(args)}, indent=2))
+    (run_dir / "config.json").write_text(json.dumps({"command": args.command, **vars(args)}, indent=2))
     callbacks = [
         WallClock(prior),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy", mode="max",

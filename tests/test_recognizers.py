@@ -123,6 +123,15 @@ def test_judge_fingerprint_follows_the_weights():
     assert Judge(model=model).fingerprint != before
 
 
+def test_recorded_command_reproduces_a_programmatic_call():
+    import shlex
+
+    from helpers.train_recognizer import parse_args
+
+    argv = ["--model-args", '{"width": 8}', "--epochs", "2"]  # as notebook 02 and helpers.deep_emotion call it
+    assert shlex.split(parse_args(argv).command) == ["python", "-m", "helpers.train_recognizer", *argv]
+
+
 def test_class_weights_keep_the_mean_weight_at_one():
     from helpers.cli import UserError
     from helpers.train_recognizer import class_weights
