@@ -36,6 +36,11 @@ def parse_args(argv=None):
     p.add_argument("--width", type=int, default=DEFAULT_ARCH["width"], help="conv channels (paper: 10)")
     p.add_argument("--fc_width", type=int, default=DEFAULT_ARCH["fc_width"], help="dense units (paper: 50)")
     p.add_argument("--no_batch_norm", action="store_true", help="no batch norm (as in the paper)")
+    p.add_argument("--init", metavar="KERAS", default=None,
+                   help="start from a trained Deep-Emotion's weights (e.g. checkpoints/deep_emotion_fer2013.keras) "
+                        "with a new schedule: a second training stage")
+    p.add_argument("--class_balance", type=float, default=0.0, metavar="POWER",
+                   help="weight each expression's loss by count^-POWER (0: unweighted; 0.5: inverse square root)")
     p.add_argument("--run_dir", default="runs/deep_emotion")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--bf16", action="store_true", help="mixed_bfloat16 (faster on AMX/AVX-512 CPUs)")
@@ -61,6 +66,8 @@ def main(argv=None):
         forwarded = ["--model", "deep_emotion", "--model-args", json.dumps(arch), "--epochs", str(hp["epochs"]),
                      "--lr", str(hp["learning_rate"]), "--batch-size", str(hp["batch_size"]), "--run-dir", args.run_dir]
         forwarded += ["--data", args.data] if args.data else []
+        forwarded += ["--init", args.init] if args.init else []
+        forwarded += ["--class-balance", str(args.class_balance)] if args.class_balance else []
         forwarded += ["--resume"] * args.resume + ["--bf16"] * args.bf16
         forwarded += ["--subset", str(args.subset)] if args.subset else []
         print("best checkpoint:", train(recognizer_args(forwarded)))

@@ -151,3 +151,16 @@ def test_load_history_names_a_missing_file(tmp_path):
 
     with pytest.raises(UserError, match="no training history"):
         load_history(tmp_path / "nope.json")
+
+
+def test_deep_emotion_cli_forwards_a_second_stage(monkeypatch):
+    import helpers.train_recognizer as train_recognizer
+    from helpers.deep_emotion import main
+
+    seen = {}
+    monkeypatch.setattr(train_recognizer, "train", lambda args: seen.setdefault("args", args))
+    main(["--train", "--hparams", "--epochs", "3", "--init", "checkpoints/deep_emotion_fer2013.keras",
+          "--class_balance", "0.5", "--run_dir", "runs/x"])
+    args = seen["args"]
+    assert (args.model, args.epochs, args.init, args.class_balance) == ("deep_emotion", 3, "checkpoints/deep_emotion_fer2013.keras", 0.5)
+    assert json.loads(args.model_args) == {"width": 64, "fc_width": 256, "batch_norm": True}
