@@ -81,10 +81,13 @@ def append_history(path: Path, row: dict) -> None:
 
 
 def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=None, sample_fn=None,
-                 sample_every: int = 1, resume: bool = False, steps_per_epoch: int | None = None) -> int:
+                 sample_every: int = 1, resume: bool = False, steps_per_epoch: int | None = None,
+                 warm_start=None) -> int:
     """Train ``gan`` (a compiled GAN ``keras.Model``) epoch by epoch. After each epoch: NaN
     guard, checkpoint, history row, TensorBoard scalars, then ``sample_fn(epoch, path)`` every
-    ``sample_every`` epochs and ``on_epoch_end(epoch)``. Returns the last epoch trained."""
+    ``sample_every`` epochs and ``on_epoch_end(epoch)``. A run that starts without a checkpoint
+    first calls ``warm_start()``, if given, which returns the epoch to count on from (a run
+    started from a released generator). Returns the last epoch trained."""
     import tensorflow as tf
 
     history_path = run.run_dir / "history.json"
@@ -96,6 +99,8 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
             print(f"resumed {run.run_dir} at epoch {start}")
     elif run.checkpoints():
         raise UserError(f"{run.run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
+    if start == 0 and warm_start is not None:
+        start = warm_start()
     writer = tf.summary.create_file_writer(str(run.run_dir / "tensorboard"))
     for epoch in range(start + 1, epochs + 1):
         t0 = time.time()

@@ -3,6 +3,7 @@
 Used by ``Generative_model/ccyclegan.py`` and notebook 06."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +40,68 @@ def parse_args(argv=None, description: str | None = None):
                    help="channels of the first convolution of G_enc and D (then 2x, 4x); 64 is 4x the compute")
     p.add_argument("--downsamplings", type=int, default=2, choices=(2, 3),
                    help="stride-2 convolutions in G_enc: 2 gives a 12x12 latent, 3 a 6x6 one")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam learning rate of both networks (default: the configuration's)")
+    p.add_argument("--d-lr", type=float, default=None,
+                   help="the discriminator's own learning rate (default: --lr); a faster discriminator keeps a "
+                        "generator from exploiting it (two time-scale updates)")
+    p.add_argument("--init", metavar="RELEASE", default=None,
+                   help="start the generator from a released translator (a folder such as "
+                        "checkpoints/ccyclegan_fer2013, trained with the same --config, --width and "
+                        "--downsamplings) and a fresh discriminator; epochs count on from the release's, "
+                        "so --epochs is the epoch to stop at")
+    p.add_argument("--d-warmup-epochs", type=float, default=1.0,
+                   help="with --init: epochs of discriminator-only updates before the generator trains, "
+                        "so that the fresh discriminator's expression head has learnt something first")
     p.add_argument("--identity-weight", type=float, default=None,
                    help="weight of the identity loss |G(x, own expression) - x| (default: the configuration's; "
                         "T1 uses it, T17 on do not)")
     args = p.parse_args(argv)
     args.command = command_line("Generative_model/ccyclegan.py", argv)
     return args
+
+
+def load_init(args):
+    """The release ``--init`` names, checked against the options of this run."""
+    from .translation import load_translator
+
+    parent = load_translator(args.init)
+    built = {"config": args.config, "width": args.width, "downsamplings": args.downsamplings}
+    released = {"config": parent.config.get("config", {}).get("name"), "width": parent.config.get("width"),
+                "downsamplings": parent.config.get("downsamplings")}
+    if released != built:
+        raise UserError(f"--init {args.init} was trained with " + " ".join(f"--{k} {v}" for k, v in released.items())
+                        + "; pass the same options")
+    return parent
+
+
+def warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float):
+    """``train_epochs``' ``warm_start`` for ``--init``: copy the release's generator, carry over
+    its history, warm up the fresh discriminator, and return the release's epoch."""
+    import math
+
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    def warm_start() -> int:
+        gan.generator.set_weights(parent.model.get_weights())
+        epoch = int(parent.config.get("epoch", 0))
+        folder = parent.path if parent.path.is_dir() else parent.path.parent
+        if (folder / "training" / "history.json").exists():
+            rows = json.loads((folder / "training" / "history.json").read_text())
+            history_path.write_text(json.dumps([r for r in rows if r["epoch"] <= epoch], indent=0))
+        steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
+        step = tf.function(gan.discriminator_step)
+        bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
+        for i, (images, labels) in enumerate(bar):
+            _, (_, d_adv, d_cls) = step(images, labels)
+            if i % 50 == 0:
+                bar.set_postfix(d_adv=f"{float(d_adv):.3f}", d_cls=f"{float(d_cls):.3f}")
+        print(f"generator from {parent.path} (epoch {epoch}); {steps} discriminator-only steps, last d_adv "
+              f"{float(d_adv):.4f} d_cls {float(d_cls):.4f}", flush=True)
+        return epoch
+
+    return warm_start
 
 
 def train(args) -> Path:
@@ -71,8 +128,10 @@ def train(args) -> Path:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     generator, discriminator = ccyclegan_generator(config, args.width, args.downsamplings), ccyclegan_discriminator(config, args.width)
     gan = CCycleGAN(generator, discriminator, config)
-    d_opt = keras.optimizers.Adam(config.learning_rate, beta_1=0.5)
-    g_opt = keras.optimizers.Adam(config.learning_rate, beta_1=0.5)
+    lr = config.learning_rate if args.lr is None else args.lr
+    d_lr = lr if args.d_lr is None else args.d_lr
+    d_opt = keras.optimizers.Adam(d_lr, beta_1=0.5)
+    g_opt = keras.optimizers.Adam(lr, beta_1=0.5)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, identity_weight=args.identity_weight)
     gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
 
@@ -84,11 +143,19 @@ def train(args) -> Path:
                       "width": args.width,
                       "downsamplings": args.downsamplings,
                       "loss_weights": {"adversarial": gan.w_adv, "classification": gan.w_cls, "cycle": gan.w_cycle,
-                                       "identity": gan.w_identity}, "command": getattr(args, "command", None), "train_args": vars(args)}
+                                       "identity": gan.w_identity}, "learning_rate": lr, "d_learning_rate": d_lr, "command": getattr(args, "command", None), "train_args": vars(args)}
 
     def release(epoch):
         release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every)
 
+    warm_start = None
+    if args.init:
+        parent = load_init(args)
+        if args.epochs <= int(parent.config.get("epoch", 0)):
+            raise UserError(f"--init {args.init} is epoch {parent.config.get('epoch')}; epochs count on from it, "
+                            f"so --epochs must be larger (it is the epoch to stop at)")
+        release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
+        warm_start = warm_start_fn(parent, gan, dataset, run.run_dir / "history.json", args.d_warmup_epochs)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
-                 sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every)
+                 sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start)
     return Path(args.ckpt_dir)

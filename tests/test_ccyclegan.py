@@ -74,6 +74,44 @@ def translator_ckpt(tmp_path_factory):
     return ckpt
 
 
+
+def test_init_copies_the_release_and_warms_up_only_the_discriminator(translator_ckpt, tmp_path):
+    import json
+
+    from helpers.gans.ccyclegan import CCycleGAN
+    from helpers.synthetic import make_synthetic_faces
+    from helpers.train_ccyclegan import load_init, parse_args, warm_start_fn
+
+    parent = load_init(parse_args(["--init", str(translator_ckpt), "--epochs", "2"]))
+    config = CONFIGS["T26"]
+    gan = CCycleGAN(ccyclegan_generator(config, 32, 2), ccyclegan_discriminator(config, 32), config)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
+    d_before = [w.copy() for w in gan.discriminator.get_weights()]
+    faces = make_synthetic_faces(32)
+    dataset = tf.data.Dataset.from_tensor_slices((faces.images, faces.labels)).batch(16)
+    history = tmp_path / "history.json"
+
+    assert warm_start_fn(parent, gan, dataset, history, warmup_epochs=1.0)() == 1
+    for copied, released in zip(gan.generator.get_weights(), parent.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(copied, released)
+    assert any(not np.array_equal(a, b) for a, b in zip(gan.discriminator.get_weights(), d_before))
+    assert [row["epoch"] for row in json.loads(history.read_text())] == [1]
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--epochs", "1"], "--epochs must be larger"),
+    (["--epochs", "3", "--width", "16"], "was trained with --config T26 --width 32 --downsamplings 2"),
+])
+def test_init_mismatches_are_one_clear_error(translator_ckpt, tmp_path, options, message):
+    from helpers.cli import UserError
+    from helpers.train_ccyclegan import parse_args, train
+
+    args = parse_args(["--data", "synthetic", "--subset", "32", "--init", str(translator_ckpt),
+                       "--ckpt-dir", str(tmp_path / "run"), *options])
+    with pytest.raises(UserError, match=message):
+        train(args)
+
 def _faces(folder: Path, n=3):
     from PIL import Image
 

@@ -58,9 +58,11 @@ class CCycleGAN(keras.Model):
             return tf.reduce_mean(keras.losses.categorical_crossentropy(one_hot, outputs))
         return tf.reduce_mean(keras.losses.binary_crossentropy(one_hot, outputs))
 
-    def train_step(self, data):
+    def discriminator_step(self, images, labels):
+        """One discriminator update on a batch of real faces; returns the pairs it used and its
+        losses. ``train_step`` opens with it; alone, it warms up a fresh discriminator for a
+        generator started from a release (``ccyclegan.py --init``)."""
         # 1. Sources in [-1, 1], paired with target expressions (all 6 others from T24 on).
-        images, labels = data
         real = to_model_range(images)
         x, source, target = translation_pairs(real, labels, self.config.all_targets)
         source_1h, target_1h = tf.one_hot(source, NUM_EXPRESSIONS), tf.one_hot(target, NUM_EXPRESSIONS)
@@ -78,6 +80,12 @@ class CCycleGAN(keras.Model):
             d_loss = self.w_adv * d_adv + self.w_cls * d_cls
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        return (real, x, source_1h, target_1h), (d_loss, d_adv, d_cls)
+
+    def train_step(self, data):
+        # 1.-2. Pair the sources with their targets and update the discriminator.
+        images, labels = data
+        (real, x, source_1h, target_1h), (d_loss, d_adv, d_cls) = self.discriminator_step(images, labels)
 
         # 3. Generator: fool the realness head, show the target expression, come back to the
         #    source on the cycle (x -> target -> source), and (identity loss) leave each real face
