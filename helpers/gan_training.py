@@ -86,8 +86,8 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
     """Train ``gan`` (a compiled GAN ``keras.Model``) epoch by epoch. After each epoch: NaN
     guard, checkpoint, history row, TensorBoard scalars, then ``sample_fn(epoch, path)`` every
     ``sample_every`` epochs and ``on_epoch_end(epoch)``. A run that starts without a checkpoint
-    first calls ``warm_start()``, if given, which returns the epoch to count on from (a run
-    started from a released generator). Returns the last epoch trained."""
+    first calls ``warm_start()``, if given, which returns the epoch and the wall time to count on
+    from (a run continuing a released generator). Returns the last epoch trained."""
     import tensorflow as tf
 
     history_path = run.run_dir / "history.json"
@@ -100,7 +100,7 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
     elif run.checkpoints():
         raise UserError(f"{run.run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
     if start == 0 and warm_start is not None:
-        start = warm_start()
+        start, wall = warm_start()
     writer = tf.summary.create_file_writer(str(run.run_dir / "tensorboard"))
     for epoch in range(start + 1, epochs + 1):
         t0 = time.time()

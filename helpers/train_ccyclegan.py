@@ -11,6 +11,19 @@ import numpy as np
 from .cli import UserError, command_line, gan_training_parser
 
 
+DISCRIMINATOR = "discriminator.weights.h5"
+
+
+def save_discriminator(directory: Path, discriminator) -> None:
+    """The discriminator's weights next to a release's generator (atomically replaced), so that
+    ``--init`` can continue the release with the discriminator it was trained against."""
+    import os
+
+    tmp = Path(directory) / "discriminator.tmp.weights.h5"
+    discriminator.save_weights(tmp)
+    os.replace(tmp, Path(directory) / DISCRIMINATOR)
+
+
 def translation_grid_fn(gan, images: np.ndarray):
     """A ``sample_fn(epoch, path)``: fixed sources (rows) next to their 7 translations."""
     from .expressions import NUM_EXPRESSIONS
@@ -46,13 +59,14 @@ def parse_args(argv=None, description: str | None = None):
                    help="the discriminator's own learning rate (default: --lr); a faster discriminator keeps a "
                         "generator from exploiting it (two time-scale updates)")
     p.add_argument("--init", metavar="RELEASE", default=None,
-                   help="start the generator from a released translator (a folder such as "
-                        "checkpoints/ccyclegan_fer2013, trained with the same --config, --width and "
-                        "--downsamplings) and a fresh discriminator; epochs count on from the release's, "
+                   help="continue a released translator (a folder such as checkpoints/ccyclegan_fer2013, "
+                        "trained with the same --config, --width and --downsamplings): its generator and the "
+                        "discriminator saved with it, with new optimizers; epochs count on from the release's, "
                         "so --epochs is the epoch to stop at")
-    p.add_argument("--d-warmup-epochs", type=float, default=1.0,
-                   help="with --init: epochs of discriminator-only updates before the generator trains, "
-                        "so that the fresh discriminator's expression head has learnt something first")
+    p.add_argument("--d-warmup-epochs", type=float, default=3.0,
+                   help="with --init of a release without discriminator.weights.h5 (those before it was "
+                        "saved with the generator): epochs of discriminator-only updates before the generator "
+                        "trains, so that the fresh discriminator has learnt something first")
     p.add_argument("--identity-weight", type=float, default=None,
                    help="weight of the identity loss |G(x, own expression) - x| (default: the configuration's; "
                         "T1 uses it, T17 on do not)")
@@ -76,20 +90,29 @@ def load_init(args):
 
 
 def warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float):
-    """``train_epochs``' ``warm_start`` for ``--init``: copy the release's generator, carry over
-    its history, warm up the fresh discriminator, and return the release's epoch."""
+    """``train_epochs``' ``warm_start`` for ``--init``: copy the release's generator and the
+    discriminator it was trained against (or, for a release without one, warm up a fresh
+    discriminator alone), carry over the release's history, and return the release's epoch and
+    wall time (plus the warm-up's)."""
     import math
+    import time
 
     import tensorflow as tf
     from tqdm.auto import tqdm
 
-    def warm_start() -> int:
+    def warm_start() -> tuple[int, float]:
+        t0 = time.time()
         gan.generator.set_weights(parent.model.get_weights())
-        epoch = int(parent.config.get("epoch", 0))
+        epoch, wall = int(parent.config.get("epoch", 0)), 0.0
         folder = parent.path if parent.path.is_dir() else parent.path.parent
         if (folder / "training" / "history.json").exists():
-            rows = json.loads((folder / "training" / "history.json").read_text())
-            history_path.write_text(json.dumps([r for r in rows if r["epoch"] <= epoch], indent=0))
+            rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
+            history_path.write_text(json.dumps(rows, indent=0))
+            wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
+        if (folder / DISCRIMINATOR).exists():
+            gan.discriminator.load_weights(folder / DISCRIMINATOR)
+            print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
+            return epoch, wall
         steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
         step = tf.function(gan.discriminator_step)
         bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
@@ -97,9 +120,9 @@ def warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float
             _, (_, d_adv, d_cls) = step(images, labels)
             if i % 50 == 0:
                 bar.set_postfix(d_adv=f"{float(d_adv):.3f}", d_cls=f"{float(d_cls):.3f}")
-        print(f"generator from {parent.path} (epoch {epoch}); {steps} discriminator-only steps, last d_adv "
-              f"{float(d_adv):.4f} d_cls {float(d_cls):.4f}", flush=True)
-        return epoch
+        print(f"generator from {parent.path} (epoch {epoch}), which has no {DISCRIMINATOR}; {steps} discriminator-only "
+              f"steps, last d_adv {float(d_adv):.4f} d_cls {float(d_cls):.4f}", flush=True)
+        return epoch, wall + time.time() - t0
 
     return warm_start
 
@@ -147,6 +170,9 @@ def train(args) -> Path:
 
     def release(epoch):
         release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every)
+        save_discriminator(args.ckpt_dir, discriminator)
+        if args.snapshot_every and epoch % args.snapshot_every == 0:
+            save_discriminator(Path(args.ckpt_dir) / "training" / "generators" / f"epoch_{epoch:04d}", discriminator)
 
     warm_start = None
     if args.init:

@@ -75,28 +75,43 @@ def translator_ckpt(tmp_path_factory):
 
 
 
-def test_init_copies_the_release_and_warms_up_only_the_discriminator(translator_ckpt, tmp_path):
+@pytest.mark.parametrize("with_discriminator", [True, False])
+def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminator):
+    """--init copies the release's generator and the discriminator saved with it; a release without
+    one (made before it was saved) gets a fresh discriminator, warmed up while the generator waits."""
     import json
+    import shutil
 
     from helpers.gans.ccyclegan import CCycleGAN
     from helpers.synthetic import make_synthetic_faces
-    from helpers.train_ccyclegan import load_init, parse_args, warm_start_fn
+    from helpers.train_ccyclegan import DISCRIMINATOR, load_init, parse_args, warm_start_fn
 
-    parent = load_init(parse_args(["--init", str(translator_ckpt), "--epochs", "2"]))
+    release = tmp_path / "release"
+    shutil.copytree(translator_ckpt, release)
+    if not with_discriminator:
+        (release / DISCRIMINATOR).unlink()
+    parent = load_init(parse_args(["--init", str(release), "--epochs", "2"]))
     config = CONFIGS["T26"]
     gan = CCycleGAN(ccyclegan_generator(config, 32, 2), ccyclegan_discriminator(config, 32), config)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
     gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
-    d_before = [w.copy() for w in gan.discriminator.get_weights()]
+    d_fresh = [w.copy() for w in gan.discriminator.get_weights()]
     faces = make_synthetic_faces(32)
     dataset = tf.data.Dataset.from_tensor_slices((faces.images, faces.labels)).batch(16)
     history = tmp_path / "history.json"
 
-    assert warm_start_fn(parent, gan, dataset, history, warmup_epochs=1.0)() == 1
+    epoch, wall = warm_start_fn(parent, gan, dataset, history, warmup_epochs=1.0)()
+    rows = json.loads(history.read_text())
+    assert epoch == 1 and [row["epoch"] for row in rows] == [1]
+    assert wall == rows[-1]["wall_s"] if with_discriminator else wall > rows[-1]["wall_s"]  # + the warm-up
     for copied, released in zip(gan.generator.get_weights(), parent.model.get_weights(), strict=True):
         np.testing.assert_array_equal(copied, released)
-    assert any(not np.array_equal(a, b) for a, b in zip(gan.discriminator.get_weights(), d_before))
-    assert [row["epoch"] for row in json.loads(history.read_text())] == [1]
+    if with_discriminator:
+        saved = ccyclegan_discriminator(config, 32)
+        saved.load_weights(release / DISCRIMINATOR)
+        for copied, released in zip(gan.discriminator.get_weights(), saved.get_weights(), strict=True):
+            np.testing.assert_array_equal(copied, released)
+    assert any(not np.array_equal(a, b) for a, b in zip(gan.discriminator.get_weights(), d_fresh))
 
 
 @pytest.mark.parametrize("options, message", [
