@@ -67,6 +67,9 @@ def parse_args(argv=None, description: str | None = None):
                    help="with --init of a release without discriminator.weights.h5 (those before it was "
                         "saved with the generator): epochs of discriminator-only updates before the generator "
                         "trains, so that the fresh discriminator has learnt something first")
+    p.add_argument("--cycle-weight", type=float, default=None,
+                   help="weight of the cycle loss |G(G(x, target), source) - x| (default: the configuration's); "
+                        "larger keeps more of the source face, at some cost in expression")
     p.add_argument("--identity-weight", type=float, default=None,
                    help="weight of the identity loss |G(x, own expression) - x| (default: the configuration's; "
                         "T1 uses it, T17 on do not)")
@@ -155,7 +158,7 @@ def train(args) -> Path:
     d_lr = lr if args.d_lr is None else args.d_lr
     d_opt = keras.optimizers.Adam(d_lr, beta_1=0.5)
     g_opt = keras.optimizers.Adam(lr, beta_1=0.5)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, identity_weight=args.identity_weight)
+    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, cycle_weight=args.cycle_weight, identity_weight=args.identity_weight)
     gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
 
     dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)

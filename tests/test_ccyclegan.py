@@ -208,3 +208,15 @@ def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
     assert set(r["target_accuracy"]) == {"Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"}
     assert 0 < r["source_l1"] < 1 and -1 <= r["source_ssim"] <= 1 and 0 < r["cycle_l1"] < 1
     assert "identity-factor error" in format_translator(r)
+
+
+def test_loss_weight_overrides_reach_the_model_and_the_release(tmp_path):
+    import json
+
+    from helpers.train_ccyclegan import parse_args, train
+
+    ckpt = train(parse_args(["--data", "synthetic", "--subset", "32", "--batch-size", "16", "--epochs", "1",
+                             "--cycle-weight", "3", "--identity-weight", "0.5", "--ckpt-dir", str(tmp_path / "run")]))
+    config = json.loads((ckpt / "config.json").read_text())
+    assert config["loss_weights"] == {"adversarial": 2.0, "classification": 2.0, "cycle": 3.0, "identity": 0.5}
+    assert (ckpt / "discriminator.weights.h5").exists()
