@@ -30,10 +30,11 @@ def run_cli(main, argv=None) -> None:
 
 
 def command_line(script: str, argv=None) -> str:
-    """The shell command that reproduces a run of ``script`` with ``argv`` (default: ``sys.argv[1:]``)."""
+    """The shell command that reproduces a run of ``script`` (a path, or ``-m package.module``)
+    with ``argv`` (default: ``sys.argv[1:]``)."""
     import shlex
 
-    return shlex.join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+    return shlex.join(["python", *script.split(), *(sys.argv[1:] if argv is None else argv)])
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -36,15 +36,17 @@ def save_generator(directory: str | Path, generator, config: dict) -> Path:
     return directory
 
 
-def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, snapshot_every: int = 0) -> None:
+def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, snapshot_every: int = 0) -> list[Path]:
     """After an epoch: refresh the release in ``ckpt_dir`` (float32, standard Keras layers) and,
-    every ``snapshot_every`` epochs, keep a loadable copy in ``ckpt_dir/training/generators/epoch_NNNN/``."""
+    every ``snapshot_every`` epochs, keep a loadable copy in ``ckpt_dir/training/generators/epoch_NNNN/``.
+    Returns the folders written."""
     from .checkpoints import float32_copy
 
     clean, config = float32_copy(generator), {**config, "epoch": epoch}
-    save_generator(ckpt_dir, clean, config)
+    written = [save_generator(ckpt_dir, clean, config)]
     if snapshot_every and epoch % snapshot_every == 0:
-        save_generator(Path(ckpt_dir) / "training" / "generators" / f"epoch_{epoch:04d}", clean, config)
+        written.append(save_generator(Path(ckpt_dir) / "training" / "generators" / f"epoch_{epoch:04d}", clean, config))
+    return written
 
 
 class GeneratorCheckpoint:

@@ -89,6 +89,9 @@ def load_init(args):
     if released != built:
         raise UserError(f"--init {args.init} was trained with " + " ".join(f"--{k} {v}" for k, v in released.items())
                         + "; pass the same options")
+    if args.epochs <= int(parent.config.get("epoch", 0)):
+        raise UserError(f"--init {args.init} is epoch {parent.config.get('epoch')}; epochs count on from it, "
+                        f"so --epochs must be larger (it is the epoch to stop at)")
     return parent
 
 
@@ -172,17 +175,12 @@ def train(args) -> Path:
                                        "identity": gan.w_identity}, "learning_rate": lr, "d_learning_rate": d_lr, "command": getattr(args, "command", None), "train_args": vars(args)}
 
     def release(epoch):
-        release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every)
-        save_discriminator(args.ckpt_dir, discriminator)
-        if args.snapshot_every and epoch % args.snapshot_every == 0:
-            save_discriminator(Path(args.ckpt_dir) / "training" / "generators" / f"epoch_{epoch:04d}", discriminator)
+        for folder in release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every):
+            save_discriminator(folder, discriminator)
 
     warm_start = None
     if args.init:
         parent = load_init(args)
-        if args.epochs <= int(parent.config.get("epoch", 0)):
-            raise UserError(f"--init {args.init} is epoch {parent.config.get('epoch')}; epochs count on from it, "
-                            f"so --epochs must be larger (it is the epoch to stop at)")
         release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
         warm_start = warm_start_fn(parent, gan, dataset, run.run_dir / "history.json", args.d_warmup_epochs)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError, add_data_argument, run_cli
+from .cli import UserError, add_data_argument, command_line, run_cli
 
 
 def resume_state(run_dir: Path):
@@ -104,7 +102,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras")
     args = p.parse_args(argv)
     # the command that reproduces this run, also when train() is called from a notebook
-    args.command = "python -m helpers.train_recognizer " + shlex.join(sys.argv[1:] if argv is None else argv)
+    args.command = command_line("-m helpers.train_recognizer", argv)
     return args
 
 
