@@ -7,7 +7,8 @@
 Without ``--hparams``, ``--epochs/--learning_rate/--batch_size`` are ignored and the defaults in
 :data:`DEFAULT_HPARAMS` are used. The architecture is the paper's (a spatial transformer in
 parallel with a 4-conv feature extractor); ``--width``/``--fc_width`` set its size (the paper:
-10 and 50) and ``--batch_norm`` adds batch norm after each conv.
+10 and 50), ``--no_batch_norm`` drops the batch norm after each conv and ``--dropout`` sets the
+dropout before the dense layers.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .cli import add_data_argument, run_cli
 DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}
 # Our recipe's size: the paper's 10-channel extractor under-fits FER2013 (public
 # re-implementations stop at 47-52%); 64 channels with batch norm keep the same topology.
-DEFAULT_ARCH = {"width": 64, "fc_width": 256, "batch_norm": True}
+DEFAULT_ARCH = {"width": 64, "fc_width": 256, "batch_norm": True, "dropout": 0.5}
 
 
 def parse_args(argv=None):
@@ -36,6 +37,8 @@ def parse_args(argv=None):
     p.add_argument("--width", type=int, default=DEFAULT_ARCH["width"], help="conv channels (paper: 10)")
     p.add_argument("--fc_width", type=int, default=DEFAULT_ARCH["fc_width"], help="dense units (paper: 50)")
     p.add_argument("--no_batch_norm", action="store_true", help="no batch norm (as in the paper)")
+    p.add_argument("--dropout", type=float, default=DEFAULT_ARCH["dropout"],
+                   help="dropout on the extractor's last maps (paper: 0.5); has no weights, so --init may change it")
     p.add_argument("--init", metavar="KERAS", default=None,
                    help="start from a trained Deep-Emotion's weights (e.g. checkpoints/deep_emotion_fer2013.keras) "
                         "with a new schedule: a second training stage")
@@ -62,7 +65,8 @@ def main(argv=None):
 
         hp = {"epochs": args.epochs, "learning_rate": args.learning_rate, "batch_size": args.batch_size} \
             if args.hparams else DEFAULT_HPARAMS
-        arch = {"width": args.width, "fc_width": args.fc_width, "batch_norm": not args.no_batch_norm}
+        arch = {"width": args.width, "fc_width": args.fc_width, "batch_norm": not args.no_batch_norm,
+                "dropout": args.dropout}
         forwarded = ["--model", "deep_emotion", "--model-args", json.dumps(arch), "--epochs", str(hp["epochs"]),
                      "--lr", str(hp["learning_rate"]), "--batch-size", str(hp["batch_size"]), "--run-dir", args.run_dir]
         forwarded += ["--data", args.data] if args.data else []

@@ -1,5 +1,6 @@
 """Resumable GAN training: per-epoch checkpoints (keep the last few), history CSV and
-TensorBoard scalars, a NaN guard, and a fixed-seed sample grid per epoch."""
+TensorBoard scalars, a NaN guard, and a fixed-seed sample grid per epoch; and continuing a
+released generator (``--init``) with the discriminator saved beside it."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from .cli import UserError
+
+
+DISCRIMINATOR = "discriminator.weights.h5"
 
 
 class TrainingDiverged(UserError):
@@ -123,3 +127,59 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
             on_epoch_end(epoch)
         print(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v:.4f}" for k, v in logs.items()) + f" wall={wall:.0f}s", flush=True)
     return epochs
+
+
+def save_discriminator(directory: Path, discriminator) -> None:
+    """The discriminator's (or critic's) weights next to a release's generator (atomically
+    replaced), so that ``--init`` can continue the release with the one it was trained against."""
+    import os
+
+    tmp = Path(directory) / "discriminator.tmp.weights.h5"
+    discriminator.save_weights(tmp)
+    os.replace(tmp, Path(directory) / DISCRIMINATOR)
+
+
+def check_init_epochs(parent, epochs: int) -> None:
+    """Epochs count on from a released generator's epoch, so ``--epochs`` (the epoch to stop at)
+    must be larger."""
+    if epochs <= int(parent.config.get("epoch", 0)):
+        raise UserError(f"--init {parent.path} is epoch {parent.config.get('epoch')}; epochs count on from it, "
+                        f"so --epochs must be larger (it is the epoch to stop at)")
+
+
+def release_warm_start_fn(parent, generator, discriminator, discriminator_step, dataset, history_path: Path,
+                          warmup_epochs: float):
+    """``train_epochs``' ``warm_start`` for ``--init``: copy the release's generator and the
+    discriminator it was trained against (or, for a release without one, warm up a fresh
+    discriminator alone: ``discriminator_step(images, labels)`` updates it once and returns a dict
+    of its losses), carry over the release's history, and return the release's epoch and wall
+    time (plus the warm-up's)."""
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    def warm_start() -> tuple[int, float]:
+        t0 = time.time()
+        generator.set_weights(parent.model.get_weights())
+        epoch, wall = int(parent.config.get("epoch", 0)), 0.0
+        folder = parent.path if parent.path.is_dir() else parent.path.parent
+        if (folder / "training" / "history.json").exists():
+            rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
+            history_path.write_text(json.dumps(rows, indent=0))
+            wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
+        if (folder / DISCRIMINATOR).exists():
+            discriminator.load_weights(folder / DISCRIMINATOR)
+            print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
+            return epoch, wall
+        steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
+        step = tf.function(discriminator_step)
+        bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
+        losses = {}
+        for i, (images, labels) in enumerate(bar):
+            losses = step(images, labels)
+            if i % 50 == 0:
+                bar.set_postfix({k: f"{float(v):.3f}" for k, v in losses.items()})
+        print(f"generator from {parent.path} (epoch {epoch}), which has no {DISCRIMINATOR}; {steps} discriminator-only "
+              "steps, last " + " ".join(f"{k} {float(v):.4f}" for k, v in losses.items()), flush=True)
+        return epoch, wall + time.time() - t0
+
+    return warm_start

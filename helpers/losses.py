@@ -69,6 +69,15 @@ def auxiliary_classifier_loss(labels, class_logits):
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
+def classifier_guidance_generator_loss(labels, guide_probs, epsilon: float = 1e-7):
+    """Mean cross-entropy of a frozen classifier's probabilities for the generator's fakes
+    against the intended integer labels (classifier guidance: the generator is pushed towards
+    faces that a recognizer trained on real faces calls the intended expression)."""
+    labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+    probs = tf.clip_by_value(tf.cast(guide_probs, tf.float32), epsilon, 1.0)
+    return -tf.reduce_mean(tf.math.log(tf.gather(probs, labels, axis=1, batch_dims=1)))
+
+
 def cycle_loss(original, reconstructed):
     """Mean absolute error between an image and its round trip (CycleGAN's L1)."""
     return tf.reduce_mean(tf.abs(tf.cast(original, tf.float32) - tf.cast(reconstructed, tf.float32)))

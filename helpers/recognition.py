@@ -66,6 +66,16 @@ def probs_and_features_model(model, layer: str = FEATURE_LAYER):
     return keras.Model(inputs, [model.outputs[0], model.get_layer(layer).output], name=f"{model.name}_{layer}")
 
 
+def weights_fingerprint(model) -> str:
+    """The first 12 hex digits of a SHA-256 over a model's weights (as float32)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(np.asarray(weight), dtype=np.float32).tobytes())
+    return digest.hexdigest()[:12]
+
+
 class Judge:
     """Probabilities and features from one recognizer, for IS / FID / KID / conditional accuracy
     in a FER-domain space. ``Judge()`` uses the shipped recognizer."""
@@ -76,15 +86,9 @@ class Judge:
 
     @property
     def fingerprint(self) -> str:
-        """The first 12 hex digits of a SHA-256 over the judge's weights: recorded with every
-        generator's metrics, so a number measured by another recognizer is never mistaken for
-        this one's."""
-        import hashlib
-
-        digest = hashlib.sha256()
-        for weight in self.model.weights:
-            digest.update(np.ascontiguousarray(np.asarray(weight), dtype=np.float32).tobytes())
-        return digest.hexdigest()[:12]
+        """:func:`weights_fingerprint` of the judge: recorded with every generator's metrics, so a
+        number measured by another recognizer is never mistaken for this one's."""
+        return weights_fingerprint(self.model)
 
     def probs(self, images, batch_size: int = 512) -> np.ndarray:
         return predict_proba(self.model, images, batch_size)

@@ -11,19 +11,6 @@ import numpy as np
 from .cli import UserError, command_line, gan_training_parser
 
 
-DISCRIMINATOR = "discriminator.weights.h5"
-
-
-def save_discriminator(directory: Path, discriminator) -> None:
-    """The discriminator's weights next to a release's generator (atomically replaced), so that
-    ``--init`` can continue the release with the discriminator it was trained against."""
-    import os
-
-    tmp = Path(directory) / "discriminator.tmp.weights.h5"
-    discriminator.save_weights(tmp)
-    os.replace(tmp, Path(directory) / DISCRIMINATOR)
-
-
 def translation_grid_fn(gan, images: np.ndarray):
     """A ``sample_fn(epoch, path)``: fixed sources (rows) next to their 7 translations."""
     from .expressions import NUM_EXPRESSIONS
@@ -80,6 +67,7 @@ def parse_args(argv=None, description: str | None = None):
 
 def load_init(args):
     """The release ``--init`` names, checked against the options of this run."""
+    from .gan_training import check_init_epochs
     from .translation import load_translator
 
     parent = load_translator(args.init)
@@ -89,48 +77,8 @@ def load_init(args):
     if released != built:
         raise UserError(f"--init {args.init} was trained with " + " ".join(f"--{k} {v}" for k, v in released.items())
                         + "; pass the same options")
-    if args.epochs <= int(parent.config.get("epoch", 0)):
-        raise UserError(f"--init {args.init} is epoch {parent.config.get('epoch')}; epochs count on from it, "
-                        f"so --epochs must be larger (it is the epoch to stop at)")
+    check_init_epochs(parent, args.epochs)
     return parent
-
-
-def warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float):
-    """``train_epochs``' ``warm_start`` for ``--init``: copy the release's generator and the
-    discriminator it was trained against (or, for a release without one, warm up a fresh
-    discriminator alone), carry over the release's history, and return the release's epoch and
-    wall time (plus the warm-up's)."""
-    import math
-    import time
-
-    import tensorflow as tf
-    from tqdm.auto import tqdm
-
-    def warm_start() -> tuple[int, float]:
-        t0 = time.time()
-        gan.generator.set_weights(parent.model.get_weights())
-        epoch, wall = int(parent.config.get("epoch", 0)), 0.0
-        folder = parent.path if parent.path.is_dir() else parent.path.parent
-        if (folder / "training" / "history.json").exists():
-            rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
-            history_path.write_text(json.dumps(rows, indent=0))
-            wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
-        if (folder / DISCRIMINATOR).exists():
-            gan.discriminator.load_weights(folder / DISCRIMINATOR)
-            print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
-            return epoch, wall
-        steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
-        step = tf.function(gan.discriminator_step)
-        bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
-        for i, (images, labels) in enumerate(bar):
-            _, (_, d_adv, d_cls) = step(images, labels)
-            if i % 50 == 0:
-                bar.set_postfix(d_adv=f"{float(d_adv):.3f}", d_cls=f"{float(d_cls):.3f}")
-        print(f"generator from {parent.path} (epoch {epoch}), which has no {DISCRIMINATOR}; {steps} discriminator-only "
-              f"steps, last d_adv {float(d_adv):.4f} d_cls {float(d_cls):.4f}", flush=True)
-        return epoch, wall + time.time() - t0
-
-    return warm_start
 
 
 def train(args) -> Path:
@@ -140,7 +88,7 @@ def train(args) -> Path:
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, train_epochs
+    from .gan_training import ResumableRun, release_warm_start_fn, save_discriminator, train_epochs
     from .gans.ccyclegan import CCycleGAN
     from .generation import release_epoch
     from .models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
@@ -182,7 +130,8 @@ def train(args) -> Path:
     if args.init:
         parent = load_init(args)
         release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
-        warm_start = warm_start_fn(parent, gan, dataset, run.run_dir / "history.json", args.d_warmup_epochs)
+        warm_start = release_warm_start_fn(parent, generator, discriminator, gan.warm_up_discriminator, dataset,
+                                           run.run_dir / "history.json", args.d_warmup_epochs)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
                  sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start)
     return Path(args.ckpt_dir)

@@ -56,6 +56,37 @@ def check_resumable(ckpt_dir: Path, args) -> None:
                         "pass the same to resume it, or choose another --ckpt-dir")
 
 
+def load_guide(path: str):
+    """The ``--guide`` recognizer, refused if it is the judge that will score the generator."""
+    from .recognition import SHIPPED_RECOGNIZER, load_recognizer, weights_fingerprint
+
+    guide = load_recognizer(path)
+    fingerprint = weights_fingerprint(guide)
+    if SHIPPED_RECOGNIZER.is_file() and fingerprint == weights_fingerprint(load_recognizer(SHIPPED_RECOGNIZER)):
+        raise UserError(f"--guide {path} is the shipped recognizer, which judges the generators: guiding with it would "
+                        "grade the generator by its own teacher. Use another recognizer (e.g. "
+                        "checkpoints/deep_emotion_fer2013.keras)")
+    return guide, fingerprint
+
+
+def load_init(args, code_dim: int | None):
+    """The release ``--init`` names, checked against the options of this run."""
+    from .gan_training import check_init_epochs
+    from .generation import load_generator
+
+    parent = load_generator(args.init)
+    released = {"kind": parent.config.get("kind"), "noise-dim": parent.config.get("noise_dim"),
+                "g-width": parent.config.get("train_args", {}).get("g_width", 128)}
+    if released != {"kind": "cwgan", "noise-dim": args.noise_dim, "g-width": args.g_width}:
+        raise UserError(f"--init {args.init} is a {released.pop('kind')} release with "
+                        + " ".join(f"--{k} {v}" for k, v in released.items()) + "; pass the same options")
+    if code_dim is not None and code_dim != len(parent.config["codes"][0]):
+        raise UserError(f"--init {args.init} was trained with {len(parent.config['codes'][0])}-d codes, --codes has "
+                        f"{code_dim}: leave --codes out to use the release's")
+    check_init_epochs(parent, args.epochs)
+    return parent
+
+
 def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
     """A ``sample_fn(epoch, path)`` writing a 7-row grid (one row per expression) from fixed noise."""
     from .gans import to_uint8
@@ -88,6 +119,15 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--g-ac-weight", type=float, default=1.0,
                    help="weight of that classifier's cross-entropy on the generator's fakes")
     p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--guide", metavar="KERAS", default=None,
+                   help="a frozen recognizer (not the shipped judge) whose cross-entropy on the fakes the generator "
+                        "also minimises, e.g. checkpoints/deep_emotion_fer2013.keras")
+    p.add_argument("--guide-weight", type=float, default=1.0, help="weight of the --guide cross-entropy")
+    p.add_argument("--init", metavar="RELEASE", default=None,
+                   help="continue a released cWGAN (its generator, and its critic where saved) with new optimizers; "
+                        "epochs count on from its epoch")
+    p.add_argument("--d-warmup-epochs", type=float, default=1.0,
+                   help="with --init of a release without discriminator.weights.h5: epochs of critic-only steps first")
     args = p.parse_args(argv)
     args.command = command_line("Generative_model/conditional_WGAN.py", argv)
     return args
@@ -100,7 +140,7 @@ def train(args) -> Path:
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, train_epochs
+    from .gan_training import ResumableRun, release_warm_start_fn, save_discriminator, train_epochs
     from .gans.cwgan import ConditionalWGAN
     from .generation import release_epoch
     from .models import cwgan_critic, cwgan_generator
@@ -113,8 +153,11 @@ def train(args) -> Path:
         x, y = x[: args.subset], y[: args.subset]
 
     codes_file = ckpt_dir / "representation" / "expression_codes.npz"
+    parent = load_init(args, load_codes(args.codes).shape[1] if args.codes else None) if args.init else None
     if args.codes:
         codes = load_codes(args.codes)
+    elif parent is not None:
+        codes = np.asarray(parent.config["codes"], np.float32)
     elif args.resume and codes_file.exists():
         codes = load_codes(codes_file)
     else:
@@ -125,8 +168,10 @@ def train(args) -> Path:
     generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
     critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=7 if args.ac_weight else 0,
                           features=args.d_features)
+    guide, guide_fingerprint = load_guide(args.guide) if args.guide else (None, None)
     gan = ConditionalWGAN(generator, critic, codes, noise_dim=args.noise_dim, n_critic=args.n_critic,
-                          gp_weight=args.gp_weight, ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight)
+                          gp_weight=args.gp_weight, ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight,
+                          guide=guide, guide_weight=args.guide_weight)
     d_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
@@ -141,11 +186,19 @@ def train(args) -> Path:
               "expressions": list(range(7)), "codes": codes.tolist(),
               "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
               "command": getattr(args, "command", None), "train_args": vars(args)}
+    if guide is not None:
+        config["guide"] = {"recognizer": args.guide, "fingerprint": guide_fingerprint, "weight": args.guide_weight}
 
     def release_generator(epoch):
-        release_epoch(release, generator, config, epoch, args.snapshot_every)
+        for folder in release_epoch(release, generator, config, epoch, args.snapshot_every):
+            save_discriminator(folder, critic)
 
+    warm_start = None
+    if parent is not None:
+        config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "guide", "init")}}
+        warm_start = release_warm_start_fn(parent, generator, critic, gan.warm_up_discriminator, dataset,
+                                           run.run_dir / "history.json", args.d_warmup_epochs)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume,
                  sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,
-                 on_epoch_end=release_generator)
+                 on_epoch_end=release_generator, warm_start=warm_start)
     return release

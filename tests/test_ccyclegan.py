@@ -84,7 +84,8 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
 
     from helpers.gans.ccyclegan import CCycleGAN
     from helpers.synthetic import make_synthetic_faces
-    from helpers.train_ccyclegan import DISCRIMINATOR, load_init, parse_args, warm_start_fn
+    from helpers.gan_training import DISCRIMINATOR, release_warm_start_fn
+    from helpers.train_ccyclegan import load_init, parse_args
 
     release = tmp_path / "release"
     shutil.copytree(translator_ckpt, release)
@@ -100,7 +101,8 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
     dataset = tf.data.Dataset.from_tensor_slices((faces.images, faces.labels)).batch(16)
     history = tmp_path / "history.json"
 
-    epoch, wall = warm_start_fn(parent, gan, dataset, history, warmup_epochs=1.0)()
+    epoch, wall = release_warm_start_fn(parent, gan.generator, gan.discriminator, gan.warm_up_discriminator, dataset,
+                                        history, warmup_epochs=1.0)()
     rows = json.loads(history.read_text())
     assert epoch == 1 and [row["epoch"] for row in rows] == [1]
     assert wall == rows[-1]["wall_s"] if with_discriminator else wall > rows[-1]["wall_s"]  # + the warm-up

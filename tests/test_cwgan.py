@@ -216,3 +216,64 @@ def test_expression_codes_recipe():
     proj = pca.transform(codes)
     mean3 = proj[labels == 3].mean(0)
     assert np.allclose(reps[3], mean3 / np.linalg.norm(mean3), atol=1e-5)
+
+
+def test_init_continues_a_release_with_a_guide(trained, tmp_path):
+    """--init copies the release's generator, warms up a fresh critic where the release has none
+    (and continues with the saved one where it has), and --guide adds the frozen recognizer's loss."""
+    import shutil
+
+    from helpers.gan_training import DISCRIMINATOR
+    from helpers.recognition import load_recognizer, weights_fingerprint
+
+    ckpt, _ = trained
+    release = tmp_path / "release"
+    shutil.copytree(ckpt / "training" / "generators" / "epoch_0001", release)
+    (release / DISCRIMINATOR).unlink()
+    guide = "checkpoints/deep_emotion_fer2013.keras"
+    first = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--init", str(release),
+                  "--guide", guide, "--ckpt-dir", str(tmp_path / "a")])
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "discriminator-only steps" in first.stdout  # the release has no critic: a fresh one, warmed up
+    assert "epoch 2/2" in first.stdout and "epoch 1/2" not in first.stdout
+    config = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert config["epoch"] == 2 and config["init"]["epoch"] == 1
+    assert config["guide"]["fingerprint"] == weights_fingerprint(load_recognizer(guide))
+    history = load_history(tmp_path / "a" / "training" / "history.json")
+    assert history["epoch"].tolist() == [2] and np.isfinite(history["guide_loss"]).all()
+    assert (tmp_path / "a" / DISCRIMINATOR).exists()
+
+    second = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--init", str(tmp_path / "a"),
+                   "--ckpt-dir", str(tmp_path / "b")])
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "generator and discriminator from" in second.stdout and "epoch 3/3" in second.stdout
+    assert load_history(tmp_path / "b" / "training" / "history.json")["epoch"].tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--epochs", "1"], "--epochs must be larger"),
+    (["--epochs", "3", "--g-width", "16"], "cwgan release with --noise-dim 100 --g-width 32"),
+    (["--epochs", "3", "--guide", "checkpoints/recognizer_fer2013.keras"], "is the shipped recognizer"),
+])
+def test_init_and_guide_mistakes_are_one_clear_error(trained, tmp_path, options, message):
+    from helpers.train_cwgan import parse_args, train
+
+    ckpt, _ = trained
+    args = parse_args([*SMALL, "--init", str(ckpt), "--ckpt-dir", str(tmp_path / "run"), *options])
+    with pytest.raises(UserError, match=message):
+        train(args)
+
+
+def test_guide_views_are_differentiable_uint8_valued_faces():
+    from helpers.gans.cwgan import guide_views
+
+    fake = tf.Variable(tf.random.uniform((4, 48, 48, 1), -1.0, 1.0))
+    with tf.GradientTape() as tape:
+        views = guide_views(fake)
+        total = tf.reduce_sum(views)
+    assert views.shape == (4, 48, 48, 1)
+    assert float(tf.reduce_min(views)) >= 0.0 and float(tf.reduce_max(views)) <= 255.0
+    grad = tape.gradient(total, fake)
+    assert grad is not None and float(tf.reduce_sum(grad)) > 0.0
+    still = tf.zeros((2, 48, 48, 1))  # a flat face looks the same from every view
+    np.testing.assert_allclose(guide_views(still).numpy(), 127.5)

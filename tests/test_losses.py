@@ -4,7 +4,8 @@ import pytest
 import tensorflow as tf
 import keras
 
-from helpers.losses import (auxiliary_classifier_loss, cycle_loss, gradient_penalty, least_squares_discriminator_loss,
+from helpers.losses import (auxiliary_classifier_loss, classifier_guidance_generator_loss, cycle_loss, gradient_penalty,
+                            least_squares_discriminator_loss,
                             least_squares_generator_loss, minimax_discriminator_loss, minimax_generator_loss,
                             wasserstein_critic_loss, wasserstein_generator_loss)
 
@@ -81,3 +82,13 @@ def test_auxiliary_classifier_loss_matches_numpy_cross_entropy():
     log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     expected = -log_softmax[np.arange(5), labels[:, 0]].mean()
     assert float(auxiliary_classifier_loss(labels, logits)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_classifier_guidance_loss_is_the_cross_entropy_of_the_intended_class():
+    probs = np.random.default_rng(1).dirichlet(np.ones(7), size=4).astype("float32")
+    labels = np.array([2, 0, 6, 3])
+    expected = -np.log(probs[np.arange(4), labels]).mean()
+    assert float(classifier_guidance_generator_loss(labels, probs)) == pytest.approx(expected, rel=1e-5)
+    certain = np.eye(7, dtype="float32")[labels]
+    assert float(classifier_guidance_generator_loss(labels, certain)) == pytest.approx(0.0, abs=1e-6)
+    assert np.isfinite(float(classifier_guidance_generator_loss(labels, 1.0 - certain)))  # zero probability: clipped

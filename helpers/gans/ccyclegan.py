@@ -60,8 +60,8 @@ class CCycleGAN(keras.Model):
 
     def discriminator_step(self, images, labels):
         """One discriminator update on a batch of real faces; returns the pairs it used and its
-        losses. ``train_step`` opens with it; alone, it warms up a fresh discriminator for a
-        generator started from a release (``ccyclegan.py --init``)."""
+        losses. ``train_step`` opens with it; alone (:meth:`warm_up_discriminator`), it warms up a
+        fresh discriminator for a generator started from a release (``ccyclegan.py --init``)."""
         # 1. Sources in [-1, 1], paired with target expressions (all 6 others from T24 on).
         real = to_model_range(images)
         x, source, target = translation_pairs(real, labels, self.config.all_targets)
@@ -81,6 +81,11 @@ class CCycleGAN(keras.Model):
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
         return (real, x, source_1h, target_1h), (d_loss, d_adv, d_cls)
+
+    def warm_up_discriminator(self, images, labels):
+        """One discriminator update while the generator waits; returns its losses by name."""
+        _, (_, d_adv, d_cls) = self.discriminator_step(images, labels)
+        return {"d_adv": d_adv, "d_cls": d_cls}
 
     def train_step(self, data):
         # 1.-2. Pair the sources with their targets and update the discriminator.

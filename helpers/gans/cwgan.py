@@ -6,7 +6,22 @@ import numpy as np
 import tensorflow as tf
 
 from . import to_model_range
-from ..losses import auxiliary_classifier_loss, gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+from ..losses import (auxiliary_classifier_loss, classifier_guidance_generator_loss, gradient_penalty,
+                      wasserstein_critic_loss, wasserstein_generator_loss)
+
+
+def guide_views(fake, max_shift: int = 3):
+    """What a frozen guide classifier sees of a batch of fakes in [-1, 1]: uint8-valued floats
+    (0..255, as recognizers take them), each face mirrored at random and the batch shifted by up
+    to ``max_shift`` pixels (reflect-padded). Differentiable; the random views keep the generator
+    from drawing features that only one exact crop of one classifier responds to."""
+    x = (tf.cast(fake, tf.float32) + 1.0) * 127.5
+    flip = tf.random.uniform([tf.shape(x)[0], 1, 1, 1]) < 0.5
+    x = tf.where(flip, tf.reverse(x, axis=[2]), x)
+    size = x.shape[1]
+    padded = tf.pad(x, [[0, 0], [max_shift, max_shift], [max_shift, max_shift], [0, 0]], mode="REFLECT")
+    dy, dx = tf.unstack(tf.random.uniform([2], 0, 2 * max_shift + 1, dtype=tf.int32))
+    return tf.ensure_shape(padded[:, dy:dy + size, dx:dx + size, :], [None, size, size, x.shape[-1]])
 
 
 class ConditionalWGAN(keras.Model):
@@ -17,10 +32,15 @@ class ConditionalWGAN(keras.Model):
     With ``ac_weight > 0`` the critic has an auxiliary expression classifier (it returns
     ``[score, class_logits]``), trained on real faces; the generator is also rewarded, with
     ``g_ac_weight``, when the critic's classifier finds the intended expression in its fakes
-    (AC-WGAN-GP, as in the paper's conditional CIFAR-10 model)."""
+    (AC-WGAN-GP, as in the paper's conditional CIFAR-10 model). With a ``guide`` (a frozen,
+    already trained recognizer: uint8-valued images in, probabilities out) the generator is also
+    rewarded, with ``guide_weight``, when that classifier finds the intended expression in
+    random views of its fakes (:func:`guide_views`): classifier guidance from a network that
+    learned expressions on real faces without any of the GP critic's constraints."""
 
     def __init__(self, generator, critic, codes, noise_dim: int = 100, n_critic: int = 5,
-                 gp_weight: float = 10.0, ac_weight: float = 0.0, g_ac_weight: float = 0.0, **kwargs):
+                 gp_weight: float = 10.0, ac_weight: float = 0.0, g_ac_weight: float = 0.0,
+                 guide=None, guide_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.critic = critic
@@ -29,12 +49,16 @@ class ConditionalWGAN(keras.Model):
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.ac_weight, self.g_ac_weight = ac_weight, g_ac_weight
+        self.guide, self.guide_weight = guide, guide_weight if guide is not None else 0.0
+        if guide is not None:
+            guide.trainable = False
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.gp_tracker = keras.metrics.Mean(name="gp")
         self.w_distance_tracker = keras.metrics.Mean(name="w_distance")
         self.class_loss_tracker = keras.metrics.Mean(name="real_class_loss")
         self.g_class_loss_tracker = keras.metrics.Mean(name="fake_class_loss")
+        self.guide_loss_tracker = keras.metrics.Mean(name="guide_loss")
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)
@@ -44,7 +68,8 @@ class ConditionalWGAN(keras.Model):
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.gp_tracker, self.w_distance_tracker]
-        return trackers + ([self.class_loss_tracker, self.g_class_loss_tracker] if self.ac_weight else [])
+        trackers += [self.class_loss_tracker, self.g_class_loss_tracker] if self.ac_weight else []
+        return trackers + ([self.guide_loss_tracker] if self.guide_weight else [])
 
     def _critic(self, inputs, training=True):
         """``(score, class_logits or None)`` whether or not the critic has a classifier head."""
@@ -58,6 +83,28 @@ class ConditionalWGAN(keras.Model):
         noise, labels = inputs
         return self.generator([noise, tf.gather(self.codes, labels)], training=training)
 
+    def critic_step(self, real, labels, codes):
+        """One critic update: Wasserstein loss + gradient penalty (+ the auxiliary classifier's
+        cross-entropy on the real faces). Returns ``(d_loss, w_loss, gp, class_loss or 0)``."""
+        noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
+        with tf.GradientTape() as tape:
+            fake = self.generator([noise, codes], training=True)
+            real_scores, real_logits = self._critic([real, codes])
+            fake_scores, _ = self._critic([fake, codes])
+            w_loss = wasserstein_critic_loss(real_scores, fake_scores)
+            gp = gradient_penalty(self._score, real, fake, codes, weight=self.gp_weight)
+            class_loss = auxiliary_classifier_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
+            d_loss = w_loss + gp + self.ac_weight * class_loss
+        grads = tape.gradient(d_loss, self.critic.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+        return d_loss, w_loss, gp, class_loss
+
+    def warm_up_discriminator(self, images, labels):
+        """One critic update while the generator waits (a fresh critic for ``--init``); its losses by name."""
+        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+        _, w_loss, gp, class_loss = self.critic_step(to_model_range(images), labels, tf.gather(self.codes, labels))
+        return {"w_distance": -w_loss, "gp": gp, **({"real_class_loss": class_loss} if self.ac_weight else {})}
+
     def train_step(self, data):
         # 1. Real images to [-1, 1]; their expressions to codes.
         images, labels = data
@@ -66,25 +113,12 @@ class ConditionalWGAN(keras.Model):
         codes = tf.gather(self.codes, labels)
         batch = tf.shape(real)[0]
 
-        # 2. Train the critic n_critic times: Wasserstein loss + gradient penalty
-        #    (+ the auxiliary classifier's cross-entropy on the real faces).
+        # 2. Train the critic n_critic times (critic_step).
         for _ in range(self.n_critic):
-            noise = tf.random.normal((batch, self.noise_dim))
-            with tf.GradientTape() as tape:
-                fake = self.generator([noise, codes], training=True)
-                real_scores, real_logits = self._critic([real, codes])
-                fake_scores, _ = self._critic([fake, codes])
-                w_loss = wasserstein_critic_loss(real_scores, fake_scores)
-                gp = gradient_penalty(self._score, real, fake, codes, weight=self.gp_weight)
-                d_loss = w_loss + gp
-                if self.ac_weight:
-                    class_loss = auxiliary_classifier_loss(labels, real_logits)
-                    d_loss += self.ac_weight * class_loss
-            grads = tape.gradient(d_loss, self.critic.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+            d_loss, w_loss, gp, class_loss = self.critic_step(real, labels, codes)
 
-        # 3. Train the generator once: make the critic score its fakes high
-        #    (and find the intended expression in them).
+        # 3. Train the generator once: make the critic score its fakes high (and find the
+        #    intended expression in them, by its own classifier and by the frozen guide's).
         noise = tf.random.normal((batch, self.noise_dim))
         with tf.GradientTape() as tape:
             fake = self.generator([noise, codes], training=True)
@@ -93,6 +127,9 @@ class ConditionalWGAN(keras.Model):
             if self.ac_weight:
                 fake_class_loss = auxiliary_classifier_loss(labels, fake_logits)
                 g_loss += self.g_ac_weight * fake_class_loss
+            if self.guide_weight:
+                guide_loss = classifier_guidance_generator_loss(labels, self.guide(guide_views(fake), training=False))
+                g_loss += self.guide_weight * guide_loss
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 
@@ -104,4 +141,6 @@ class ConditionalWGAN(keras.Model):
         if self.ac_weight:
             self.class_loss_tracker.update_state(class_loss)
             self.g_class_loss_tracker.update_state(fake_class_loss)
+        if self.guide_weight:
+            self.guide_loss_tracker.update_state(guide_loss)
         return {m.name: m.result() for m in self.metrics}
