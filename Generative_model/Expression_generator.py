@@ -38,7 +38,9 @@ def parse_args(argv=None):
     p.add_argument("amount", type=positive_int, help="number of faces to write")
     p.add_argument("out_dir", help="folder to write into (created if missing)")
     p.add_argument("--seed", type=int, default=None, help="make the output reproducible")
-    p.add_argument("--truncation", type=float, default=None, help="redraw noise values beyond ±T (e.g. 1.5: less variety, fewer failures)")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces); default: the "
+                        "checkpoint's own (its config.json 'truncation', if set); inf: none")
     p.add_argument("--size", type=int, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
     return p.parse_args(argv)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -63,14 +64,15 @@ class GeneratorEvaluation:
     - diversity: mean pairwise feature distance (fakes vs the real split), and the share of distinct
       nearest neighbours in that Training sample (fakes vs the real split)."""
 
-    def __init__(self, data=None, split: str = "PrivateTest", judge=None, seed: int = 0, splits=None):
+    def __init__(self, data=None, split: str = "PrivateTest", judge=None, seed: int = 0, splits=None,
+                 truncation: float | None = None):
         from .data import load_dataset
         from .recognition import Judge
 
         splits = splits if splits is not None else load_dataset(data)
         if split not in splits:
             raise UserError(f"split {split!r} not in the data; available: {', '.join(splits)}")
-        self.split, self.seed = split, seed
+        self.split, self.seed, self.truncation = split, seed, truncation
         self.judge = judge if judge is not None else Judge()
         self.x_real, self.y_real = splits[split]
         self.x_train, self.y_train = splits["Training"]
@@ -103,7 +105,9 @@ class GeneratorEvaluation:
         expressions = tuple(sorted(gen.expressions))
         ref = self.reference(expressions)
         counts = [int(np.sum(ref["labels"] == e)) for e in expressions]
-        fake = np.concatenate([gen.generate(e, n, seed=self.seed + 1000 + e) for e, n in zip(expressions, counts)])
+        truncation = gen.truncation(self.truncation)
+        fake = np.concatenate([gen.generate(e, n, seed=self.seed + 1000 + e, truncation=truncation)
+                               for e, n in zip(expressions, counts)])
         intended = np.repeat(expressions, counts)
         probs, feats = self.judge.probs_and_features(fake)
         # The same shuffle for both sets: every IS split holds the same expressions in the same numbers.
@@ -112,6 +116,7 @@ class GeneratorEvaluation:
         return {
             "checkpoint": str(gen.path), "kind": gen.config.get("kind"), "epoch": gen.config.get("epoch"),
             "split": self.split, "n": int(len(fake)), "judge": self.judge.fingerprint,
+            "truncation": truncation if math.isfinite(truncation) else None,
             "conditional_accuracy": cond["per_expression"], "conditional_accuracy_macro": cond["macro"],
             "inception_score": list(is_fake), "real_inception_score": list(is_real),
             "is_ratio": is_fake[0] / is_real[0],
@@ -252,8 +257,9 @@ def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1
 
 
 def format_generator(r: dict) -> str:
+    truncation = f", noise truncated at ±{r['truncation']:g}" if r.get("truncation") else ""
     lines = [f"{r['checkpoint']} ({r['kind']}, epoch {r['epoch']}) vs {r['split']}: {r['n']} generated faces, "
-             f"as many per expression as the split holds",
+             f"as many per expression as the split holds{truncation}",
              f"  conditional accuracy (macro)  {100 * r['conditional_accuracy_macro']:6.2f}%"]
     lines += [f"    {name:14s}              {100 * acc:6.2f}%" for name, acc in r["conditional_accuracy"].items()]
     lines += [f"  Inception Score               {r['inception_score'][0]:.3f} ± {r['inception_score'][1]:.3f}  "
@@ -289,6 +295,8 @@ def main(argv=None):
     gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with")
     gen.add_argument("--judge", default=None, help="recognizer whose probabilities and features are used (default: the shipped one)")
     gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--truncation", type=float, default=None,
+                     help="redraw noise values beyond ±T (default: the release's own default, if it sets one; inf: none)")
     gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     gen.add_argument("--over-epochs", metavar="JSON",
                      help="also score every per-epoch generator the run kept (--snapshot-every) and write the table "
@@ -308,7 +316,7 @@ def main(argv=None):
 
         judge = Judge(args.judge) if args.judge else None
     if args.kind == "generator":
-        evaluation = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed)
+        evaluation = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed, truncation=args.truncation)
         result = evaluation(args.checkpoint)
         print(format_generator(result))
         if args.over_epochs:

@@ -12,6 +12,7 @@ A checkpoint is a directory holding ``generator.keras`` and ``config.json``::
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -63,13 +64,23 @@ class GeneratorCheckpoint:
             raise UserError(f"{self.path} was trained for {names} only; it cannot generate "
                             f"{expression_name(expression, display=True)}")
 
+    def truncation(self, truncation: float | None = None) -> float:
+        """The truncation a sample uses: ``truncation`` if given, else the release's default
+        (``"truncation"`` in its config.json, set with ``python -m helpers.generation``), else
+        none (``inf``)."""
+        t = self.config.get("truncation") if truncation is None else truncation
+        t = math.inf if t is None else float(t)
+        if not t > 0:
+            raise UserError(f"--truncation must be positive (inf: no truncation), got {t}")
+        return t
+
     def noise(self, n: int, seed: int | None = None, truncation: float | None = None) -> np.ndarray:
-        """Standard normal noise; with ``truncation`` values beyond ±truncation are redrawn."""
+        """Standard normal noise; values beyond ±:meth:`truncation` are redrawn (the truncation
+        trick: less variety, clearer faces)."""
         rng = np.random.default_rng(seed)
         z = rng.standard_normal((n, self.noise_dim))
-        if truncation is not None:
-            if truncation <= 0:
-                raise UserError("--truncation must be positive")
+        truncation = self.truncation(truncation)
+        if math.isfinite(truncation):
             while (out := np.abs(z) > truncation).any():
                 z[out] = rng.standard_normal(out.sum())
         return z.astype(np.float32)
@@ -122,3 +133,36 @@ def load_checkpoint(path: str | Path, required=("kind", "noise_dim", "expression
 def load_generator(path: str | Path) -> GeneratorCheckpoint:
     """Load a generator checkpoint folder (or its ``.keras`` file)."""
     return GeneratorCheckpoint(*load_checkpoint(path))
+
+
+def set_default_truncation(path: str | Path, truncation: float) -> Path:
+    """Record the truncation a release samples with by default (``inf``: none) in its config.json."""
+    gen = load_generator(path)
+    gen.truncation(truncation)  # validates
+    config_file = (gen.path if gen.path.is_dir() else gen.path.parent) / CONFIG
+    config = json.loads(config_file.read_text())
+    if math.isinf(truncation):
+        config.pop("truncation", None)
+    else:
+        config["truncation"] = truncation
+    config_file.write_text(json.dumps(config, indent=1))
+    return config_file
+
+
+def main(argv=None):
+    """``python -m helpers.generation CKPT --truncation T``: set a release's default truncation."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m helpers.generation", description=main.__doc__)
+    p.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
+    p.add_argument("--truncation", type=float, required=True,
+                   help="redraw noise values beyond ±T when Expression_generator.py and the evaluation sample "
+                        "without their own --truncation (inf: no truncation)")
+    args = p.parse_args(argv)
+    print(f"{set_default_truncation(args.checkpoint, args.truncation)}: default truncation {args.truncation}")
+
+
+if __name__ == "__main__":
+    from .cli import run_cli
+
+    run_cli(main)

@@ -277,3 +277,29 @@ def test_guide_views_are_differentiable_uint8_valued_faces():
     assert grad is not None and float(tf.reduce_sum(grad)) > 0.0
     still = tf.zeros((2, 48, 48, 1))  # a flat face looks the same from every view
     np.testing.assert_allclose(guide_views(still).numpy(), 127.5)
+
+
+def test_a_release_can_set_its_default_truncation(trained, tmp_path):
+    """``python -m helpers.generation CKPT --truncation T`` makes T the release's default: samples
+    without their own --truncation stay within ±T; ``inf`` removes it again."""
+    import math
+    import shutil
+
+    from helpers.generation import load_generator
+
+    ckpt, _ = trained
+    release = tmp_path / "release"
+    shutil.copytree(ckpt / "training" / "generators" / "epoch_0001", release)
+    assert load_generator(release).truncation() == math.inf
+    proc = _run(["-m", "helpers.generation", str(release), "--truncation", "1.0"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    gen = load_generator(release)
+    assert gen.config["truncation"] == 1.0 and np.abs(gen.noise(500, seed=0)).max() <= 1.0
+    assert np.abs(gen.noise(500, seed=0, truncation=math.inf)).max() > 1.0  # asked for none
+    assert np.abs(gen.noise(500, seed=0, truncation=2.0)).max() > 1.0
+    with pytest.raises(UserError, match="must be positive"):
+        gen.noise(4, truncation=0)
+    assert _run(["-m", "helpers.generation", str(release), "--truncation", "inf"]).returncode == 0
+    assert "truncation" not in load_generator(release).config
+    bad = _run(["-m", "helpers.generation", str(release), "--truncation", "-1"])
+    assert bad.returncode != 0 and "must be positive" in bad.stderr and "Traceback" not in bad.stderr
