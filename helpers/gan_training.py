@@ -167,7 +167,11 @@ def release_warm_start_fn(parent, generator, discriminator, discriminator_step, 
             history_path.write_text(json.dumps(rows, indent=0))
             wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
         if (folder / DISCRIMINATOR).exists():
-            discriminator.load_weights(folder / DISCRIMINATOR)
+            try:
+                discriminator.load_weights(folder / DISCRIMINATOR)
+            except ValueError as exc:
+                raise UserError(f"{folder / DISCRIMINATOR} does not fit this run's discriminator ({str(exc)[:100]}): "
+                                "pass the options the release was trained with") from None
             print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
             return epoch, wall
         steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
