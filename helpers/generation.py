@@ -153,7 +153,8 @@ def main(argv=None):
     """``python -m helpers.generation CKPT --truncation T``: set a release's default truncation."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m helpers.generation", description=main.__doc__)
+    p = argparse.ArgumentParser(prog="python -m helpers.generation",
+                                description="Set the truncation a generator release samples with by default.")
     p.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
     p.add_argument("--truncation", type=float, required=True,
                    help="redraw noise values beyond ±T when Expression_generator.py and the evaluation sample "
