@@ -157,11 +157,13 @@ def release_warm_start_fn(parent, generator, discriminator, discriminator_step, 
     import tensorflow as tf
     from tqdm.auto import tqdm
 
+    from .generation import checkpoint_folder
+
     def warm_start() -> tuple[int, float]:
         t0 = time.time()
         generator.set_weights(parent.model.get_weights())
         epoch, wall = int(parent.config.get("epoch", 0)), 0.0
-        folder = parent.path if parent.path.is_dir() else parent.path.parent
+        folder = checkpoint_folder(parent.path)
         if (folder / "training" / "history.json").exists():
             rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
             history_path.write_text(json.dumps(rows, indent=0))

@@ -102,6 +102,12 @@ class GeneratorCheckpoint:
         return to_uint8(out, self.config.get("output", "tanh"))
 
 
+def checkpoint_folder(path: str | Path) -> Path:
+    """The folder of a checkpoint given as its folder or as its ``.keras`` file."""
+    path = Path(path)
+    return path if path.is_dir() else path.parent
+
+
 def load_checkpoint(path: str | Path, required=("kind", "noise_dim", "expressions"), example="checkpoints/cwgan_fer2013"):
     """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file); every problem
     is a one-line UserError."""
@@ -112,8 +118,8 @@ def load_checkpoint(path: str | Path, required=("kind", "noise_dim", "expression
     path = Path(path)
     if not path.exists():
         raise UserError(f"checkpoint {path} does not exist (expected a folder with {MODEL} and {CONFIG}, e.g. {example})")
-    directory, model_file = (path, path / MODEL) if path.is_dir() else (path.parent, path)
-    config_file = directory / CONFIG
+    model_file = path / MODEL if path.is_dir() else path
+    config_file = checkpoint_folder(path) / CONFIG
     if not model_file.is_file() or not config_file.is_file():
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
     try:
@@ -139,8 +145,7 @@ def set_default_truncation(path: str | Path, truncation: float) -> Path:
     """Record the truncation a release samples with by default (``inf``: none) in its config.json."""
     gen = load_generator(path)
     gen.truncation(truncation)  # validates
-    config_file = (gen.path if gen.path.is_dir() else gen.path.parent) / CONFIG
-    config = json.loads(config_file.read_text())
+    config_file, config = checkpoint_folder(gen.path) / CONFIG, gen.config
     if math.isinf(truncation):
         config.pop("truncation", None)
     else:

@@ -3,7 +3,6 @@
 Used by ``Generative_model/ccyclegan.py`` and notebook 06."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np

@@ -153,16 +153,16 @@ def train(args) -> Path:
         x, y = x[: args.subset], y[: args.subset]
 
     codes_file = ckpt_dir / "representation" / "expression_codes.npz"
-    parent = load_init(args, load_codes(args.codes).shape[1] if args.codes else None) if args.init else None
-    if args.codes:
-        codes = load_codes(args.codes)
-    elif parent is not None:
-        codes = np.asarray(parent.config["codes"], np.float32)
-    elif args.resume and codes_file.exists():
-        codes = load_codes(codes_file)
-    else:
-        codes = train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs, out_dir=ckpt_dir / "representation",
-                                        seed=args.seed)[0]
+    codes = load_codes(args.codes) if args.codes else None
+    parent = load_init(args, None if codes is None else codes.shape[1]) if args.init else None
+    if codes is None:  # the release's, the run's own, or new ones
+        if parent is not None:
+            codes = np.asarray(parent.config["codes"], np.float32)
+        elif args.resume and codes_file.exists():
+            codes = load_codes(codes_file)
+        else:
+            codes = train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs,
+                                            out_dir=ckpt_dir / "representation", seed=args.seed)[0]
     if args.bf16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
