@@ -1,4 +1,5 @@
 """User errors end with one line on stderr and exit status 2, never a traceback."""
+import os
 import subprocess
 import sys
 
@@ -43,3 +44,25 @@ def test_data_cli_errors_are_one_line(tmp_path, content, message):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(path) in errors[0] and message in errors[0]
+
+
+def test_tensorflow_start_up_notices_are_filtered_and_nothing_else():
+    from helpers.quiet_import import without_chatter
+
+    notices = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1795969139.252867    2608 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n"
+        "I0000 00:00:1795969139.444667    2608 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use "
+        "available CPU instructions in performance-critical operations.\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n")
+    kept = "UserWarning: something the user should see\nE0000 00:00:1.0 12 cudart_stub.cc:31] a real error\n"
+    assert without_chatter(notices + kept + notices) == kept
+
+
+def test_generator_cli_error_is_the_only_line_on_stderr(tmp_path):
+    """The whole of stderr is the one error line: TensorFlow's start-up notices are filtered."""
+    proc = subprocess.run([sys.executable, "Generative_model/Expression_generator.py", "checkpoints/cwgan_fer2013",
+                           "Smile", "4", str(tmp_path)], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: unknown expression 'Smile'")

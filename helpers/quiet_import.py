@@ -1,0 +1,46 @@
+"""Import TensorFlow without its C++ start-up chatter.
+
+TensorFlow 2.21 writes its CUDA probe and CPU-feature notices straight to file descriptor 2,
+before ``absl`` logging is set up, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them: a command-line
+error would reach the user as five lines of noise and one line of message. While TensorFlow is
+imported, :func:`import_tensorflow_quietly` sends descriptor 2 to a temporary file, then writes
+back every line that is not such a notice (and everything, if the import fails)."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+
+CHATTER = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IW]\d{4} [\d:.]+ +\d+ (cudart_stub|cpu_feature_guard|cuda_\w+|port)\.cc:\d+\] .*"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
+
+
+def without_chatter(text: str) -> str:
+    """``text`` without TensorFlow's start-up notice lines."""
+    return "".join(line for line in text.splitlines(keepends=True) if not CHATTER.match(line.rstrip("\n")))
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its start-up notices filtered out of stderr. Nothing is done when
+    it is already imported, or when ``TF_CPP_MIN_LOG_LEVEL`` is 0 (the user wants the notices)."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "0":
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        failed = True
+        try:
+            import tensorflow  # noqa: F401
+            failed = False
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace")
+            sys.stderr.write(text if failed else without_chatter(text))
+            sys.stderr.flush()
