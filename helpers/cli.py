@@ -5,6 +5,10 @@ import argparse
 import sys
 
 
+BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (a GPU, or a CPU with AMX/AVX512_BF16: about 2x "
+             "faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.precision)")
+
+
 class UserError(Exception):
     """An error the user can fix; CLIs print its message on one line and exit with status 2."""
 
@@ -61,6 +65,6 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
                    help="also keep the generator of every N-th epoch as a loadable checkpoint in "
                         "<ckpt-dir>/training/generators/epoch_NNNN/ (for metrics over training; 0: off)")
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
-    p.add_argument("--bf16", action="store_true", help="mixed_bfloat16 (faster on AMX/AVX-512 CPUs)")
+    p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     return p

@@ -91,6 +91,7 @@ def train(args) -> Path:
     from .gans.ccyclegan import CCycleGAN
     from .generation import release_epoch
     from .models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
+    from .precision import set_training_precision
 
     if args.config not in CONFIGS:
         raise UserError(f"unknown configuration {args.config!r}; choose one of {', '.join(CONFIGS)}")
@@ -100,8 +101,7 @@ def train(args) -> Path:
     if args.subset:
         x, y = x[: args.subset], y[: args.subset]
     fixed = np.concatenate([x[y == e][:1] for e in range(7) if (y == e).any()])
-    if args.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    args.precision = set_training_precision(args.bf16)
     generator, discriminator = ccyclegan_generator(config, args.width, args.downsamplings), ccyclegan_discriminator(config, args.width)
     gan = CCycleGAN(generator, discriminator, config)
     lr = config.learning_rate if args.lr is None else args.lr

@@ -144,6 +144,7 @@ def train(args) -> Path:
     from .gans.cwgan import ConditionalWGAN
     from .generation import release_epoch
     from .models import cwgan_critic, cwgan_generator
+    from .precision import set_training_precision
 
     ckpt_dir = Path(args.ckpt_dir)
     check_resumable(ckpt_dir, args)
@@ -163,8 +164,7 @@ def train(args) -> Path:
         else:
             codes = train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs,
                                             out_dir=ckpt_dir / "representation", seed=args.seed)[0]
-    if args.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    args.precision = set_training_precision(args.bf16)
     generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
     critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=7 if args.ac_weight else 0,
                           features=args.d_features)

@@ -69,6 +69,7 @@ def train(args) -> Path:
     from .gans.dcgan import DCGAN
     from .generation import release_epoch
     from .models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
+    from .precision import set_training_precision
 
     if args.variant not in VARIANTS:
         raise UserError(f"unknown variant {args.variant!r}; choose one of {', '.join(VARIANTS)}")
@@ -82,8 +83,7 @@ def train(args) -> Path:
         x, y = x[: args.subset], y[: args.subset]
     if len(x) < args.batch_size:
         raise UserError(f"only {len(x)} training images for {args.expressions}; lower --batch-size")
-    if args.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    args.precision = set_training_precision(args.bf16)
 
     variant = VARIANTS[args.variant]
     num_classes = len(EXPRESSIONS) if conditional else 0

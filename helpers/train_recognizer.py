@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError, add_data_argument, command_line, run_cli
+from .cli import BF16_HELP, UserError, add_data_argument, command_line, run_cli
 
 
 def resume_state(run_dir: Path):
@@ -94,7 +94,7 @@ def parse_args(argv=None):
     p.add_argument("--subset", type=int, default=0, help="use only the first N training images (smoke runs)")
     p.add_argument("--run-dir", default="runs/recognizer")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its last completed epoch (after a kill, or with more --epochs)")
-    p.add_argument("--bf16", action="store_true", help="mixed_bfloat16 (about 2x faster on AMX/AVX-512 CPUs)")
+    p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
                    help="instead of training: time STEPS training steps on random data and print images/s")
@@ -112,6 +112,7 @@ def train(args) -> Path:
     from .callbacks import SaveLast, WallClock
     from .data import load_dataset
     from .models import build_recognizer
+    from .precision import set_training_precision
     from .tfdata import augmenter, make_dataset
 
     run_dir = Path(args.run_dir)
@@ -119,8 +120,7 @@ def train(args) -> Path:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
     run_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
-    if args.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    args.precision = set_training_precision(args.bf16)
 
     splits = load_dataset(args.data)
     x_train, y_train = splits["Training"]
@@ -176,9 +176,9 @@ def benchmark(args) -> float:
     import keras
 
     from .models import build_recognizer
+    from .precision import set_training_precision
 
-    if args.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    precision = set_training_precision(args.bf16, force=True)  # measure what was asked for
     model = build_recognizer(args.model, **json.loads(args.model_args))
     model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
     rng = np.random.default_rng(0)
@@ -188,7 +188,7 @@ def benchmark(args) -> float:
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=args.batch_size, verbose=0)
     rate = len(x) / (time.perf_counter() - t0)
-    print(f"{args.model} {'mixed_bfloat16' if args.bf16 else 'float32'} batch {args.batch_size}: {rate:.0f} images/s")
+    print(f"{args.model} {precision} batch {args.batch_size}: {rate:.0f} images/s")
     return rate
 
 

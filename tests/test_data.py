@@ -1,4 +1,3 @@
-import gzip
 import time
 
 import numpy as np

@@ -1,0 +1,49 @@
+"""Training precision: ``mixed_bfloat16`` only where the hardware runs bfloat16 natively.
+
+On a CPU with AMX or AVX512_BF16 (or an Arm CPU with BF16), and on a GPU, ``mixed_bfloat16``
+about doubles the training speed of the project's conv nets. On a CPU without them TensorFlow
+emulates bfloat16, and the same nets train about ten times *slower* (measured on a 2-core AMD
+EPYC with AVX2 only: the FER-native VGG at 33 images/s in float32, 3 in mixed_bfloat16). So
+``--bf16`` asks for bfloat16 where it helps and falls back to float32, with a notice, where it
+would not."""
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+CPU_BF16_FLAGS = {"amx_bf16", "avx512_bf16", "bf16"}  # x86 AMX, x86 AVX-512, Armv8.6 (Linux flag names)
+
+
+def cpu_flags(cpuinfo: str) -> set[str]:
+    """The feature flags in the text of ``/proc/cpuinfo`` (x86 ``flags``, Arm ``Features``)."""
+    flags = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() in ("flags", "features"):
+            flags.update(value.split())
+    return flags
+
+
+def native_bfloat16() -> bool:
+    """Whether this machine runs bfloat16 natively: a visible GPU, or a CPU with one of
+    :data:`CPU_BF16_FLAGS`. Where the flags cannot be read (not Linux), the answer is no."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    cpuinfo = Path("/proc/cpuinfo")
+    return platform.system() == "Linux" and cpuinfo.exists() and bool(cpu_flags(cpuinfo.read_text()) & CPU_BF16_FLAGS)
+
+
+def set_training_precision(bf16: bool, force: bool = False) -> str:
+    """Set Keras' global dtype policy for training and return its name: ``mixed_bfloat16`` when
+    ``bf16`` is asked for and the hardware runs it natively (or ``force``), else ``float32``,
+    with a one-line notice when ``bf16`` was asked for and refused."""
+    import keras
+
+    policy = "mixed_bfloat16" if bf16 and (force or native_bfloat16()) else "float32"
+    if bf16 and policy == "float32":
+        print("[precision] this CPU has no native bfloat16 (AMX, AVX512_BF16) and no GPU is visible: "
+              "training in float32, which is faster here than emulated mixed_bfloat16")
+    keras.mixed_precision.set_global_policy(policy)
+    return policy

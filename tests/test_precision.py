@@ -1,0 +1,31 @@
+"""--bf16 trains in mixed_bfloat16 only where the hardware runs it natively."""
+import keras
+import pytest
+
+from helpers import precision
+
+AMD_AVX2 = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse sse2 avx avx2 fma f16c\n"
+INTEL_AMX = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
+ARM = "processor\t: 0\nFeatures\t: fp asimd bf16 i8mm\n"
+
+
+@pytest.mark.parametrize("cpuinfo,native", [(AMD_AVX2, False), (INTEL_AMX, True), (ARM, True), ("", False)])
+def test_cpu_flags_decide_native_bfloat16(cpuinfo, native):
+    assert bool(precision.cpu_flags(cpuinfo) & precision.CPU_BF16_FLAGS) is native
+
+
+@pytest.fixture
+def restore_policy():
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_bf16_is_used_only_where_native(monkeypatch, capsys, restore_policy, native):
+    monkeypatch.setattr(precision, "native_bfloat16", lambda: native)
+    expected = "mixed_bfloat16" if native else "float32"
+    assert precision.set_training_precision(True) == expected
+    assert keras.mixed_precision.global_policy().name == expected
+    assert ("no native bfloat16" in capsys.readouterr().out) is not native
+    assert precision.set_training_precision(True, force=True) == "mixed_bfloat16"  # the benchmark measures what it is asked
+    assert precision.set_training_precision(False) == "float32" and capsys.readouterr().out == ""
