@@ -1,4 +1,4 @@
-"""Train the conditional WGAN-GP on FER2013 Training (autoencoder + PCA codes first).
+r"""Train the conditional WGAN-GP on FER2013 Training (autoencoder + PCA codes first).
 
     python Generative_model/conditional_WGAN.py --epochs 40 --ckpt-dir runs/cwgan --bf16
     python Generative_model/conditional_WGAN.py --epochs 60 --ckpt-dir runs/cwgan --bf16 --resume   # after a kill, or for more epochs

@@ -1,4 +1,4 @@
-"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoints and resume.
+r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoints and resume.
 
     python -m helpers.train_recognizer --model fer_vgg --epochs 30 --run-dir runs/fer_vgg --bf16
     python -m helpers.train_recognizer ... --resume          # continue after a kill
