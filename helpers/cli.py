@@ -5,7 +5,7 @@ import argparse
 import sys
 
 
-BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (a GPU, or a CPU with AMX/AVX512_BF16: about 2x "
+BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (an Ampere-or-newer GPU, or a CPU with AMX/AVX512_BF16: about 2x "
              "faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.precision)")
 
 

@@ -1,11 +1,11 @@
 """Training precision: ``mixed_bfloat16`` only where the hardware runs bfloat16 natively.
 
-On a CPU with AMX or AVX512_BF16 (or an Arm CPU with BF16), and on a GPU, ``mixed_bfloat16``
-about doubles the training speed of the project's conv nets. On a CPU without them TensorFlow
-emulates bfloat16, and the same nets train about ten times *slower* (measured on a 2-core AMD
-EPYC with AVX2 only: the FER-native VGG at 33 images/s in float32, 3 in mixed_bfloat16). So
-``--bf16`` asks for bfloat16 where it helps and falls back to float32, with a notice, where it
-would not."""
+On a CPU with AMX or AVX512_BF16 (or an Arm CPU with BF16) ``mixed_bfloat16`` about doubles the
+training speed of the project's conv nets, and Ampere or newer GPUs have bfloat16 units too. On a
+CPU without them TensorFlow emulates bfloat16, and the same nets train about ten times *slower*
+(measured on a 2-core AMD EPYC with AVX2 only: the FER-native VGG at 33 images/s in float32, 3 in
+mixed_bfloat16). So ``--bf16`` asks for bfloat16 where it helps and falls back to float32, with a
+notice, where it would not."""
 from __future__ import annotations
 
 import platform
@@ -24,15 +24,27 @@ def cpu_flags(cpuinfo: str) -> set[str]:
     return flags
 
 
+def cpu_has_bf16(cpuinfo: str) -> bool:
+    """Whether the CPU described by ``cpuinfo`` (the text of ``/proc/cpuinfo``) has bfloat16 instructions."""
+    return bool(cpu_flags(cpuinfo) & CPU_BF16_FLAGS)
+
+
+def gpu_has_bf16(details: dict) -> bool:
+    """Whether a GPU (``tf.config.experimental.get_device_details``) runs bfloat16 natively:
+    NVIDIA compute capability 8.0 (Ampere) or newer; older ones emulate it."""
+    return tuple(details.get("compute_capability") or (0, 0)) >= (8, 0)
+
+
 def native_bfloat16() -> bool:
-    """Whether this machine runs bfloat16 natively: a visible GPU, or a CPU with one of
-    :data:`CPU_BF16_FLAGS`. Where the flags cannot be read (not Linux), the answer is no."""
+    """Whether this machine trains in bfloat16 natively: a visible Ampere-or-newer GPU, or a Linux
+    CPU with one of :data:`CPU_BF16_FLAGS`. Where the CPU flags cannot be read, the answer is no."""
     import tensorflow as tf
 
-    if tf.config.list_physical_devices("GPU"):
-        return True
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return any(gpu_has_bf16(tf.config.experimental.get_device_details(gpu)) for gpu in gpus)
     cpuinfo = Path("/proc/cpuinfo")
-    return platform.system() == "Linux" and cpuinfo.exists() and bool(cpu_flags(cpuinfo.read_text()) & CPU_BF16_FLAGS)
+    return platform.system() == "Linux" and cpuinfo.exists() and cpu_has_bf16(cpuinfo.read_text())
 
 
 def set_training_precision(bf16: bool, force: bool = False) -> str:
@@ -43,7 +55,7 @@ def set_training_precision(bf16: bool, force: bool = False) -> str:
 
     policy = "mixed_bfloat16" if bf16 and (force or native_bfloat16()) else "float32"
     if bf16 and policy == "float32":
-        print("[precision] this CPU has no native bfloat16 (AMX, AVX512_BF16) and no GPU is visible: "
+        print("[precision] no native bfloat16 here (no AMX/AVX512_BF16 CPU, no Ampere-or-newer GPU): "
               "training in float32, which is faster here than emulated mixed_bfloat16")
     keras.mixed_precision.set_global_policy(policy)
     return policy

@@ -11,7 +11,13 @@ ARM = "processor\t: 0\nFeatures\t: fp asimd bf16 i8mm\n"
 
 @pytest.mark.parametrize("cpuinfo,native", [(AMD_AVX2, False), (INTEL_AMX, True), (ARM, True), ("", False)])
 def test_cpu_flags_decide_native_bfloat16(cpuinfo, native):
-    assert bool(precision.cpu_flags(cpuinfo) & precision.CPU_BF16_FLAGS) is native
+    assert precision.cpu_has_bf16(cpuinfo) is native
+
+
+@pytest.mark.parametrize("details,native", [({"compute_capability": (7, 5)}, False), ({"compute_capability": (8, 0)}, True),
+                                            ({"compute_capability": (9, 0)}, True), ({}, False)])
+def test_only_ampere_or_newer_gpus_count_as_native(details, native):
+    assert precision.gpu_has_bf16(details) is native
 
 
 @pytest.fixture
