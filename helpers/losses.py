@@ -74,8 +74,8 @@ def classifier_guidance_generator_loss(labels, guide_probs, epsilon: float = 1e-
     against the intended integer labels (classifier guidance: the generator is pushed towards
     faces that a recognizer trained on real faces calls the intended expression)."""
     labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-    probs = tf.clip_by_value(tf.cast(guide_probs, tf.float32), epsilon, 1.0)
-    return -tf.reduce_mean(tf.math.log(tf.gather(probs, labels, axis=1, batch_dims=1)))
+    picked = tf.gather(tf.cast(guide_probs, tf.float32), labels, axis=1, batch_dims=1)
+    return -tf.reduce_mean(tf.math.log(picked + epsilon))  # finite at 0, and no fake loses its gradient
 
 
 def cycle_loss(original, reconstructed):

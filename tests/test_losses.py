@@ -91,4 +91,10 @@ def test_classifier_guidance_loss_is_the_cross_entropy_of_the_intended_class():
     assert float(classifier_guidance_generator_loss(labels, probs)) == pytest.approx(expected, rel=1e-5)
     certain = np.eye(7, dtype="float32")[labels]
     assert float(classifier_guidance_generator_loss(labels, certain)) == pytest.approx(0.0, abs=1e-6)
-    assert np.isfinite(float(classifier_guidance_generator_loss(labels, 1.0 - certain)))  # zero probability: clipped
+    assert np.isfinite(float(classifier_guidance_generator_loss(labels, 1.0 - certain)))  # zero probability: finite
+    # A confidently wrong fake (intended class at 1e-9) still gets a push towards that class.
+    wrong = tf.Variable(np.full((1, 7), (1.0 - 1e-9) / 6, "float32") * (1 - np.eye(7, dtype="float32")[[2]])
+                        + 1e-9 * np.eye(7, dtype="float32")[[2]])
+    with tf.GradientTape() as tape:
+        loss = classifier_guidance_generator_loss(np.array([2]), wrong)
+    assert float(tape.gradient(loss, wrong)[0, 2]) < -1e5
