@@ -139,6 +139,19 @@ def save_discriminator(directory: Path, discriminator) -> None:
     os.replace(tmp, Path(directory) / DISCRIMINATOR)
 
 
+def release_fn(ckpt_dir: Path, generator, discriminator, config: dict, snapshot_every: int = 0):
+    """``train_epochs``' ``on_epoch_end`` for a GAN whose releases keep their discriminator: after
+    each epoch, the release (and every ``snapshot_every``-th snapshot, see
+    :func:`helpers.generation.release_epoch`) with the discriminator's weights beside it."""
+    from .generation import release_epoch
+
+    def release(epoch: int) -> None:
+        for folder in release_epoch(ckpt_dir, generator, config, epoch, snapshot_every):
+            save_discriminator(folder, discriminator)
+
+    return release
+
+
 def check_init_epochs(parent, epochs: int) -> None:
     """Epochs count on from a released generator's epoch, so ``--epochs`` (the epoch to stop at)
     must be larger."""

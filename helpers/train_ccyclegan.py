@@ -87,9 +87,8 @@ def train(args) -> Path:
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, release_warm_start_fn, save_discriminator, train_epochs
+    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, train_epochs
     from .gans.ccyclegan import CCycleGAN
-    from .generation import release_epoch
     from .models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
     from .precision import set_training_precision
 
@@ -121,16 +120,12 @@ def train(args) -> Path:
                       "loss_weights": {"adversarial": gan.w_adv, "classification": gan.w_cls, "cycle": gan.w_cycle,
                                        "identity": gan.w_identity}, "learning_rate": lr, "d_learning_rate": d_lr, "command": getattr(args, "command", None), "train_args": vars(args)}
 
-    def release(epoch):
-        for folder in release_epoch(args.ckpt_dir, generator, release_config, epoch, args.snapshot_every):
-            save_discriminator(folder, discriminator)
-
     warm_start = None
     if args.init:
         parent = load_init(args)
         release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
         warm_start = release_warm_start_fn(parent, generator, discriminator, gan.warm_up_discriminator, dataset,
                                            run.run_dir / "history.json", args.d_warmup_epochs)
-    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
+    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release_fn(Path(args.ckpt_dir), generator, discriminator, release_config, args.snapshot_every),
                  sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start)
     return Path(args.ckpt_dir)
