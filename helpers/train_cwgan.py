@@ -44,15 +44,17 @@ def load_codes(path: str | Path) -> np.ndarray:
         return z["codes"].astype(np.float32)
 
 
-def check_resumable(ckpt_dir: Path, args) -> None:
-    """Refuse to resume a run whose critic was built differently: its saved weights would not fit."""
-    config_file = ckpt_dir / "config.json"
-    if not (args.resume and config_file.exists()):
-        return
-    saved = json.loads(config_file.read_text()).get("train_args", {})
-    features = saved.get("d_features", "gap")  # runs from before the option averaged the maps
-    if features != args.d_features or saved.get("d_width", args.d_width) != args.d_width:
-        raise UserError(f"{ckpt_dir} was trained with --d-features {features} --d-width {saved.get('d_width')}: "
+def check_resumable(ckpt_dir: Path, saved: dict, args) -> None:
+    """Refuse to resume a run whose critic was built differently (``saved``: the run's release
+    config), so its saved weights would not fit, or a guided run without its guide."""
+    trained = saved.get("train_args", {})
+    features = trained.get("d_features", "gap")  # runs from before the option averaged the maps
+    if features != args.d_features or trained.get("d_width", args.d_width) != args.d_width:
+        raise UserError(f"{ckpt_dir} was trained with --d-features {features} --d-width {trained.get('d_width')}: "
+                        "pass the same to resume it, or choose another --ckpt-dir")
+    if "guide" in saved and not args.guide:
+        guide = saved["guide"]
+        raise UserError(f"{ckpt_dir} was trained with --guide {guide['recognizer']} --guide-weight {guide['weight']}: "
                         "pass the same to resume it, or choose another --ckpt-dir")
 
 
@@ -75,10 +77,12 @@ def load_init(args, code_dim: int | None):
     from .generation import load_generator
 
     parent = load_generator(args.init)
-    released = {"kind": parent.config.get("kind"), "noise-dim": parent.config.get("noise_dim"),
+    if parent.config.get("kind") != "cwgan":
+        raise UserError(f"--init {args.init} is a {parent.config.get('kind')} release, not a cwgan one")
+    released = {"noise-dim": parent.config.get("noise_dim"),
                 "g-width": parent.config.get("train_args", {}).get("g_width", 128)}
-    if released != {"kind": "cwgan", "noise-dim": args.noise_dim, "g-width": args.g_width}:
-        raise UserError(f"--init {args.init} is a {released.pop('kind')} release with "
+    if released != {"noise-dim": args.noise_dim, "g-width": args.g_width}:
+        raise UserError(f"--init {args.init} is a cwgan release with "
                         + " ".join(f"--{k} {v}" for k, v in released.items()) + "; pass the same options")
     if code_dim is not None and code_dim != len(parent.config["codes"][0]):
         raise UserError(f"--init {args.init} was trained with {len(parent.config['codes'][0])}-d codes, --codes has "
@@ -140,14 +144,17 @@ def train(args) -> Path:
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, release_warm_start_fn, save_discriminator, train_epochs
+    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, train_epochs
     from .gans.cwgan import ConditionalWGAN
-    from .generation import release_epoch
     from .models import cwgan_critic, cwgan_generator
     from .precision import set_training_precision
 
     ckpt_dir = Path(args.ckpt_dir)
-    check_resumable(ckpt_dir, args)
+    # A resumed run keeps what its release config says: its codes and the release it continued.
+    saved_file = ckpt_dir / "config.json"
+    saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
+    if saved:
+        check_resumable(ckpt_dir, saved, args)
     keras.utils.set_random_seed(args.seed)
     x, y = load_dataset(args.data)["Training"]
     if args.subset:
@@ -159,7 +166,9 @@ def train(args) -> Path:
     if codes is None:  # the release's, the run's own, or new ones
         if parent is not None:
             codes = np.asarray(parent.config["codes"], np.float32)
-        elif args.resume and codes_file.exists():
+        elif "codes" in saved:
+            codes = np.asarray(saved["codes"], np.float32)
+        elif args.resume and codes_file.exists():  # killed after the autoencoder, before the first epoch
             codes = load_codes(codes_file)
         else:
             codes = train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs,
@@ -181,7 +190,6 @@ def train(args) -> Path:
                .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     run = ResumableRun(ckpt_dir / "training", {"generator": generator, "critic": critic},
                        {"generator": g_opt, "critic": d_opt}, keep=args.keep)
-    release = ckpt_dir
     config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",
               "expressions": list(range(7)), "codes": codes.tolist(),
               "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
@@ -189,16 +197,14 @@ def train(args) -> Path:
     if guide is not None:
         config["guide"] = {"recognizer": args.guide, "fingerprint": guide_fingerprint, "weight": args.guide_weight}
 
-    def release_generator(epoch):
-        for folder in release_epoch(release, generator, config, epoch, args.snapshot_every):
-            save_discriminator(folder, critic)
-
     warm_start = None
+    if parent is None and "init" in saved:  # resumed without repeating --init
+        config["init"] = saved["init"]
     if parent is not None:
         config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "guide", "init")}}
         warm_start = release_warm_start_fn(parent, generator, critic, gan.warm_up_discriminator, dataset,
                                            run.run_dir / "history.json", args.d_warmup_epochs)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume,
                  sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,
-                 on_epoch_end=release_generator, warm_start=warm_start)
-    return release
+                 on_epoch_end=release_fn(ckpt_dir, generator, critic, config, args.snapshot_every), warm_start=warm_start)
+    return ckpt_dir

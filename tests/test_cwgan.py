@@ -249,10 +249,21 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path):
     assert "generator and discriminator from" in second.stdout and "epoch 3/3" in second.stdout
     assert load_history(tmp_path / "b" / "training" / "history.json")["epoch"].tolist() == [2, 3]
 
+    # Resumed without repeating --init: the run keeps the release's codes and its lineage.
+    third = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "4", "--ckpt-dir", str(tmp_path / "b"),
+                  "--resume"])
+    assert third.returncode == 0, third.stderr[-3000:]
+    before, after = config, json.loads((tmp_path / "b" / "config.json").read_text())
+    assert after["epoch"] == 4 and after["codes"] == before["codes"] and after["init"]["epoch"] == 2
+    unguided = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--ckpt-dir", str(tmp_path / "a"),
+                     "--resume"])
+    assert unguided.returncode == 2 and f"--guide {guide} --guide-weight 1.0" in unguided.stderr
+
 
 @pytest.mark.parametrize("options, message", [
     (["--epochs", "1"], "--epochs must be larger"),
     (["--epochs", "3", "--g-width", "16"], "cwgan release with --noise-dim 100 --g-width 32"),
+    (["--epochs", "30", "--init", str(ROOT / "checkpoints" / "dcgan_fer2013")], "is a dcgan release, not a cwgan one"),
     (["--epochs", "3", "--guide", "checkpoints/recognizer_fer2013.keras"], "is the shipped recognizer"),
     (["--epochs", "3", "--d-width", "16"], "does not fit this run's discriminator"),
 ])
