@@ -53,9 +53,11 @@ def inception_score(probs_or_logits, splits: int = 10) -> tuple[float, float]:
         raise ValueError(f"splits must be in 1..{n} (the number of samples), got {splits}")
     scores = []
     for chunk in np.array_split(log_p, splits):
-        log_marginal = _logsumexp(chunk, axis=0) - np.log(len(chunk))
-        p = np.exp(chunk)
-        kl = np.sum(np.where(p > 0, p * (chunk - log_marginal), 0.0), axis=1)
+        # Zero probabilities are log 0 = -inf: their terms are NaN here and masked out just below.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_marginal = _logsumexp(chunk, axis=0) - np.log(len(chunk))
+            p = np.exp(chunk)
+            kl = np.sum(np.where(p > 0, p * (chunk - log_marginal), 0.0), axis=1)
         scores.append(np.exp(np.mean(kl)))
     return float(np.mean(scores)), float(np.std(scores))
 
