@@ -165,7 +165,7 @@ def train(args) -> Path:
         keras.callbacks.TerminateOnNaN(),
     ]
     model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=initial_epoch,
-              callbacks=callbacks, class_weight=weights, verbose=2)
+              callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
     return run_dir / "best.keras"
 
 
