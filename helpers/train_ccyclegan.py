@@ -126,6 +126,7 @@ def train(args) -> Path:
         release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
         warm_start = release_warm_start_fn(parent, generator, discriminator, gan.warm_up_discriminator, dataset,
                                            run.run_dir / "history.json", args.d_warmup_epochs)
-    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release_fn(Path(args.ckpt_dir), generator, discriminator, release_config, args.snapshot_every),
+    release = release_fn(Path(args.ckpt_dir), generator, discriminator, release_config, args.snapshot_every)
+    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
                  sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start)
     return Path(args.ckpt_dir)
