@@ -84,6 +84,18 @@ def write_provenance(run_dir: Path, out: Path) -> None:
     }, indent=2))
 
 
+def provenance_without_evaluations(path: Path) -> dict:
+    """A recognizer's provenance (``<name>.json``, empty when there is none) without the
+    accuracies ``helpers.evaluate recognizer --record`` stored in it, for a changed model."""
+    import json
+
+    data = json.loads(path.read_text()) if path.exists() else {}
+    for key in data.pop("evaluation_commands", {}):
+        data.pop(f"{key}_accuracy", None)
+        data.pop(f"{key}_macro_accuracy", None)
+    return data
+
+
 def load_history(path: str | Path):
     """A training history as a pandas DataFrame, one row per epoch: a GAN run's
     ``training/history.json`` (a list of records), a released recognizer's ``<name>.json``
