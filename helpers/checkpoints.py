@@ -77,7 +77,7 @@ def write_provenance(run_dir: Path, out: Path) -> None:
         "epochs_trained": int(len(hist)),
         "selected_epoch": int(best["epoch"]) + 1,
         "selected_by": "best PublicTest accuracy",
-        "publictest_accuracy": round(float(best["val_accuracy"]), 4),
+        "selected_epoch_publictest_accuracy": round(float(best["val_accuracy"]), 4),  # as trained (bf16 if it was)
         "training_wall_s": sum(st["wall_s"] for st in stages),
         "config": run_config,
         "history": hist.to_dict(orient="records"),

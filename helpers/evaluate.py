@@ -1,7 +1,7 @@
 """The evaluation CLI: one command per kind of checkpoint, a printed table, optional JSON.
 
     python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest
-    python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest --tta --json out.json
+    python -m helpers.evaluate recognizer checkpoints/recognizer_fer2013.keras --split PrivateTest --tta shifts --json out.json
     python -m helpers.evaluate generator checkpoints/cwgan_fer2013 --split PrivateTest --json out.json
     python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.json
     python -m helpers.evaluate translator checkpoints/ccyclegan_fer2013 --split PrivateTest --json out.json
@@ -18,10 +18,12 @@ import numpy as np
 
 from .cli import UserError, add_data_argument, run_cli
 from .expressions import EXPRESSIONS
+from .recognition import TTA_VIEWS
 
 
-def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: bool = False) -> dict:
-    """Accuracy, macro accuracy, per-class accuracy and confusion matrix of a recognizer."""
+def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: str | None = None) -> dict:
+    """Accuracy, macro accuracy, per-class accuracy and confusion matrix of a recognizer, on one
+    view of each face or averaged over the test-time views ``tta`` (see ``recognition.TTA_VIEWS``)."""
     from .data import load_dataset
     from .metrics import classification_report
     from .recognition import load_recognizer, predict_proba
@@ -42,7 +44,8 @@ def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: 
 
 
 def format_recognizer(result: dict) -> str:
-    lines = [f"{result['checkpoint']} on {result['split']} (n={result['n']}{', ten-crop TTA' if result['tta'] else ''})",
+    views = f", {result['tta']} TTA" if result["tta"] else ""
+    lines = [f"{result['checkpoint']} on {result['split']} (n={result['n']}{views})",
              f"  accuracy        {100 * result['accuracy']:6.2f}%",
              f"  macro accuracy  {100 * result['macro_accuracy']:6.2f}%"]
     lines += [f"  {name:14s}  {100 * acc:6.2f}%" for name, acc in result["per_class_accuracy"].items()]
@@ -285,7 +288,10 @@ def main(argv=None):
     rec.add_argument("checkpoint", help="a .keras recognizer (uint8 48x48x1 in, 7 probabilities out)")
     add_data_argument(rec)
     rec.add_argument("--split", default="PrivateTest")
-    rec.add_argument("--tta", action="store_true", help="average over ten crops")
+    rec.add_argument("--tta", nargs="?", const="ten-crop", choices=list(TTA_VIEWS), default=None,
+                     help="average over test-time views: the mirror image (flip), 2-pixel shifts and their mirrors "
+                          "(shifts), or four corner and one centre 42-pixel crops, zoomed back, and their mirrors "
+                          "(ten-crop, the default of a bare --tta)")
     rec.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     rec.add_argument("--record", action="store_true",
                      help="store the accuracy in the checkpoint's provenance file (<checkpoint>.json)")
@@ -337,14 +343,16 @@ def main(argv=None):
 
 
 def record(result: dict) -> Path:
-    """Add ``<split>[_tta]_accuracy`` and ``..._macro_accuracy`` to ``<checkpoint>.json``."""
+    """Add ``<split>[_<tta>]_accuracy`` and ``..._macro_accuracy`` to ``<checkpoint>.json``
+    (e.g. ``privatetest_shifts_accuracy``, ``publictest_ten_crop_macro_accuracy``)."""
     path = Path(result["checkpoint"]).with_suffix(".json")
     data = json.loads(path.read_text()) if path.exists() else {}
-    key = result["split"].lower() + ("_tta" if result["tta"] else "")
+    key = result["split"].lower() + (f"_{result['tta'].replace('-', '_')}" if result["tta"] else "")
     data[f"{key}_accuracy"] = round(result["accuracy"], 4)
     data[f"{key}_macro_accuracy"] = round(result["macro_accuracy"], 4)
     data.setdefault("evaluation_commands", {})[key] = (
-        f"python -m helpers.evaluate recognizer {result['checkpoint']} --split {result['split']}" + " --tta" * result["tta"])
+        f"python -m helpers.evaluate recognizer {result['checkpoint']} --split {result['split']}"
+        + (f" --tta {result['tta']}" if result["tta"] else ""))
     path.write_text(json.dumps(data, indent=2))
     return path
 

@@ -81,6 +81,8 @@ def test_train_resume_and_export(tmp_path):
     pd.testing.assert_frame_equal(load_history(tmp_path / "release.json").drop(columns="stage"), history,
                                   check_dtype=False)
     assert provenance["selected_by"] == "best PublicTest accuracy" and "--model deep_emotion" in provenance["command"]
+    assert provenance["selected_epoch_publictest_accuracy"] == round(history["val_accuracy"].max(), 4)
+    assert "publictest_accuracy" not in provenance  # the key `helpers.evaluate recognizer --record` writes
 
     # a second stage from the release continues its lineage in the provenance file
     stage2 = tmp_path / "stage2"
@@ -102,14 +104,69 @@ def test_train_resume_and_export(tmp_path):
 
     report = tmp_path / "eval.json"
     evaluated = _run(["-m", "helpers.evaluate", "recognizer", str(out), "--data", "synthetic", "--split", "PrivateTest",
-                      "--tta", "--json", str(report)])
+                      "--tta", "shifts", "--json", str(report)])
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     result = json.loads(report.read_text())
-    assert result["n"] == 700 and result["tta"] and set(result["per_class_accuracy"]) == {
+    assert result["n"] == 700 and result["tta"] == "shifts" and set(result["per_class_accuracy"]) == {
         "Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"}
     assert f"{100 * result['accuracy']:6.2f}%" in evaluated.stdout
     missing = _run(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_test_time_views():
+    from helpers.recognition import flips, shifted_views, ten_crops
+
+    x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1), dtype=np.uint8)
+    mirrored = flips(x)
+    assert mirrored.shape == (2, 3, 48, 48, 1) and mirrored.dtype == np.float32
+    assert np.array_equal(mirrored[0], x) and np.array_equal(mirrored[1], x[:, :, ::-1])
+    shifted = shifted_views(x, shift=2)
+    assert shifted.shape == (10, 3, 48, 48, 1)
+    assert np.array_equal(shifted[0], x) and np.array_equal(shifted[1], x[:, :, ::-1])
+    up = shifted[2]  # dy = -2: the face moves down by two rows; the top rows repeat row 0
+    assert np.array_equal(up[:, 2:], x[:, :-2]) and np.array_equal(up[:, :2], np.repeat(x[:, :1], 2, axis=1))
+    right = shifted[8]  # dx = +2: the face moves left; the last columns repeat column 47
+    assert np.array_equal(right[:, :, :-2], x[:, :, 2:]) and np.array_equal(right[:, :, -1], x[:, :, -1])
+    for view in range(0, 10, 2):
+        assert np.array_equal(shifted[view + 1], shifted[view][:, :, ::-1])
+    crops = np.asarray(ten_crops(x))
+    assert crops.shape == (10, 3, 48, 48, 1) and np.allclose(crops[1], crops[0][:, :, ::-1])
+
+
+def test_predict_proba_averages_the_views():
+    import keras
+
+    from helpers.cli import UserError
+    from helpers.recognition import TTA_VIEWS, predict_proba
+
+    # Softmax over (left-half mean, right-half mean): a mirror swaps the two, so averaging a
+    # face with its mirror gives exactly 1/2 each; one view does not.
+    inputs = keras.Input((48, 48, 1))
+    halves = keras.layers.Concatenate()([keras.layers.GlobalAveragePooling2D()(keras.layers.Cropping2D(((0, 0), c))(inputs))
+                                         for c in ((0, 24), (24, 0))])
+    model = keras.Model(inputs, keras.layers.Softmax()(halves))
+    x = np.zeros((4, 48, 48, 1), np.uint8)
+    x[:, :, :24] = 3
+    assert not np.allclose(predict_proba(model, x, batch_size=3), 0.5)
+    for tta in TTA_VIEWS:
+        assert np.allclose(predict_proba(model, x, batch_size=3, tta=tta), 0.5, atol=1e-6), tta
+    with pytest.raises(UserError, match="flip, shifts, ten-crop"):
+        predict_proba(model, x, tta="rotate")
+
+
+def test_record_names_each_protocol_and_is_dropped_with_the_weights(tmp_path):
+    from helpers.checkpoints import provenance_without_evaluations
+    from helpers.evaluate import record
+
+    checkpoint = tmp_path / "model.keras"
+    (tmp_path / "model.json").write_text(json.dumps({"command": "train"}))
+    for split, tta in (("PrivateTest", None), ("PrivateTest", "ten-crop"), ("PublicTest", "shifts")):
+        record({"checkpoint": str(checkpoint), "split": split, "tta": tta, "accuracy": 0.61234, "macro_accuracy": 0.5})
+    data = json.loads((tmp_path / "model.json").read_text())
+    assert data["privatetest_accuracy"] == 0.6123 and data["privatetest_ten_crop_macro_accuracy"] == 0.5
+    assert data["evaluation_commands"]["publictest_shifts"].endswith("--split PublicTest --tta shifts")
+    assert provenance_without_evaluations(tmp_path / "model.json") == {"command": "train"}
 
 
 def test_judge_fingerprint_follows_the_weights():

@@ -34,12 +34,15 @@ def test_privatetest_accuracy_matches_the_record(fer2013):
 
 
 @pytest.mark.fer2013
-@pytest.mark.parametrize("tta", [False, True], ids=["plain", "tta"])
-def test_shipped_deep_emotion_matches_its_record(fer2013, tta):
+def test_shipped_deep_emotion_matches_its_record(fer2013):
+    """One view on the whole split pins the weights. The reported ten-crop figure costs ten times
+    as much (about 4 minutes here), so CI leaves it to its recorded command; the views themselves
+    are tested in test_recognizers.py."""
     from helpers.recognition import load_recognizer, predict_proba
 
     checkpoint = SHIPPED_RECOGNIZER.with_name("deep_emotion_fer2013.keras")
     record = json.loads(checkpoint.with_suffix(".json").read_text())
     x, y = fer2013["PrivateTest"]
-    accuracy = float(np.mean(predict_proba(load_recognizer(checkpoint), x, tta=tta).argmax(1) == y))
-    assert accuracy == pytest.approx(record["privatetest_tta_accuracy" if tta else "privatetest_accuracy"], abs=1e-3)
+    accuracy = float(np.mean(predict_proba(load_recognizer(checkpoint), x).argmax(1) == y))
+    assert accuracy == pytest.approx(record["privatetest_accuracy"], abs=1e-3)
+    assert "--tta ten-crop" in record["evaluation_commands"]["privatetest_ten_crop"]
