@@ -259,6 +259,16 @@ def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1
     return pd.DataFrame(rows)
 
 
+def generator_summary(r: dict) -> str:
+    """A generator evaluation's headline in one line: notebooks 05 and 07 print it for the shipped
+    checkpoints in cells nbval checks, and ``tests/test_shipped_generators.py`` ties the stored
+    line to the checkpoint's ``metrics.json``, so CI scores each shipped generator once."""
+    truncation = f", noise truncated at ±{r['truncation']:g}" if r["truncation"] else ""
+    return (f"{r['kind']} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{truncation}: conditional accuracy "
+            f"{100 * r['conditional_accuracy_macro']:.1f}% macro, IS {r['inception_score'][0]:.2f} "
+            f"({100 * r['is_ratio']:.0f}% of the real faces' {r['real_inception_score'][0]:.2f}), FID {r['fid']:.1f}")
+
+
 def format_generator(r: dict) -> str:
     truncation = f", noise truncated at ±{r['truncation']:g}" if r.get("truncation") else ""
     lines = [f"{r['checkpoint']} ({r['kind']}, epoch {r['epoch']}) vs {r['split']}: {r['n']} generated faces, "

@@ -5,27 +5,33 @@ import pytest
 
 from helpers.data import REPO_ROOT
 
-SHIPPED = [p for p in (REPO_ROOT / "checkpoints" / name for name in ("cwgan_fer2013", "dcgan_fer2013"))
-           if (p / "metrics.json").exists()]
+NOTEBOOKS = {"cwgan_fer2013": "05_conditional_wgan.ipynb", "dcgan_fer2013": "07_dcgan_inception_score.ipynb"}
 
 
-@pytest.fixture(scope="module")
-def evaluation(fer2013):
-    from helpers.evaluate import GeneratorEvaluation
+def checked_outputs(notebook) -> str:
+    """The stored text output of a notebook's ``# NBVAL_CHECK_OUTPUT`` cells."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return "".join("".join(out.get("text", "")) for cell in cells
+                   if cell["cell_type"] == "code" and "NBVAL_CHECK_OUTPUT" in "".join(cell["source"])
+                   for out in cell["outputs"])
 
-    return GeneratorEvaluation(split="PrivateTest", splits=fer2013)
 
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_shipped_generator_record_is_what_its_notebook_checks(name):
+    """nbval scores each shipped generator again in its notebook, on the whole of PrivateTest in
+    smoke mode too, and compares the headline line with the stored one. This test ties that
+    stored line to ``metrics.json`` (which the README quotes) and to the release's own config, so
+    a change of weights, sampling, judge or metric code fails CI without scoring twice."""
+    from helpers.evaluate import generator_summary
 
-@pytest.mark.fer2013
-@pytest.mark.parametrize("checkpoint", SHIPPED, ids=[p.name for p in SHIPPED])
-def test_shipped_generator_matches_its_record(checkpoint, evaluation):
-    record = json.loads((checkpoint / "metrics.json").read_text())
-    result = evaluation(checkpoint)
-    assert result["n"] == record["n"] and result["epoch"] == record["epoch"] and result["judge"] == record["judge"]
-    assert result["truncation"] == record.get("truncation")  # measured with the release's default sampling
-    assert result["conditional_accuracy_macro"] == pytest.approx(record["conditional_accuracy_macro"], abs=0.01)
-    assert result["is_ratio"] == pytest.approx(record["is_ratio"], abs=0.02)
-    assert result["fid"] == pytest.approx(record["fid"], rel=0.05)
+    folder = REPO_ROOT / "checkpoints" / name
+    if not (folder / "metrics.json").exists():
+        pytest.skip(f"{folder} not shipped")
+    record, config = (json.loads((folder / f).read_text()) for f in ("metrics.json", "config.json"))
+    assert record["epoch"] == config["epoch"] and record["kind"] == config["kind"]
+    assert record["truncation"] == config.get("truncation")  # measured with the release's default sampling
+    assert record["split"] == "PrivateTest" and record["n"] == 3589
+    assert generator_summary(record) in checked_outputs(REPO_ROOT / "notebooks" / NOTEBOOKS[name])
 
 
 @pytest.fixture(scope="module")
