@@ -228,15 +228,21 @@ def load_fer_csv(path: str | os.PathLike, *, strict: bool = True, cache: bool = 
             out[usage] = (images[mask], labels[mask])
     out.skipped = skipped
     if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp.npz")
-            np.savez(tmp, skipped=skipped, **{f"x_{u}": x for u, (x, _) in out.items()},
-                     **{f"y_{u}": y for u, (_, y) in out.items()})
-            tmp.replace(cached)
-        except OSError as exc:
-            warnings.warn(f"could not write the cache {cached}: {exc}", stacklevel=2)
+        write_cache(cached, skipped=skipped, **{f"x_{u}": x for u, (x, _) in out.items()},
+                    **{f"y_{u}": y for u, (_, y) in out.items()})
     return out
+
+
+def write_cache(path: Path, **arrays) -> None:
+    """Save ``arrays`` as the ``.npz`` cache file ``path``, atomically (no reader ever sees half a
+    file); a cache that cannot be written is a warning, never an error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+    except OSError as exc:
+        warnings.warn(f"could not write the cache {path}: {exc}", stacklevel=3)
 
 
 def load_challenge_pair(folder: str | os.PathLike, *, strict: bool = True) -> Splits:

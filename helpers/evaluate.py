@@ -92,7 +92,9 @@ class GeneratorEvaluation:
             rng = np.random.default_rng(self.seed)
             pick = np.concatenate([rng.choice(np.flatnonzero(self.y_train == e), int((y == e).sum()), replace=False)
                                    for e in expressions])
-            (real_p, real_f), train_f = self.judge.probs_and_features(x), self.judge.features(self.x_train[pick])
+            # Real faces: the same for every generator this judge scores, so cached on disk.
+            (real_p, real_f) = self.judge.probs_and_features(x, cache=True)
+            train_f = self.judge.features(self.x_train[pick], cache=True)
             self._real[expressions] = {
                 "labels": y, "features": real_f, "probs": real_p, "train_features": train_f,
                 "mix": rng.permutation(len(y)),

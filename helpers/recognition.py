@@ -120,14 +120,30 @@ class Judge:
     def probs(self, images, batch_size: int = 512) -> np.ndarray:
         return predict_proba(self.model, images, batch_size)
 
-    def probs_and_features(self, images, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-        """``(probs, features)`` of the same images from one forward pass."""
-        images = np.asarray(images)
-        batches = [self._both.predict_on_batch(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
-        return tuple(np.concatenate([np.asarray(b[k]) for b in batches]) for k in (0, 1))
+    def probs_and_features(self, images, batch_size: int = 512, cache: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``(probs, features)`` of the same images from one forward pass. With ``cache`` the result
+        is kept under :func:`helpers.data.cache_dir`, keyed by the judge's fingerprint and the
+        images' bytes: real faces that every evaluation compares with are judged once."""
+        import hashlib
 
-    def features(self, images, batch_size: int = 512) -> np.ndarray:
-        return self.probs_and_features(images, batch_size)[1]
+        from .data import cache_dir, write_cache
+
+        images = np.asarray(images)
+        cached = None
+        if cache:
+            key = hashlib.sha1(str(images.shape).encode() + images.tobytes()).hexdigest()[:16]
+            cached = cache_dir() / "judged" / f"{self.fingerprint}-{key}.npz"
+            if cached.exists():
+                with np.load(cached) as z:
+                    return z["probs"], z["features"]
+        batches = [self._both.predict_on_batch(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
+        probs, features = (np.concatenate([np.asarray(b[k]) for b in batches]) for k in (0, 1))
+        if cached is not None:
+            write_cache(cached, probs=probs, features=features)
+        return probs, features
+
+    def features(self, images, batch_size: int = 512, cache: bool = False) -> np.ndarray:
+        return self.probs_and_features(images, batch_size, cache)[1]
 
 
 def inception_v3_judge():

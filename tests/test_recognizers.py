@@ -180,6 +180,27 @@ def test_judge_fingerprint_follows_the_weights():
     assert Judge(model=model).fingerprint != before
 
 
+def test_judge_cache_is_keyed_by_weights_and_images(tmp_path, monkeypatch):
+    from helpers.recognition import Judge
+
+    monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path))
+    model = fer_vgg(widths=(8, 16), first_width=8, head_width=16)
+    judge = Judge(model=model)
+    x = np.random.default_rng(0).integers(0, 256, (5, 48, 48, 1), dtype=np.uint8)
+    probs, features = judge.probs_and_features(x, cache=True)
+    files = list((tmp_path / "judged").glob("*.npz"))
+    assert len(files) == 1 and files[0].name.startswith(judge.fingerprint)
+    assert np.allclose(probs, judge.probs(x), atol=1e-6)
+    with np.load(files[0]) as z:  # a second call reads the file: planted values come back
+        planted = {"probs": z["probs"] * 0 + 0.5, "features": z["features"]}
+    np.savez(files[0], **planted)
+    assert np.all(judge.probs_and_features(x, cache=True)[0] == 0.5)
+    assert not np.all(judge.probs_and_features(x[:4], cache=True)[0] == 0.5)  # other images: another key
+    model.get_layer("probabilities").bias.assign(np.ones(7, np.float32))
+    assert not np.all(Judge(model=model).probs_and_features(x, cache=True)[0] == 0.5)  # other weights too
+    assert len(list((tmp_path / "judged").glob("*.npz"))) == 3
+
+
 def test_recorded_command_reproduces_a_programmatic_call():
     import shlex
 
