@@ -261,20 +261,23 @@ def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1
     return pd.DataFrame(rows)
 
 
+def _truncation(r: dict) -> str:
+    """How a generator evaluation drew its noise, as the printed lines say it ("" for untruncated)."""
+    return f", noise truncated at ±{r['truncation']:g}" if r.get("truncation") else ""
+
+
 def generator_summary(r: dict) -> str:
     """A generator evaluation's headline in one line: notebooks 05 and 07 print it for the shipped
     checkpoints in cells nbval checks, and ``tests/test_shipped_generators.py`` ties the stored
     line to the checkpoint's ``metrics.json``, so CI scores each shipped generator once."""
-    truncation = f", noise truncated at ±{r['truncation']:g}" if r["truncation"] else ""
-    return (f"{r['kind']} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{truncation}: conditional accuracy "
+    return (f"{r['kind']} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{_truncation(r)}: conditional accuracy "
             f"{100 * r['conditional_accuracy_macro']:.1f}% macro, IS {r['inception_score'][0]:.2f} "
             f"({100 * r['is_ratio']:.0f}% of the real faces' {r['real_inception_score'][0]:.2f}), FID {r['fid']:.1f}")
 
 
 def format_generator(r: dict) -> str:
-    truncation = f", noise truncated at ±{r['truncation']:g}" if r.get("truncation") else ""
     lines = [f"{r['checkpoint']} ({r['kind']}, epoch {r['epoch']}) vs {r['split']}: {r['n']} generated faces, "
-             f"as many per expression as the split holds{truncation}",
+             f"as many per expression as the split holds{_truncation(r)}",
              f"  conditional accuracy (macro)  {100 * r['conditional_accuracy_macro']:6.2f}%"]
     lines += [f"    {name:14s}              {100 * acc:6.2f}%" for name, acc in r["conditional_accuracy"].items()]
     lines += [f"  Inception Score               {r['inception_score'][0]:.3f} ± {r['inception_score'][1]:.3f}  "
