@@ -1,6 +1,4 @@
 """CCycleGAN: the experiment-log configurations, the pairing procedure, training and the translator CLI."""
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +8,6 @@ import tensorflow as tf
 
 from helpers.gans.ccyclegan import translation_pairs
 from helpers.models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_log_rows_are_configurations():
@@ -65,14 +61,12 @@ def test_all_targets_pairs_every_face_with_the_six_others():
 
 
 @pytest.fixture(scope="module")
-def translator_ckpt(tmp_path_factory):
+def translator_ckpt(tmp_path_factory, run_python):
     ckpt = tmp_path_factory.mktemp("ccyclegan")
-    proc = subprocess.run([sys.executable, "Generative_model/ccyclegan.py", "--data", "synthetic", "--subset", "64",
-                           "--config", "T26", "--epochs", "1", "--batch-size", "16", "--ckpt-dir", str(ckpt)],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = run_python(["Generative_model/ccyclegan.py", "--data", "synthetic", "--subset", "64",
+                       "--config", "T26", "--epochs", "1", "--batch-size", "16", "--ckpt-dir", str(ckpt)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return ckpt
-
 
 
 @pytest.mark.parametrize("with_discriminator", [True, False])
@@ -140,12 +134,12 @@ def _faces(folder: Path, n=3):
     return folder
 
 
-def test_translator_cli(translator_ckpt, tmp_path):
+def test_translator_cli(translator_ckpt, tmp_path, run_python):
     faces = _faces(tmp_path / "faces")
     (faces / "broken.png").write_bytes(b"not an image")
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "Generative_model/Expression_translator.py", str(translator_ckpt), str(faces),
-                           "surprised", str(out), "--grid"], capture_output=True, text=True, cwd=ROOT)
+    proc = run_python(["Generative_model/Expression_translator.py", str(translator_ckpt), str(faces),
+                       "surprised", str(out), "--grid"])
     assert proc.returncode == 1  # one image was skipped
     assert "broken.png" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["face0.jpg", "face1.jpg", "face2.jpg", "translation_sheet.png"]
@@ -156,8 +150,7 @@ def test_translator_cli(translator_ckpt, tmp_path):
     assert (translator_ckpt / "training" / "samples" / "epoch_0001.png").exists()
     # A second run into the same folder replaces nothing unless asked to.
     before = (out / "face0.jpg").read_bytes()
-    again = subprocess.run([sys.executable, "Generative_model/Expression_translator.py", str(translator_ckpt), str(faces),
-                            "happy", str(out)], capture_output=True, text=True, cwd=ROOT)
+    again = run_python(["Generative_model/Expression_translator.py", str(translator_ckpt), str(faces), "happy", str(out)])
     assert again.returncode == 2 and "already holds" in again.stderr and "--overwrite" in again.stderr
     assert (out / "face0.jpg").read_bytes() == before
 
@@ -165,11 +158,11 @@ def test_translator_cli(translator_ckpt, tmp_path):
 @pytest.mark.parametrize("inputs,expression,message", [
     ("missing", "Fear", "does not exist"), ("empty", "Fear", "no PNG or JPG images"), ("faces", "Bored", "unknown expression"),
 ])
-def test_translator_cli_errors(translator_ckpt, tmp_path, inputs, expression, message):
+def test_translator_cli_errors(translator_ckpt, tmp_path, inputs, expression, message, run_python):
     (tmp_path / "empty").mkdir()
     _faces(tmp_path / "faces", 1)
-    proc = subprocess.run([sys.executable, "Generative_model/Expression_translator.py", str(translator_ckpt),
-                           str(tmp_path / inputs), expression, str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    proc = run_python(["Generative_model/Expression_translator.py", str(translator_ckpt),
+                       str(tmp_path / inputs), expression, str(tmp_path / "out")])
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 

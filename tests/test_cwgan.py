@@ -1,7 +1,5 @@
 """Conditional WGAN-GP: training script (smoke, resume), the NaN guard, the generator CLI."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -19,14 +17,10 @@ SMALL = ["--data", "synthetic", "--subset", "256", "--ae-epochs", "1", "--batch-
          "--g-width", "32", "--d-width", "8", "--k", "8", "--snapshot-every", "1"]
 
 
-def _run(args):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT)
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, run_python):
     ckpt = tmp_path_factory.mktemp("cwgan")
-    first = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ckpt-dir", str(ckpt)])
+    first = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ckpt-dir", str(ckpt)])
     assert first.returncode == 0, first.stderr[-3000:]
     return ckpt, first
 
@@ -57,18 +51,18 @@ def test_critic_features_keep_or_pool_the_layout(features, width):
         cwgan_critic(features="max")
 
 
-def test_projection_only_critic_trains_without_the_classifier(tmp_path):
-    proc = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ac-weight", "0",
-                 "--d-features", "gap", "--ckpt-dir", str(tmp_path)])
+def test_projection_only_critic_trains_without_the_classifier(tmp_path, run_python):
+    proc = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ac-weight", "0",
+                       "--d-features", "gap", "--ckpt-dir", str(tmp_path)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     history = load_history(tmp_path / "training" / "history.json")
     assert "real_class_loss" not in history.columns and np.isfinite(history["w_distance"]).all()
 
 
-def test_evaluate_generator_cli(trained, tmp_path):
+def test_evaluate_generator_cli(trained, tmp_path, run_python):
     ckpt, _ = trained
-    proc = _run(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json"),
-                 "--over-epochs", str(tmp_path / "epochs.json")])
+    proc = run_python(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json"),
+                       "--over-epochs", str(tmp_path / "epochs.json")])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "conditional accuracy (macro)" in proc.stdout and "floor" in proc.stdout
     over = load_history(tmp_path / "epochs.json")
@@ -78,40 +72,40 @@ def test_evaluate_generator_cli(trained, tmp_path):
     assert r["inception_score"][0] >= 1.0 and r["fid"] > r["fid_floor"] >= 0.0
 
 
-def test_refuses_to_overwrite_then_resumes(trained):
+def test_refuses_to_overwrite_then_resumes(trained, run_python):
     ckpt, _ = trained
-    again = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt)])
+    again = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt)])
     assert again.returncode == 2 and "--resume" in again.stderr
-    other_critic = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt),
-                         "--resume", "--d-features", "gap"])
+    other_critic = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt),
+                               "--resume", "--d-features", "gap"])
     assert other_critic.returncode == 2 and "--d-features flatten" in other_critic.stderr
     assert "Traceback" not in other_critic.stderr
-    resumed = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt), "--resume"])
+    resumed = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt), "--resume"])
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumed" in resumed.stdout and "epoch 2/2" in resumed.stdout and "epoch 1/2" not in resumed.stdout
     history = load_history(ckpt / "training" / "history.json")
     assert history["epoch"].tolist() == [1, 2] and history["wall_s"].is_monotonic_increasing
 
 
-def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path):
+def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path, run_python):
     ckpt, _ = trained
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     cli = ["Generative_model/Expression_generator.py", str(ckpt)]
-    first = _run(cli + ["fear", "5", str(out), "--seed", "3"])
+    first = run_python(cli + ["fear", "5", str(out), "--seed", "3"])
     assert first.returncode == 0, first.stderr[-3000:]
     assert sorted(p.name for p in out.glob("Fear_*.png")) == [f"Fear_{i:04d}.png" for i in range(1, 6)] + ["Fear_grid.png"]
     from PIL import Image
 
     assert Image.open(out / "Fear_0001.png").size == (48, 48) and Image.open(out / "Fear_0001.png").mode == "L"
-    second = _run(cli + ["Fear", "2", str(out), "--seed", "3", "--size", "96"])
+    second = run_python(cli + ["Fear", "2", str(out), "--seed", "3", "--size", "96"])
     assert second.returncode == 0
     assert (out / "keep.txt").read_text() == "mine" and (out / "Fear_0007.png").exists()
     assert Image.open(out / "Fear_0006.png").size == (96, 96)
     # --seed reproduces: the same faces again
     third = tmp_path / "again"
-    _run(cli + ["Fear", "5", str(third), "--seed", "3"])
+    run_python(cli + ["Fear", "5", str(third), "--seed", "3"])
     assert (third / "Fear_0003.png").read_bytes() == (out / "Fear_0003.png").read_bytes()
 
 
@@ -120,15 +114,15 @@ def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path):
     (["Fear", "0"], "sample amount must be at least 1"),
     (["Fear", "many"], "sample amount must be a whole number"),
 ])
-def test_generator_cli_errors_are_one_line(trained, tmp_path, args, message):
+def test_generator_cli_errors_are_one_line(trained, tmp_path, args, message, run_python):
     ckpt, _ = trained
-    proc = _run(["Generative_model/Expression_generator.py", str(ckpt), args[0], args[1], str(tmp_path / "o")])
+    proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), args[0], args[1], str(tmp_path / "o")])
     assert proc.returncode == 2
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0] and "Traceback" not in proc.stderr
 
 
-def test_generator_cli_bad_checkpoint_and_output(tmp_path):
+def test_generator_cli_bad_checkpoint_and_output(tmp_path, run_python):
     bad = tmp_path / "broken"
     bad.mkdir()
     (bad / "generator.keras").write_bytes(b"nope")
@@ -136,7 +130,7 @@ def test_generator_cli_bad_checkpoint_and_output(tmp_path):
     for ckpt, out, message in ((tmp_path / "missing", tmp_path / "o", "does not exist"),
                                (bad, tmp_path / "o", "not a loadable Keras model"),
                                (bad, Path("/proc/forbidden"), "cannot create the output folder")):
-        proc = _run(["Generative_model/Expression_generator.py", str(ckpt), "Fear", "2", str(out)])
+        proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), "Fear", "2", str(out)])
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -218,7 +212,7 @@ def test_expression_codes_recipe():
     assert np.allclose(reps[3], mean3 / np.linalg.norm(mean3), atol=1e-5)
 
 
-def test_init_continues_a_release_with_a_guide(trained, tmp_path):
+def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     """--init copies the release's generator, warms up a fresh critic where the release has none
     (and continues with the saved one where it has), and --guide adds the frozen recognizer's loss."""
     import shutil
@@ -231,8 +225,8 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path):
     shutil.copytree(ckpt / "training" / "generators" / "epoch_0001", release)
     (release / DISCRIMINATOR).unlink()
     guide = "checkpoints/deep_emotion_fer2013.keras"
-    first = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--init", str(release),
-                  "--guide", guide, "--ckpt-dir", str(tmp_path / "a")])
+    first = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--init", str(release),
+                        "--guide", guide, "--ckpt-dir", str(tmp_path / "a")])
     assert first.returncode == 0, first.stderr[-3000:]
     assert "discriminator-only steps" in first.stdout  # the release has no critic: a fresh one, warmed up
     assert "epoch 2/2" in first.stdout and "epoch 1/2" not in first.stdout
@@ -243,20 +237,20 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path):
     assert history["epoch"].tolist() == [2] and np.isfinite(history["guide_loss"]).all()
     assert (tmp_path / "a" / DISCRIMINATOR).exists()
 
-    second = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--init", str(tmp_path / "a"),
-                   "--ckpt-dir", str(tmp_path / "b")])
+    second = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--init", str(tmp_path / "a"),
+                         "--ckpt-dir", str(tmp_path / "b")])
     assert second.returncode == 0, second.stderr[-3000:]
     assert "generator and discriminator from" in second.stdout and "epoch 3/3" in second.stdout
     assert load_history(tmp_path / "b" / "training" / "history.json")["epoch"].tolist() == [2, 3]
 
     # Resumed without repeating --init: the run keeps the release's codes and its lineage.
-    third = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "4", "--ckpt-dir", str(tmp_path / "b"),
-                  "--resume"])
+    third = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "4", "--ckpt-dir", str(tmp_path / "b"),
+                        "--resume"])
     assert third.returncode == 0, third.stderr[-3000:]
     before, after = config, json.loads((tmp_path / "b" / "config.json").read_text())
     assert after["epoch"] == 4 and after["codes"] == before["codes"] and after["init"]["epoch"] == 2
-    unguided = _run(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--ckpt-dir", str(tmp_path / "a"),
-                     "--resume"])
+    unguided = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--ckpt-dir", str(tmp_path / "a"),
+                           "--resume"])
     assert unguided.returncode == 2 and f"--guide {guide} --guide-weight 1.0" in unguided.stderr
 
 
@@ -291,7 +285,7 @@ def test_guide_views_are_differentiable_uint8_valued_faces():
     np.testing.assert_allclose(guide_views(still).numpy(), 127.5)
 
 
-def test_a_release_can_set_its_default_truncation(trained, tmp_path):
+def test_a_release_can_set_its_default_truncation(trained, tmp_path, run_python):
     """``python -m helpers.generation CKPT --truncation T`` makes T the release's default: samples
     without their own --truncation stay within ±T; ``inf`` removes it again."""
     import math
@@ -303,7 +297,7 @@ def test_a_release_can_set_its_default_truncation(trained, tmp_path):
     release = tmp_path / "release"
     shutil.copytree(ckpt / "training" / "generators" / "epoch_0001", release)
     assert load_generator(release).truncation() == math.inf
-    proc = _run(["-m", "helpers.generation", str(release), "--truncation", "1.0"])
+    proc = run_python(["-m", "helpers.generation", str(release), "--truncation", "1.0"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     gen = load_generator(release)
     assert gen.config["truncation"] == 1.0 and np.abs(gen.noise(500, seed=0)).max() <= 1.0
@@ -311,7 +305,7 @@ def test_a_release_can_set_its_default_truncation(trained, tmp_path):
     assert np.abs(gen.noise(500, seed=0, truncation=2.0)).max() > 1.0
     with pytest.raises(UserError, match="must be positive"):
         gen.noise(4, truncation=0)
-    assert _run(["-m", "helpers.generation", str(release), "--truncation", "inf"]).returncode == 0
+    assert run_python(["-m", "helpers.generation", str(release), "--truncation", "inf"]).returncode == 0
     assert "truncation" not in load_generator(release).config
-    bad = _run(["-m", "helpers.generation", str(release), "--truncation", "-1"])
+    bad = run_python(["-m", "helpers.generation", str(release), "--truncation", "-1"])
     assert bad.returncode != 0 and "must be positive" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,9 +1,5 @@
 """DCGAN family: the six variants and the DCGAN as configurations of one builder, a smoke
 training run, and a per-expression checkpoint refusing other expressions."""
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -11,8 +7,6 @@ import tensorflow as tf
 from helpers.checkpoints import float32_copy
 from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator
 from helpers.train_dcgan import parse_expression_set
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_there_are_six_variants_and_the_dcgan():
@@ -59,15 +53,14 @@ def test_expression_sets():
     assert parse_expression_set("Surprise") == [5] and parse_expression_set("happy, sad") == [3, 4]
 
 
-def test_per_expression_training_and_refusal(tmp_path):
+def test_per_expression_training_and_refusal(tmp_path, run_python):
     ckpt = tmp_path / "surprise"
-    train = subprocess.run([sys.executable, "Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
-                            "--variant", "variant3", "--epochs", "1", "--batch-size", "32", "--ckpt-dir", str(ckpt)],
-                           capture_output=True, text=True, cwd=ROOT)
+    train = run_python(["Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
+                        "--variant", "variant3", "--epochs", "1", "--batch-size", "32", "--ckpt-dir", str(ckpt)])
     assert train.returncode == 0, train.stderr[-3000:]
     assert (ckpt / "training" / "samples" / "epoch_0001.png").exists()
-    gen = [sys.executable, "Generative_model/Expression_generator.py", str(ckpt)]
-    ok = subprocess.run(gen + ["Surprise", "4", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    gen = ["Generative_model/Expression_generator.py", str(ckpt)]
+    ok = run_python(gen + ["Surprise", "4", str(tmp_path / "out")])
     assert ok.returncode == 0 and len(list((tmp_path / "out").glob("Surprise_0*.png"))) == 4
-    refused = subprocess.run(gen + ["Happiness", "4", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    refused = run_python(gen + ["Happiness", "4", str(tmp_path / "out")])
     assert refused.returncode == 2 and "trained for Surprise only" in refused.stderr and "Traceback" not in refused.stderr

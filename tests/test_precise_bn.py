@@ -1,7 +1,5 @@
 """PreciseBN: batch-norm statistics re-estimated on clean images, checked against NumPy."""
 import json
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -59,16 +57,15 @@ def test_errors_name_the_problem():
         recalibrate_batch_norm(_two_norm_model(), x, batch_size=16, progress=False)
 
 
-def test_cli_recalibrates_a_recognizer_and_records_it(tmp_path):
+def test_cli_recalibrates_a_recognizer_and_records_it(tmp_path, run_python):
     src, out = tmp_path / "model.keras", tmp_path / "recal.keras"
     fer_vgg(widths=(4, 4, 4, 4), first_width=4, head_width=8).save(src)
     src.with_suffix(".json").write_text(json.dumps({
         "command": "python -m helpers.train_recognizer ...", "selected_epoch": 3,
         "privatetest_accuracy": 0.5, "privatetest_macro_accuracy": 0.4,
         "evaluation_commands": {"privatetest": "python -m helpers.evaluate recognizer ..."}}))
-    run = subprocess.run([sys.executable, "-m", "helpers.train_recognizer", "--recalibrate-bn", str(src),
-                          "--out", str(out), "--data", "synthetic", "--subset", "256", "--batch-size", "64"],
-                         capture_output=True, text=True, timeout=600)
+    run = run_python(["-m", "helpers.train_recognizer", "--recalibrate-bn", str(src),
+                      "--out", str(out), "--data", "synthetic", "--subset", "256", "--batch-size", "64"])
     assert run.returncode == 0, run.stderr[-2000:]
     assert "PublicTest accuracy:" in run.stdout
     provenance = json.loads(out.with_suffix(".json").read_text())

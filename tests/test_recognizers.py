@@ -45,34 +45,30 @@ def test_deep_emotion_starts_as_identity_attention():
     assert np.allclose(theta.get_weights()[1], [1, 0, 0, 0, 1, 0]) and not theta.get_weights()[0].any()
 
 
-def _run(args, **kw):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, **kw)
-
-
-def test_train_resume_and_export(tmp_path):
+def test_train_resume_and_export(tmp_path, run_python):
     run_dir = tmp_path / "run"
     common = ["-m", "helpers.train_recognizer", "--data", "synthetic", "--model", "deep_emotion",
               "--model-args", json.dumps({"width": 8, "fc_width": 16}), "--subset", "256", "--batch-size", "64",
               "--run-dir", str(run_dir)]
-    first = _run(common + ["--epochs", "1"])
+    first = run_python(common + ["--epochs", "1"])
     assert first.returncode == 0, first.stderr[-2000:]
-    again = _run(common + ["--epochs", "2"])
+    again = run_python(common + ["--epochs", "2"])
     assert again.returncode == 2 and "--resume" in again.stderr  # never overwrites a run silently
-    resumed = _run(common + ["--epochs", "2", "--resume"])
+    resumed = run_python(common + ["--epochs", "2", "--resume"])
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     history = pd.read_csv(run_dir / "history.csv")
     assert history["epoch"].tolist() == [0, 1]  # the second call continued, it did not restart
     assert history["wall_s"].is_monotonic_increasing
 
     out = tmp_path / "release.keras"
-    export = _run(["-m", "helpers.train_recognizer", "--export", str(run_dir / "best.keras"), "--out", str(out)])
+    export = run_python(["-m", "helpers.train_recognizer", "--export", str(run_dir / "best.keras"), "--out", str(out)])
     assert export.returncode == 0, export.stderr[-2000:]
-    check = _run(["-c", (
+    check = subprocess.run([sys.executable, "-c", (  # the release loads in a clean process
         "import helpers, keras, numpy as np\n"
         f"m = keras.models.load_model({str(out)!r}, safe_mode=True)\n"
         "x = np.zeros((2, 48, 48, 1), np.uint8)\n"
         "p = np.asarray(m(x)); assert p.shape == (2, 7) and np.allclose(p.sum(1), 1, atol=1e-4)\n"
-        "print(m.get_layer('features').output.shape)")])
+        "print(m.get_layer('features').output.shape)")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr[-2000:]
     provenance = json.loads((tmp_path / "release.json").read_text())
     assert [row["epoch"] for row in provenance["history"]] == [0, 1]
@@ -86,10 +82,10 @@ def test_train_resume_and_export(tmp_path):
 
     # a second stage from the release continues its lineage in the provenance file
     stage2 = tmp_path / "stage2"
-    second = _run(common[:-1] + [str(stage2), "--epochs", "1", "--init", str(out), "--class-balance", "0.5"])
+    second = run_python(common[:-1] + [str(stage2), "--epochs", "1", "--init", str(out), "--class-balance", "0.5"])
     assert second.returncode == 0, second.stderr[-2000:]
     assert "class weights:" in second.stdout
-    export2 = _run(["-m", "helpers.train_recognizer", "--export", str(stage2 / "best.keras"), "--out", str(out)])
+    export2 = run_python(["-m", "helpers.train_recognizer", "--export", str(stage2 / "best.keras"), "--out", str(out)])
     assert export2.returncode == 0, export2.stderr[-2000:]
     lineage = json.loads((tmp_path / "release.json").read_text())
     first_stage = provenance["selected_epoch"]
@@ -98,19 +94,19 @@ def test_train_resume_and_export(tmp_path):
     assert [row["stage"] for row in lineage["history"]] == [1] * first_stage + [2]
     assert lineage["selected_epoch"] == first_stage + 1  # stage 2's only epoch is what best.keras holds
     assert lineage["training_wall_s"] == pytest.approx(provenance["training_wall_s"] + lineage["stages"][1]["wall_s"])
-    mismatch = _run(common[:-1] + [str(tmp_path / "stage3"), "--epochs", "1", "--init", str(out),
-                                   "--model-args", json.dumps({"width": 4, "fc_width": 16})])
+    mismatch = run_python(common[:-1] + [str(tmp_path / "stage3"), "--epochs", "1", "--init", str(out),
+                                         "--model-args", json.dumps({"width": 4, "fc_width": 16})])
     assert mismatch.returncode == 2 and "--model-args" in mismatch.stderr and "Traceback" not in mismatch.stderr
 
     report = tmp_path / "eval.json"
-    evaluated = _run(["-m", "helpers.evaluate", "recognizer", str(out), "--data", "synthetic", "--split", "PrivateTest",
-                      "--tta", "shifts", "--json", str(report)])
+    evaluated = run_python(["-m", "helpers.evaluate", "recognizer", str(out), "--data", "synthetic", "--split", "PrivateTest",
+                            "--tta", "shifts", "--json", str(report)])
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     result = json.loads(report.read_text())
     assert result["n"] == 700 and result["tta"] == "shifts" and set(result["per_class_accuracy"]) == {
         "Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"}
     assert f"{100 * result['accuracy']:6.2f}%" in evaluated.stdout
-    missing = _run(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
+    missing = run_python(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
 
 
