@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -110,9 +111,21 @@ def parse_args(argv=None):
                         "and save to --out (see helpers.precise_bn)")
     p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras")
     args = p.parse_args(argv)
-    # the command that reproduces this run, also when train() is called from a notebook
-    args.command = command_line("-m helpers.train_recognizer", argv)
+    # the command that reproduces this run, also when train() is called from a notebook; without
+    # --resume, which changes nothing on an empty run folder (the run's config.json lists its resumes)
+    argv = sys.argv[1:] if argv is None else argv
+    args.command = command_line("-m helpers.train_recognizer", [a for a in argv if a != "--resume"])
     return args
+
+
+def write_run_config(run_dir: Path, args, resumed_after: int | None) -> None:
+    """The run's ``config.json``: its options and the command that reproduces it, plus
+    ``resumed_after_epochs``, the epochs after which it was continued with ``--resume``."""
+    path = run_dir / "config.json"
+    resumes = json.loads(path.read_text()).get("resumed_after_epochs", []) if resumed_after and path.exists() else []
+    if resumed_after:
+        resumes = [*resumes, resumed_after]
+    path.write_text(json.dumps({"command": args.command, **vars(args), "resumed_after_epochs": resumes}, indent=2))
 
 
 def train(args) -> Path:
@@ -164,7 +177,7 @@ def train(args) -> Path:
     weights = class_weights(y_train, args.class_balance)
     if weights:
         print("class weights:", {k: round(v, 2) for k, v in weights.items()})
-    (run_dir / "config.json").write_text(json.dumps({"command": args.command, **vars(args)}, indent=2))
+    write_run_config(run_dir, args, initial_epoch)
     callbacks = [
         WallClock(prior),
         keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy", mode="max",

@@ -59,6 +59,8 @@ def test_train_resume_and_export(tmp_path, run_python):
     history = pd.read_csv(run_dir / "history.csv")
     assert history["epoch"].tolist() == [0, 1]  # the second call continued, it did not restart
     assert history["wall_s"].is_monotonic_increasing
+    config = json.loads((run_dir / "config.json").read_text())
+    assert "--resume" not in config["command"] and config["resumed_after_epochs"] == [1]
 
     out = tmp_path / "release.keras"
     export = run_python(["-m", "helpers.train_recognizer", "--export", str(run_dir / "best.keras"), "--out", str(out)])
