@@ -34,6 +34,21 @@ def test_shipped_generator_record_is_what_its_notebook_checks(name):
     assert generator_summary(record) in checked_outputs(REPO_ROOT / "notebooks" / NOTEBOOKS[name])
 
 
+def test_shipped_synthetic_translator_record_is_what_notebook_06_checks():
+    """Notebook 06 scores the translator trained on synthetic faces (its identity section) in
+    smoke mode too; its checked output must show the numbers of the shipped ``metrics.json``."""
+    from helpers.evaluate import format_translator
+
+    folder = REPO_ROOT / "checkpoints" / "ccyclegan_synthetic"
+    if not (folder / "metrics.json").exists():
+        pytest.skip(f"{folder} not shipped")
+    record, config = (json.loads((folder / f).read_text()) for f in ("metrics.json", "config.json"))
+    assert record["epoch"] == config["epoch"] and config["train_args"]["data"] == "synthetic"
+    assert record["judge"] == "synthetic read-out" and record["sources"] == 700
+    figures = format_translator(record).split("\n", 1)[1]  # the first line names the folder
+    assert figures in checked_outputs(REPO_ROOT / "notebooks" / "06_ccyclegan.ipynb")
+
+
 @pytest.fixture(scope="module")
 def shipped_fingerprint():
     from helpers.recognition import SHIPPED_RECOGNIZER, Judge
@@ -54,7 +69,7 @@ def test_shipped_metrics_were_measured_by_the_shipped_recognizer(name, shipped_f
         f"python -m helpers.evaluate {kind} checkpoints/{name} --json {metrics.relative_to(REPO_ROOT)}")
 
 
-@pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013"])
+@pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013", "ccyclegan_synthetic"])
 def test_shipped_checkpoint_folder_is_at_most_10_mb(name):
     folder = REPO_ROOT / "checkpoints" / name
     if not folder.exists():
