@@ -1,4 +1,4 @@
-"""Keras callbacks shared by the training scripts: wall clock, resumable last checkpoint."""
+"""Keras callbacks shared by the training scripts: wall clock, resumable last checkpoint, time limit."""
 from __future__ import annotations
 
 import json
@@ -41,3 +41,21 @@ class SaveLast(keras.callbacks.Callback):
         os.replace(tmp, self.run_dir / "last.keras")
         state = {"epoch": epoch + 1, "wall_s": float((logs or {}).get("wall_s", 0.0))}
         (self.run_dir / "last.json").write_text(json.dumps(state))
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stop training after the epoch during which ``minutes`` of wall time (since this call to
+    ``fit`` began) have passed, so that a run ends cleanly before a session does."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.minutes = minutes
+        self._t0 = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._t0 = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() - self._t0 >= 60 * self.minutes:
+            self.model.stop_training = True
+            print(f"time limit of {self.minutes:g} min reached after epoch {epoch + 1}: continue with --resume")

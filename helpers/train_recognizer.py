@@ -1,7 +1,7 @@
 r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoints and resume.
 
     python -m helpers.train_recognizer --model fer_vgg --epochs 30 --run-dir runs/fer_vgg --bf16
-    python -m helpers.train_recognizer ... --resume          # continue after a kill
+    python -m helpers.train_recognizer ... --resume          # continue after a kill or --time-limit
     python -m helpers.train_recognizer --init checkpoints/recognizer_fer2013.keras --epochs 32 --lr 0.015 \
         --warmup-epochs 0.5 --class-balance 0.5 --run-dir runs/fer_vgg_stage2 --bf16   # a second stage
     python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras
@@ -10,7 +10,9 @@ r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoin
 
 Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state and the number of
 completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
-the cumulative wall time). A run started with ``--init`` keeps a copy of that model's provenance
+the cumulative wall time). ``--resume`` continues with the options the run was started with (the
+learning-rate schedule is part of the saved optimizer); training on with new ones is a new run
+from ``best.keras`` with ``--init``. A run started with ``--init`` keeps a copy of that model's provenance
 (``init_provenance.json``) so the exported model's history covers every stage.
 
 ``--recalibrate-bn`` re-estimates a trained model's batch-norm statistics on the un-augmented
@@ -81,7 +83,7 @@ def initialise_from(model, path: Path, run_dir: Path) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m helpers.train_recognizer", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m helpers.train_recognizer", description=__doc__, allow_abbrev=False,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="fer_vgg", help="recognizer configuration (helpers.models.RECOGNIZERS)")
     p.add_argument("--model-args", default="{}", help="JSON keyword arguments for the builder")
@@ -100,7 +102,10 @@ def parse_args(argv=None):
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--subset", type=int, default=0, help="use only the first N training images (smoke runs)")
     p.add_argument("--run-dir", default="runs/recognizer")
-    p.add_argument("--resume", action="store_true", help="continue RUN_DIR from its last completed epoch (after a kill, or with more --epochs)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
+    p.add_argument("--time-limit", type=float, metavar="MINUTES",
+                   help="stop after the epoch during which MINUTES have passed (a session or Colab limit); --resume continues")
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
@@ -118,20 +123,45 @@ def parse_args(argv=None):
     return args
 
 
-def write_run_config(run_dir: Path, args, resumed_after: int | None) -> None:
-    """The run's ``config.json``: its options and the command that reproduces it, plus
+# the options that fix a run's model, data and schedule: a resume must repeat them
+RUN_OPTIONS = ("model", "model_args", "epochs", "batch_size", "lr", "optimizer", "weight_decay", "warmup_epochs",
+               "label_smoothing", "class_balance", "init", "no_augment", "subset", "seed")
+
+
+def check_resume_options(run_dir: Path, args) -> None:
+    """Refuse to resume a run with other options than it was started with: the saved optimizer
+    carries the old schedule (more --epochs would train at a learning rate of 0), and the history
+    would mix two recipes."""
+    path = run_dir / "config.json"
+    if not path.exists():
+        return
+    saved = json.loads(path.read_text())
+    changed = [k for k in RUN_OPTIONS if k in saved and saved[k] != getattr(args, k)]
+    if changed:
+        def options(values):
+            return ", ".join(f"{k.replace('_', '-')}={values[k]!r}" for k in changed)
+        raise UserError(f"{run_dir} was started with {options(saved)}, not {options(vars(args))}: --resume continues "
+                        f"a run with its own options (its command: {saved['command']}); to train on with new ones, "
+                        f"start a new --run-dir with --init {run_dir / 'best.keras'}")
+
+
+def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
+    """The run's ``config.json``: its options and the command that started it, plus
     ``resumed_after_epochs``, the epochs after which it was continued with ``--resume``."""
     path = run_dir / "config.json"
-    resumes = json.loads(path.read_text()).get("resumed_after_epochs", []) if resumed_after and path.exists() else []
-    if resumed_after:
-        resumes = [*resumes, resumed_after]
-    path.write_text(json.dumps({"command": args.command, **vars(args), "resumed_after_epochs": resumes}, indent=2))
+    if resumed_after and path.exists():
+        config = json.loads(path.read_text())
+        config["resumed_after_epochs"] = [*config.get("resumed_after_epochs", []), resumed_after]
+    else:
+        options = {k: v for k, v in vars(args).items() if k != "resume"}
+        config = {"command": args.command, **options, "resumed_after_epochs": []}
+    path.write_text(json.dumps(config, indent=2))
 
 
 def train(args) -> Path:
     import keras
 
-    from .callbacks import SaveLast, WallClock
+    from .callbacks import SaveLast, TimeLimit, WallClock
     from .data import load_dataset
     from .models import build_recognizer
     from .precision import set_training_precision
@@ -170,6 +200,7 @@ def train(args) -> Path:
 
     initial_epoch, prior, best = 0, 0.0, None
     if args.resume and (run_dir / "last.keras").exists():
+        check_resume_options(run_dir, args)
         model, initial_epoch, prior, best = resume_state(run_dir)
         print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
     elif args.init:
@@ -185,6 +216,7 @@ def train(args) -> Path:
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         SaveLast(run_dir),
         keras.callbacks.TerminateOnNaN(),
+        *([TimeLimit(args.time_limit)] if args.time_limit is not None else []),
     ]
     model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=initial_epoch,
               callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself

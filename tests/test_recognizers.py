@@ -50,17 +50,24 @@ def test_train_resume_and_export(tmp_path, run_python):
     common = ["-m", "helpers.train_recognizer", "--data", "synthetic", "--model", "deep_emotion",
               "--model-args", json.dumps({"width": 8, "fc_width": 16}), "--subset", "256", "--batch-size", "64",
               "--run-dir", str(run_dir)]
-    first = run_python(common + ["--epochs", "1"])
-    assert first.returncode == 0, first.stderr[-2000:]
-    again = run_python(common + ["--epochs", "2"])
+    first = run_python(common + ["--epochs", "3", "--time-limit", "0"])  # stops after its first epoch
+    assert first.returncode == 0 and "continue with --resume" in first.stdout, first.stderr[-2000:]
+    again = run_python(common + ["--epochs", "3"])
     assert again.returncode == 2 and "--resume" in again.stderr  # never overwrites a run silently
-    resumed = run_python(common + ["--epochs", "2", "--resume"])
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    changed = run_python(common + ["--epochs", "4", "--resume"])  # the saved schedule is for 3 epochs
+    assert changed.returncode == 2 and "epochs=3" in changed.stderr and "--init" in changed.stderr
+    assert "Traceback" not in changed.stderr
+    for _ in range(2):
+        resumed = run_python(common + ["--epochs", "3", "--time-limit", "0", "--resume"])
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
     history = pd.read_csv(run_dir / "history.csv")
-    assert history["epoch"].tolist() == [0, 1]  # the second call continued, it did not restart
+    assert history["epoch"].tolist() == [0, 1, 2]  # each call continued, none restarted
     assert history["wall_s"].is_monotonic_increasing
     config = json.loads((run_dir / "config.json").read_text())
-    assert "--resume" not in config["command"] and config["resumed_after_epochs"] == [1]
+    from helpers.cli import command_line
+
+    assert config["command"] == command_line("-m helpers.train_recognizer", common[2:] + ["--epochs", "3", "--time-limit", "0"])
+    assert config["resumed_after_epochs"] == [1, 2] and "resume" not in config
 
     out = tmp_path / "release.keras"
     export = run_python(["-m", "helpers.train_recognizer", "--export", str(run_dir / "best.keras"), "--out", str(out)])
@@ -73,7 +80,7 @@ def test_train_resume_and_export(tmp_path, run_python):
         "print(m.get_layer('features').output.shape)")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr[-2000:]
     provenance = json.loads((tmp_path / "release.json").read_text())
-    assert [row["epoch"] for row in provenance["history"]] == [0, 1]
+    assert [row["epoch"] for row in provenance["history"]] == [0, 1, 2]
     from helpers.checkpoints import load_history
 
     pd.testing.assert_frame_equal(load_history(tmp_path / "release.json").drop(columns="stage"), history,
