@@ -52,13 +52,15 @@ class OneLineParser(argparse.ArgumentParser):
 def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_dir: str,
                         batch_help: str = "images per step") -> OneLineParser:
     """The arguments every GAN training script shares: data, epochs, batch size, checkpoint
-    folder, resume, sampling, checkpoints kept, smoke subset, bf16 and seed."""
+    folder, resume, time limit, sampling, checkpoints kept, smoke subset, bf16 and seed."""
     p = OneLineParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_argument(p)
     p.add_argument("--epochs", type=int, default=epochs)
     p.add_argument("--batch-size", type=int, default=batch_size, help=batch_help)
     p.add_argument("--ckpt-dir", default=ckpt_dir, help="where checkpoints, logs, samples and the release go")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --ckpt-dir (after a kill, or for more --epochs)")
+    p.add_argument("--time-limit", type=float, metavar="MINUTES",
+                   help="stop after the epoch during which MINUTES have passed (a session or Colab limit); --resume continues")
     p.add_argument("--sample-every", type=int, default=1, help="write the fixed-seed sample grid every N epochs")
     p.add_argument("--keep", type=int, default=3, help="training checkpoints to keep")
     p.add_argument("--snapshot-every", type=int, default=0, metavar="N",

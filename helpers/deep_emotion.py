@@ -45,7 +45,9 @@ def parse_args(argv=None):
     p.add_argument("--class_balance", type=float, default=0.0, metavar="POWER",
                    help="weight each expression's loss by count^-POWER (0: unweighted; 0.5: inverse square root)")
     p.add_argument("--run_dir", default="runs/deep_emotion")
-    p.add_argument("--resume", action="store_true")
+    p.add_argument("--resume", action="store_true", help="continue --run_dir after a kill or --time_limit, with the same options")
+    p.add_argument("--time_limit", type=float, metavar="MINUTES",
+                   help="stop after the epoch during which MINUTES have passed (a session or Colab limit)")
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
     args = p.parse_args(argv)
@@ -74,6 +76,7 @@ def main(argv=None):
         forwarded += ["--class-balance", str(args.class_balance)] if args.class_balance else []
         forwarded += ["--resume"] * args.resume + ["--bf16"] * args.bf16
         forwarded += ["--subset", str(args.subset)] if args.subset else []
+        forwarded += ["--time-limit", str(args.time_limit)] if args.time_limit is not None else []
         print("best checkpoint:", train(recognizer_args(forwarded)))
 
 

@@ -86,12 +86,13 @@ def append_history(path: Path, row: dict) -> None:
 
 def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=None, sample_fn=None,
                  sample_every: int = 1, resume: bool = False, steps_per_epoch: int | None = None,
-                 warm_start=None) -> int:
+                 warm_start=None, time_limit: float | None = None) -> int:
     """Train ``gan`` (a compiled GAN ``keras.Model``) epoch by epoch. After each epoch: NaN
     guard, checkpoint, history row, TensorBoard scalars, then ``sample_fn(epoch, path)`` every
     ``sample_every`` epochs and ``on_epoch_end(epoch)``. A run that starts without a checkpoint
     first calls ``warm_start()``, if given, which returns the epoch and the wall time to count on
-    from (a run continuing a released generator). Returns the last epoch trained."""
+    from (a run continuing a released generator). After the epoch during which ``time_limit``
+    minutes (of this call) have passed, it stops early. Returns the last epoch trained."""
     import tensorflow as tf
 
     history_path = run.run_dir / "history.json"
@@ -106,6 +107,7 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
     if start == 0 and warm_start is not None:
         start, wall = warm_start()
     writer = tf.summary.create_file_writer(str(run.run_dir / "tensorboard"))
+    started = time.time()
     for epoch in range(start + 1, epochs + 1):
         t0 = time.time()
         logs = gan.fit(dataset, epochs=1, verbose=0, steps_per_epoch=steps_per_epoch, shuffle=False).history
@@ -126,6 +128,9 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
         if on_epoch_end is not None:
             on_epoch_end(epoch)
         print(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v:.4f}" for k, v in logs.items()) + f" wall={wall:.0f}s", flush=True)
+        if time_limit is not None and epoch < epochs and time.time() - started >= 60 * time_limit:
+            print(f"time limit of {time_limit:g} min reached after epoch {epoch}: continue with --resume", flush=True)
+            return epoch
     return epochs
 
 

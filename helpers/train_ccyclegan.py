@@ -128,5 +128,6 @@ def train(args) -> Path:
                                            run.run_dir / "history.json", args.d_warmup_epochs)
     release = release_fn(Path(args.ckpt_dir), generator, discriminator, release_config, args.snapshot_every)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
-                 sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start)
+                 sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start,
+                 time_limit=args.time_limit)
     return Path(args.ckpt_dir)

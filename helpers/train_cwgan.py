@@ -206,5 +206,6 @@ def train(args) -> Path:
                                            run.run_dir / "history.json", args.d_warmup_epochs)
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume,
                  sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,
-                 on_epoch_end=release_fn(ckpt_dir, generator, critic, config, args.snapshot_every), warm_start=warm_start)
+                 on_epoch_end=release_fn(ckpt_dir, generator, critic, config, args.snapshot_every), warm_start=warm_start,
+                 time_limit=args.time_limit)
     return ckpt_dir

@@ -109,5 +109,5 @@ def train(args) -> Path:
 
     train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
                  sample_fn=sample_grid_fn(gan, expressions, args.noise_dim, variant.output),
-                 sample_every=args.sample_every)
+                 sample_every=args.sample_every, time_limit=args.time_limit)
     return Path(args.ckpt_dir)

@@ -56,9 +56,11 @@ def test_expression_sets():
 def test_per_expression_training_and_refusal(tmp_path, run_python):
     ckpt = tmp_path / "surprise"
     train = run_python(["Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
-                        "--variant", "variant3", "--epochs", "1", "--batch-size", "32", "--ckpt-dir", str(ckpt)])
-    assert train.returncode == 0, train.stderr[-3000:]
-    assert (ckpt / "training" / "samples" / "epoch_0001.png").exists()
+                        "--variant", "variant3", "--epochs", "2", "--batch-size", "32", "--ckpt-dir", str(ckpt),
+                        "--time-limit", "0"])  # stops after its first epoch
+    assert train.returncode == 0 and "continue with --resume" in train.stdout, train.stderr[-3000:]
+    samples = ckpt / "training" / "samples"
+    assert (samples / "epoch_0001.png").exists() and not (samples / "epoch_0002.png").exists()
     gen = ["Generative_model/Expression_generator.py", str(ckpt)]
     ok = run_python(gen + ["Surprise", "4", str(tmp_path / "out")])
     assert ok.returncode == 0 and len(list((tmp_path / "out").glob("Surprise_0*.png"))) == 4

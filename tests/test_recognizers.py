@@ -243,7 +243,8 @@ def test_deep_emotion_cli_forwards_a_second_stage(monkeypatch):
     seen = {}
     monkeypatch.setattr(train_recognizer, "train", lambda args: seen.setdefault("args", args))
     main(["--train", "--hparams", "--epochs", "3", "--init", "checkpoints/deep_emotion_fer2013.keras",
-          "--class_balance", "0.5", "--dropout", "0.2", "--run_dir", "runs/x"])
+          "--class_balance", "0.5", "--dropout", "0.2", "--run_dir", "runs/x", "--time_limit", "170"])
     args = seen["args"]
     assert (args.model, args.epochs, args.init, args.class_balance) == ("deep_emotion", 3, "checkpoints/deep_emotion_fer2013.keras", 0.5)
+    assert args.time_limit == 170
     assert json.loads(args.model_args) == {"width": 64, "fc_width": 256, "batch_norm": True, "dropout": 0.2}
