@@ -43,19 +43,30 @@ class SaveLast(keras.callbacks.Callback):
         (self.run_dir / "last.json").write_text(json.dumps(state))
 
 
+def another_epoch_fits(started: float, epoch_started: float, minutes: float) -> bool:
+    """Whether one more epoch, as long as the one that began at ``epoch_started``, ends within
+    ``minutes`` of ``started`` (``time.time()`` values)."""
+    now = time.time()
+    return now + (now - epoch_started) <= started + 60 * minutes
+
+
 class TimeLimit(keras.callbacks.Callback):
-    """Stop training after the epoch during which ``minutes`` of wall time (since this call to
-    ``fit`` began) have passed, so that a run ends cleanly before a session does."""
+    """Stop training at the end of an epoch when another epoch as long would not end within
+    ``minutes`` of the start of this call to ``fit``: a run ends cleanly before a session does."""
 
     def __init__(self, minutes: float):
         super().__init__()
         self.minutes = minutes
-        self._t0 = 0.0
+        self._t0 = self._epoch_t0 = 0.0
 
     def on_train_begin(self, logs=None):
         self._t0 = time.time()
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_t0 = time.time()
+
     def on_epoch_end(self, epoch, logs=None):
-        if time.time() - self._t0 >= 60 * self.minutes:
+        if epoch + 1 < self.params["epochs"] and not another_epoch_fits(self._t0, self._epoch_t0, self.minutes):
             self.model.stop_training = True
-            print(f"time limit of {self.minutes:g} min reached after epoch {epoch + 1}: continue with --resume")
+            print(f"stopping after epoch {epoch + 1}: another would pass the time limit of {self.minutes:g} min; "
+                  "continue with --resume")

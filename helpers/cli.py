@@ -60,7 +60,8 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
     p.add_argument("--ckpt-dir", default=ckpt_dir, help="where checkpoints, logs, samples and the release go")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --ckpt-dir (after a kill, or for more --epochs)")
     p.add_argument("--time-limit", type=float, metavar="MINUTES",
-                   help="stop after the epoch during which MINUTES have passed (a session or Colab limit); --resume continues")
+                   help="stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); "
+                        "--resume continues")
     p.add_argument("--sample-every", type=int, default=1, help="write the fixed-seed sample grid every N epochs")
     p.add_argument("--keep", type=int, default=3, help="training checkpoints to keep")
     p.add_argument("--snapshot-every", type=int, default=0, metavar="N",

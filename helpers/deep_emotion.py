@@ -47,7 +47,7 @@ def parse_args(argv=None):
     p.add_argument("--run_dir", default="runs/deep_emotion")
     p.add_argument("--resume", action="store_true", help="continue --run_dir after a kill or --time_limit, with the same options")
     p.add_argument("--time_limit", type=float, metavar="MINUTES",
-                   help="stop after the epoch during which MINUTES have passed (a session or Colab limit)")
+                   help="stop at an epoch's end when another would not end within MINUTES (a session or Colab limit)")
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
     args = p.parse_args(argv)

@@ -91,9 +91,12 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
     guard, checkpoint, history row, TensorBoard scalars, then ``sample_fn(epoch, path)`` every
     ``sample_every`` epochs and ``on_epoch_end(epoch)``. A run that starts without a checkpoint
     first calls ``warm_start()``, if given, which returns the epoch and the wall time to count on
-    from (a run continuing a released generator). After the epoch during which ``time_limit``
-    minutes (of this call) have passed, it stops early. Returns the last epoch trained."""
+    from (a run continuing a released generator). With ``time_limit`` it stops after an epoch
+    when another as long would not end within that many minutes of this call's start. Returns the
+    last epoch trained."""
     import tensorflow as tf
+
+    from .callbacks import another_epoch_fits
 
     history_path = run.run_dir / "history.json"
     start, wall = 0, 0.0
@@ -128,8 +131,9 @@ def train_epochs(gan, dataset, *, epochs: int, run: ResumableRun, on_epoch_end=N
         if on_epoch_end is not None:
             on_epoch_end(epoch)
         print(f"epoch {epoch}/{epochs} " + " ".join(f"{k}={v:.4f}" for k, v in logs.items()) + f" wall={wall:.0f}s", flush=True)
-        if time_limit is not None and epoch < epochs and time.time() - started >= 60 * time_limit:
-            print(f"time limit of {time_limit:g} min reached after epoch {epoch}: continue with --resume", flush=True)
+        if time_limit is not None and epoch < epochs and not another_epoch_fits(started, t0, time_limit):
+            print(f"stopping after epoch {epoch}: another would pass the time limit of {time_limit:g} min; "
+                  "continue with --resume", flush=True)
             return epoch
     return epochs
 

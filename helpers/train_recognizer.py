@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -105,7 +106,8 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
     p.add_argument("--time-limit", type=float, metavar="MINUTES",
-                   help="stop after the epoch during which MINUTES have passed (a session or Colab limit); --resume continues")
+                   help="stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); "
+                        "--resume continues")
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
@@ -136,7 +138,16 @@ def check_resume_options(run_dir: Path, args) -> None:
     if not path.exists():
         return
     saved = json.loads(path.read_text())
-    changed = [k for k in RUN_OPTIONS if k in saved and saved[k] != getattr(args, k)]
+
+    def same(key: str) -> bool:
+        old, new = saved[key], getattr(args, key)
+        if key == "model_args":
+            return json.loads(old) == json.loads(new)
+        if key == "init" and old and new:
+            return os.path.normpath(old) == os.path.normpath(new)
+        return old == new
+
+    changed = [k for k in RUN_OPTIONS if k in saved and not same(k)]
     if changed:
         def options(values):
             return ", ".join(f"{k.replace('_', '-')}={values[k]!r}" for k in changed)
@@ -147,11 +158,14 @@ def check_resume_options(run_dir: Path, args) -> None:
 
 def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
     """The run's ``config.json``: its options and the command that started it, plus
-    ``resumed_after_epochs``, the epochs after which it was continued with ``--resume``."""
+    ``resumed_after_epochs``, the epochs after which it was continued with ``--resume`` (a
+    resume of a finished run, which trains nothing, is not one)."""
     path = run_dir / "config.json"
     if resumed_after and path.exists():
         config = json.loads(path.read_text())
-        config["resumed_after_epochs"] = [*config.get("resumed_after_epochs", []), resumed_after]
+        config.pop("resume", None)  # written by versions before the command left --resume out
+        if resumed_after < args.epochs:
+            config["resumed_after_epochs"] = [*config.get("resumed_after_epochs", []), resumed_after]
     else:
         options = {k: v for k, v in vars(args).items() if k != "resume"}
         config = {"command": args.command, **options, "resumed_after_epochs": []}

@@ -54,12 +54,14 @@ def test_train_resume_and_export(tmp_path, run_python):
     assert first.returncode == 0 and "continue with --resume" in first.stdout, first.stderr[-2000:]
     again = run_python(common + ["--epochs", "3"])
     assert again.returncode == 2 and "--resume" in again.stderr  # never overwrites a run silently
+    config_before = (run_dir / "config.json").read_text()
     changed = run_python(common + ["--epochs", "4", "--resume"])  # the saved schedule is for 3 epochs
     assert changed.returncode == 2 and "epochs=3" in changed.stderr and "--init" in changed.stderr
-    assert "Traceback" not in changed.stderr
-    for _ in range(2):
+    assert "Traceback" not in changed.stderr and (run_dir / "config.json").read_text() == config_before
+    for _ in range(3):  # the last call finds the run finished: it trains nothing and is not a resume
         resumed = run_python(common + ["--epochs", "3", "--time-limit", "0", "--resume"])
         assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "continue with --resume" not in resumed.stdout
     history = pd.read_csv(run_dir / "history.csv")
     assert history["epoch"].tolist() == [0, 1, 2]  # each call continued, none restarted
     assert history["wall_s"].is_monotonic_increasing
