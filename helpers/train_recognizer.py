@@ -184,6 +184,8 @@ def train(args) -> Path:
     run_dir = Path(args.run_dir)
     if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
+    if args.resume and (run_dir / "last.keras").exists():
+        check_resume_options(run_dir, args)
     run_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     args.precision = set_training_precision(args.bf16)
@@ -214,7 +216,6 @@ def train(args) -> Path:
 
     initial_epoch, prior, best = 0, 0.0, None
     if args.resume and (run_dir / "last.keras").exists():
-        check_resume_options(run_dir, args)
         model, initial_epoch, prior, best = resume_state(run_dir)
         print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
     elif args.init:
