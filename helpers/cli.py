@@ -7,6 +7,7 @@ import sys
 
 BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (an Ampere-or-newer GPU, or a CPU with AMX/AVX512_BF16: about 2x "
              "faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.precision)")
+TIME_LIMIT_HELP = "stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); --resume continues"
 
 
 class UserError(Exception):
@@ -59,9 +60,7 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
     p.add_argument("--batch-size", type=int, default=batch_size, help=batch_help)
     p.add_argument("--ckpt-dir", default=ckpt_dir, help="where checkpoints, logs, samples and the release go")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --ckpt-dir (after a kill, or for more --epochs)")
-    p.add_argument("--time-limit", type=float, metavar="MINUTES",
-                   help="stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); "
-                        "--resume continues")
+    p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
     p.add_argument("--sample-every", type=int, default=1, help="write the fixed-seed sample grid every N epochs")
     p.add_argument("--keep", type=int, default=3, help="training checkpoints to keep")
     p.add_argument("--snapshot-every", type=int, default=0, metavar="N",

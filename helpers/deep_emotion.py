@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .cli import BF16_HELP, add_data_argument, run_cli
+from .cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, run_cli
 
 DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}
 # Our recipe's size: the paper's 10-channel extractor under-fits FER2013 (public
@@ -46,8 +46,7 @@ def parse_args(argv=None):
                    help="weight each expression's loss by count^-POWER (0: unweighted; 0.5: inverse square root)")
     p.add_argument("--run_dir", default="runs/deep_emotion")
     p.add_argument("--resume", action="store_true", help="continue --run_dir after a kill or --time_limit, with the same options")
-    p.add_argument("--time_limit", type=float, metavar="MINUTES",
-                   help="stop at an epoch's end when another would not end within MINUTES (a session or Colab limit)")
+    p.add_argument("--time_limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
     args = p.parse_args(argv)

@@ -12,8 +12,8 @@ Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state a
 completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
 the cumulative wall time). ``--resume`` continues with the options the run was started with (the
 learning-rate schedule is part of the saved optimizer); training on with new ones is a new run
-from ``best.keras`` with ``--init``. A run started with ``--init`` keeps a copy of that model's provenance
-(``init_provenance.json``) so the exported model's history covers every stage.
+from ``best.keras`` with ``--init``. A run started with ``--init`` keeps a copy of that model's
+provenance (``init_provenance.json``) so the exported model's history covers every stage.
 
 ``--recalibrate-bn`` re-estimates a trained model's batch-norm statistics on the un-augmented
 Training split with dropout off (:mod:`helpers.precise_bn`), prints PublicTest accuracy before
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import BF16_HELP, UserError, add_data_argument, command_line, run_cli
+from .cli import BF16_HELP, TIME_LIMIT_HELP, UserError, add_data_argument, command_line, run_cli
 
 
 def resume_state(run_dir: Path):
@@ -105,9 +105,7 @@ def parse_args(argv=None):
     p.add_argument("--run-dir", default="runs/recognizer")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
-    p.add_argument("--time-limit", type=float, metavar="MINUTES",
-                   help="stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); "
-                        "--resume continues")
+    p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
