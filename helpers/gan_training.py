@@ -21,6 +21,24 @@ class TrainingDiverged(UserError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
 
+def checkpoint_folders(run_dir: str | Path) -> list[Path]:
+    """A run's complete checkpoints ``ckpt-NNNN/``, oldest first."""
+    return sorted(p for p in Path(run_dir).glob("ckpt-*") if (p / "state.json").exists())
+
+
+def seed_run(seed: int, run_dir: str | Path, resume: bool) -> int:
+    """Seed Python, NumPy, TensorFlow and Keras for a run in ``run_dir`` and return the seed for
+    its data stream: ``seed`` plus the epochs of the newest checkpoint when resuming. Every
+    process starts its generators afresh, so with the bare seed a resumed run would replay the
+    batches and the noise of its first epochs instead of drawing new ones."""
+    import keras
+
+    found = checkpoint_folders(run_dir) if resume else []
+    stream_seed = seed + (json.loads((found[-1] / "state.json").read_text())["epoch"] if found else 0)
+    keras.utils.set_random_seed(stream_seed)
+    return stream_seed
+
+
 class ResumableRun:
     """Checkpoints ``run_dir/ckpt-NNNN/`` holding each network's weights, each optimizer's
     variables and ``state.json``; a checkpoint is written to a temporary folder and renamed, so
@@ -32,7 +50,7 @@ class ResumableRun:
         self.run_dir.mkdir(parents=True, exist_ok=True)
 
     def checkpoints(self) -> list[Path]:
-        return sorted(p for p in self.run_dir.glob("ckpt-*") if (p / "state.json").exists())
+        return checkpoint_folders(self.run_dir)
 
     def save(self, state: dict) -> Path:
         final = self.run_dir / f"ckpt-{state['epoch']:04d}"

@@ -87,7 +87,7 @@ def train(args) -> Path:
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, train_epochs
+    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, seed_run, train_epochs
     from .gans.ccyclegan import CCycleGAN
     from .models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
     from .precision import set_training_precision
@@ -95,7 +95,7 @@ def train(args) -> Path:
     if args.config not in CONFIGS:
         raise UserError(f"unknown configuration {args.config!r}; choose one of {', '.join(CONFIGS)}")
     config = CONFIGS[args.config]
-    keras.utils.set_random_seed(args.seed)
+    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)  # a resumed run draws new batches and noise
     x, y = load_dataset(args.data)["Training"]
     if args.subset:
         x, y = x[: args.subset], y[: args.subset]
@@ -110,7 +110,7 @@ def train(args) -> Path:
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, cycle_weight=args.cycle_weight, identity_weight=args.identity_weight)
     gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
                .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     run = ResumableRun(Path(args.ckpt_dir) / "training", {"generator": generator, "discriminator": discriminator},
                        {"generator": g_opt, "discriminator": d_opt}, keep=args.keep)

@@ -144,7 +144,7 @@ def train(args) -> Path:
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, train_epochs
+    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, seed_run, train_epochs
     from .gans.cwgan import ConditionalWGAN
     from .models import cwgan_critic, cwgan_generator
     from .precision import set_training_precision
@@ -155,7 +155,7 @@ def train(args) -> Path:
     saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
     if saved:
         check_resumable(ckpt_dir, saved, args)
-    keras.utils.set_random_seed(args.seed)
+    seed = seed_run(args.seed, ckpt_dir / "training", args.resume)  # a resumed run draws new batches and noise
     x, y = load_dataset(args.data)["Training"]
     if args.subset:
         x, y = x[: args.subset], y[: args.subset]
@@ -186,7 +186,7 @@ def train(args) -> Path:
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
     gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
                .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     run = ResumableRun(ckpt_dir / "training", {"generator": generator, "critic": critic},
                        {"generator": g_opt, "critic": d_opt}, keep=args.keep)

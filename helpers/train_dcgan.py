@@ -61,11 +61,10 @@ def parse_args(argv=None, description: str | None = None):
 def train(args) -> Path:
     """Train from parsed ``dcgan.py`` arguments; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""
-    import keras
     import tensorflow as tf
 
     from .data import load_dataset
-    from .gan_training import ResumableRun, train_epochs
+    from .gan_training import ResumableRun, seed_run, train_epochs
     from .gans.dcgan import DCGAN
     from .generation import release_epoch
     from .models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
@@ -75,7 +74,7 @@ def train(args) -> Path:
         raise UserError(f"unknown variant {args.variant!r}; choose one of {', '.join(VARIANTS)}")
     expressions = parse_expression_set(args.expressions)
     conditional = len(expressions) > 1
-    keras.utils.set_random_seed(args.seed)
+    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)  # a resumed run draws new batches and noise
     x, y = load_dataset(args.data)["Training"]
     keep = np.isin(y, expressions)
     x, y = x[keep], y[keep]
@@ -96,7 +95,7 @@ def train(args) -> Path:
     gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
     gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=args.seed)
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
                .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     run = ResumableRun(Path(args.ckpt_dir) / "training", {"generator": generator, "discriminator": discriminator},
                        {"generator": g_opt, "discriminator": d_opt}, keep=args.keep)

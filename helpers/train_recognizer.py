@@ -12,7 +12,9 @@ Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state a
 completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
 the cumulative wall time). ``--resume`` continues with the options the run was started with (the
 learning-rate schedule is part of the saved optimizer); training on with new ones is a new run
-from ``best.keras`` with ``--init``. A run started with ``--init`` keeps a copy of that model's
+from ``best.keras`` with ``--init``. A resumed run draws new shuffles, augmentations and dropout
+masks (seeded with ``--seed`` plus the completed epochs) rather than replaying its first epoch's,
+so it is not bit-identical to an uninterrupted run. A run started with ``--init`` keeps a copy of that model's
 provenance (``init_provenance.json``) so the exported model's history covers every stage.
 
 ``--recalibrate-bn`` re-estimates a trained model's batch-norm statistics on the un-augmented
@@ -32,6 +34,17 @@ import numpy as np
 from .cli import BF16_HELP, TIME_LIMIT_HELP, UserError, add_data_argument, command_line, run_cli
 
 
+def completed_epochs(run_dir: Path) -> tuple[int, float]:
+    """The number of epochs a run folder's ``last.keras`` has completed, and their wall time."""
+    import pandas as pd
+
+    if (run_dir / "last.json").exists():
+        state = json.loads((run_dir / "last.json").read_text())
+        return state["epoch"], state["wall_s"]
+    history = pd.read_csv(run_dir / "history.csv")  # a run from before last.json existed
+    return len(history), float(history["wall_s"].iloc[-1]) if len(history) else 0.0
+
+
 def resume_state(run_dir: Path):
     """The model (with optimizer state) and epoch count of the last completed epoch; the
     history is cut back to that epoch so a kill between two writes never duplicates a row."""
@@ -40,16 +53,30 @@ def resume_state(run_dir: Path):
 
     import helpers.models  # noqa: F401
 
-    history = pd.read_csv(run_dir / "history.csv")
-    if (run_dir / "last.json").exists():
-        state = json.loads((run_dir / "last.json").read_text())
-    else:  # a run from before last.json existed: the history is the record
-        state = {"epoch": len(history), "wall_s": float(history["wall_s"].iloc[-1]) if len(history) else 0.0}
+    epoch, wall_s = completed_epochs(run_dir)
     model = keras.models.load_model(run_dir / "last.keras")
-    history = history[history["epoch"] < state["epoch"]]
+    history = pd.read_csv(run_dir / "history.csv")
+    history = history[history["epoch"] < epoch]
     history.to_csv(run_dir / "history.csv", index=False)
     best = float(history["val_accuracy"].max()) if len(history) else None
-    return model, state["epoch"], state["wall_s"], best
+    return model, epoch, wall_s, best
+
+
+def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
+    """The shuffled, augmented, one-hot training batches of a run that starts at epoch
+    ``first_epoch``, after seeding Python, NumPy, TensorFlow and Keras (so also the dropout of
+    a model built next) with ``args.seed + first_epoch``, as are the shuffle and augmentation.
+    Every process starts its generators afresh: with the bare seed a resumed run would replay
+    the order, augmentations and dropout of its first epoch instead of drawing new ones."""
+    import keras
+
+    from .tfdata import augmenter, make_dataset
+
+    seed = args.seed + first_epoch
+    keras.utils.set_random_seed(seed)
+    augment = None if args.no_augment else augmenter(seed=seed)
+    return make_dataset(x, np.eye(7, dtype="float32")[y], batch_size=args.batch_size, shuffle=True,
+                        augment=augment, seed=seed)
 
 
 def class_weights(labels: np.ndarray, power: float, num_classes: int = 7) -> dict[int, float] | None:
@@ -177,15 +204,16 @@ def train(args) -> Path:
     from .data import load_dataset
     from .models import build_recognizer
     from .precision import set_training_precision
-    from .tfdata import augmenter, make_dataset
+    from .tfdata import make_dataset
 
     run_dir = Path(args.run_dir)
     if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
-    if args.resume and (run_dir / "last.keras").exists():
+    resuming = args.resume and (run_dir / "last.keras").exists()
+    if resuming:
         check_resume_options(run_dir, args)
+    first_epoch = completed_epochs(run_dir)[0] if resuming else 0
     run_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(args.seed)
     args.precision = set_training_precision(args.bf16)
 
     splits = load_dataset(args.data)
@@ -194,11 +222,8 @@ def train(args) -> Path:
     if args.subset:
         x_train, y_train = x_train[: args.subset], y_train[: args.subset]
         x_val, y_val = x_val[: max(64, args.subset // 4)], y_val[: max(64, args.subset // 4)]
-    augment = None if args.no_augment else augmenter(seed=args.seed)
-    one_hot = np.eye(7, dtype="float32")
-    train_ds = make_dataset(x_train, one_hot[y_train], batch_size=args.batch_size, shuffle=True,
-                            augment=augment, seed=args.seed)
-    val_ds = make_dataset(x_val, one_hot[y_val], batch_size=256)
+    train_ds = training_dataset(x_train, y_train, args, first_epoch)  # seeds the model built next too
+    val_ds = make_dataset(x_val, np.eye(7, dtype="float32")[y_val], batch_size=256)
 
     model = build_recognizer(args.model, **json.loads(args.model_args))
     steps = int(np.ceil(len(x_train) / args.batch_size))
@@ -213,7 +238,7 @@ def train(args) -> Path:
                   metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
 
     initial_epoch, prior, best = 0, 0.0, None
-    if args.resume and (run_dir / "last.keras").exists():
+    if resuming:
         model, initial_epoch, prior, best = resume_state(run_dir)
         print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
     elif args.init:

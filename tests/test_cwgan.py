@@ -191,6 +191,22 @@ def test_restored_run_continues_exactly_like_the_uninterrupted_one(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
+def test_a_resumed_run_is_seeded_past_its_completed_epochs(tmp_path):
+    """A fresh process restarts every generator: a resume must not replay the first epochs' batches."""
+    from helpers.gan_training import seed_run
+
+    net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    assert seed_run(5, tmp_path, resume=True) == 5  # nothing to resume: the run's own seed
+    draws = np.random.rand(3)
+    ResumableRun(tmp_path, {"net": net}, {}).save({"epoch": 4, "wall_s": 0.0})
+    assert seed_run(5, tmp_path, resume=False) == 5 and np.array_equal(np.random.rand(3), draws)
+    assert seed_run(5, tmp_path, resume=True) == 9
+    keras.utils.set_random_seed(9)
+    after_four = np.random.rand(3)
+    seed_run(5, tmp_path, resume=True)
+    assert np.array_equal(np.random.rand(3), after_four) and not np.array_equal(after_four, draws)
+
+
 def test_restoring_into_a_different_network_is_one_clear_error(tmp_path):
     def net(width):
         return keras.Sequential([keras.Input((3,)), keras.layers.Dense(width), keras.layers.Dense(1)])

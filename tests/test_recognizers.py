@@ -121,6 +121,31 @@ def test_train_resume_and_export(tmp_path, run_python):
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
 
 
+FIRST_BATCH = """
+import argparse, sys
+import numpy as np
+from helpers.train_recognizer import training_dataset
+x = np.random.default_rng(0).integers(0, 256, (96, 48, 48, 1), dtype=np.uint8)
+args = argparse.Namespace(seed=0, no_augment=False, batch_size=32)
+_, labels = next(iter(training_dataset(x, np.arange(96) % 7, args, first_epoch=int(sys.argv[1]))))
+print(labels.numpy().argmax(1).tolist())
+"""
+
+
+def test_a_resumed_run_draws_new_batches():
+    """Each process starts its generators afresh, and a resume is a new process: seeded with
+    the epochs done, it does not replay the order of the run's first epoch, and a process
+    resuming at the same point draws the same order. (The augmentations are drawn in parallel
+    tf.data calls, so only their seed, not their order, is reproducible.)"""
+    def first_batch(first_epoch: int) -> str:
+        done = subprocess.run([sys.executable, "-c", FIRST_BATCH, str(first_epoch)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip().splitlines()[-1]
+
+    resumed = first_batch(3)
+    assert first_batch(0) != resumed and first_batch(3) == resumed
+
+
 def test_test_time_views():
     from helpers.recognition import flips, shifted_views, ten_crops
 
