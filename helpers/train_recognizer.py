@@ -14,8 +14,9 @@ the cumulative wall time). ``--resume`` continues with the options the run was s
 learning-rate schedule is part of the saved optimizer); training on with new ones is a new run
 from ``best.keras`` with ``--init``. A resumed run draws new shuffles, augmentations and dropout
 masks (seeded with ``--seed`` plus the completed epochs) rather than replaying its first epoch's,
-so it is not bit-identical to an uninterrupted run. A run started with ``--init`` keeps a copy of that model's
-provenance (``init_provenance.json``) so the exported model's history covers every stage.
+so it is not bit-identical to an uninterrupted run. A run started with ``--init`` keeps a copy
+of that model's provenance (``init_provenance.json``) so the exported model's history covers
+every stage.
 
 ``--recalibrate-bn`` re-estimates a trained model's batch-norm statistics on the un-augmented
 Training split with dropout off (:mod:`helpers.precise_bn`), prints PublicTest accuracy before
