@@ -46,21 +46,21 @@ def completed_epochs(run_dir: Path) -> tuple[int, float]:
     return len(history), float(history["wall_s"].iloc[-1]) if len(history) else 0.0
 
 
-def resume_state(run_dir: Path):
-    """The model (with optimizer state) and epoch count of the last completed epoch; the
-    history is cut back to that epoch so a kill between two writes never duplicates a row."""
+def resume_state(run_dir: Path, epoch: int):
+    """The model (with optimizer state) after ``epoch`` completed epochs (see
+    :func:`completed_epochs`) and the best PublicTest accuracy so far; the history is cut back
+    to that epoch so a kill between two writes never duplicates a row."""
     import keras
     import pandas as pd
 
     import helpers.models  # noqa: F401
 
-    epoch, wall_s = completed_epochs(run_dir)
     model = keras.models.load_model(run_dir / "last.keras")
     history = pd.read_csv(run_dir / "history.csv")
     history = history[history["epoch"] < epoch]
     history.to_csv(run_dir / "history.csv", index=False)
     best = float(history["val_accuracy"].max()) if len(history) else None
-    return model, epoch, wall_s, best
+    return model, best
 
 
 def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
@@ -213,7 +213,7 @@ def train(args) -> Path:
     resuming = args.resume and (run_dir / "last.keras").exists()
     if resuming:
         check_resume_options(run_dir, args)
-    first_epoch = completed_epochs(run_dir)[0] if resuming else 0
+    initial_epoch, prior = completed_epochs(run_dir) if resuming else (0, 0.0)
     run_dir.mkdir(parents=True, exist_ok=True)
     args.precision = set_training_precision(args.bf16)
 
@@ -223,7 +223,7 @@ def train(args) -> Path:
     if args.subset:
         x_train, y_train = x_train[: args.subset], y_train[: args.subset]
         x_val, y_val = x_val[: max(64, args.subset // 4)], y_val[: max(64, args.subset // 4)]
-    train_ds = training_dataset(x_train, y_train, args, first_epoch)  # seeds the model built next too
+    train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
     val_ds = make_dataset(x_val, np.eye(7, dtype="float32")[y_val], batch_size=256)
 
     model = build_recognizer(args.model, **json.loads(args.model_args))
@@ -238,9 +238,9 @@ def train(args) -> Path:
     model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
                   metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
 
-    initial_epoch, prior, best = 0, 0.0, None
+    best = None
     if resuming:
-        model, initial_epoch, prior, best = resume_state(run_dir)
+        model, best = resume_state(run_dir, initial_epoch)
         print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
     elif args.init:
         initialise_from(model, Path(args.init), run_dir)
