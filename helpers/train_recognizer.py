@@ -10,13 +10,13 @@ r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoin
 
 Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state and the number of
 completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
-the cumulative wall time). ``--resume`` continues with the options the run was started with (the
-learning-rate schedule is part of the saved optimizer); training on with new ones is a new run
-from ``best.keras`` with ``--init``. A resumed run draws new shuffles, augmentations and dropout
-masks (seeded with ``--seed`` plus the completed epochs) rather than replaying its first epoch's,
-so it is not bit-identical to an uninterrupted run. A run started with ``--init`` keeps a copy
-of that model's provenance (``init_provenance.json``) so the exported model's history covers
-every stage.
+the cumulative wall time). ``--resume`` continues with the options and on the faces the run was
+started with (the learning-rate schedule is part of the saved optimizer); training on with new
+ones is a new run from ``best.keras`` with ``--init``. A resumed run draws new shuffles,
+augmentations and dropout masks (seeded with ``--seed`` plus the completed epochs) rather than
+replaying its first epoch's, so it is not bit-identical to an uninterrupted run. A run started
+with ``--init`` keeps a copy of that model's provenance (``init_provenance.json``) so the exported
+model's history covers every stage.
 
 ``--recalibrate-bn`` re-estimates a trained model's batch-norm statistics on the un-augmented
 Training split with dropout off (:mod:`helpers.precise_bn`), prints PublicTest accuracy before
@@ -182,10 +182,33 @@ def check_resume_options(run_dir: Path, args) -> None:
                         f"start a new --run-dir with --init {run_dir / 'best.keras'}")
 
 
+def data_fingerprint(*arrays: np.ndarray) -> str:
+    """A short hash of the faces and labels a run trains and selects on, whatever path named them."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for array in arrays:
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:12]
+
+
+def check_resume_data(run_dir: Path, args) -> None:
+    """Refuse to resume a run on other faces than it was trained on (``args.data_fingerprint``
+    against its ``config.json``; runs started before the fingerprint was recorded pass)."""
+    saved = json.loads((run_dir / "config.json").read_text()) if (run_dir / "config.json").exists() else {}
+    if saved.get("data_fingerprint", args.data_fingerprint) != args.data_fingerprint:
+        started_on = saved["data"] or "the default FER2013 (Data/fer2013.csv[.gz] or $FER2013_PATH)"
+        raise UserError(f"{run_dir} was trained on other data than --data {args.data or '(default)'} gives "
+                        f"(fingerprint {saved['data_fingerprint']}, not {args.data_fingerprint}): resume it on "
+                        f"the data it was started with, {started_on}")
+
+
 def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
     """The run's ``config.json``: its options and the command that started it, plus
     ``resumed_after_epochs``, the epochs after which it was continued with ``--resume`` (a
-    resume of a finished run, which trains nothing, is not one)."""
+    resume of a finished run, which trains nothing, is not one), and ``data_fingerprint``
+    (:func:`data_fingerprint` of its Training and PublicTest faces)."""
     path = run_dir / "config.json"
     if resumed_after and path.exists():
         config = json.loads(path.read_text())
@@ -223,6 +246,9 @@ def train(args) -> Path:
     if args.subset:
         x_train, y_train = x_train[: args.subset], y_train[: args.subset]
         x_val, y_val = x_val[: max(64, args.subset // 4)], y_val[: max(64, args.subset // 4)]
+    args.data_fingerprint = data_fingerprint(x_train, y_train, x_val, y_val)
+    if resuming:
+        check_resume_data(run_dir, args)
     train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
     val_ds = make_dataset(x_val, np.eye(7, dtype="float32")[y_val], batch_size=256)
 

@@ -45,7 +45,7 @@ def test_deep_emotion_starts_as_identity_attention():
     assert np.allclose(theta.get_weights()[1], [1, 0, 0, 0, 1, 0]) and not theta.get_weights()[0].any()
 
 
-def test_train_resume_and_export(tmp_path, run_python):
+def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     run_dir = tmp_path / "run"
     common = ["-m", "helpers.train_recognizer", "--data", "synthetic", "--model", "deep_emotion",
               "--model-args", json.dumps({"width": 8, "fc_width": 16}), "--subset", "256", "--batch-size", "64",
@@ -58,6 +58,10 @@ def test_train_resume_and_export(tmp_path, run_python):
     changed = run_python(common + ["--epochs", "4", "--resume"])  # the saved schedule is for 3 epochs
     assert changed.returncode == 2 and "epochs=3" in changed.stderr and "--init" in changed.stderr
     assert "Traceback" not in changed.stderr and (run_dir / "config.json").read_text() == config_before
+    other_data = [str(tiny_csv) if a == "synthetic" else a for a in common]
+    moved = run_python(other_data + ["--epochs", "3", "--resume"])  # same options, other faces
+    assert moved.returncode == 2 and "trained on other data" in moved.stderr and "synthetic" in moved.stderr
+    assert "Traceback" not in moved.stderr and (run_dir / "config.json").read_text() == config_before
     for _ in range(3):  # the last call finds the run finished: it trains nothing and is not a resume
         resumed = run_python(common + ["--epochs", "3", "--time-limit", "0", "--resume"])
         assert resumed.returncode == 0, resumed.stderr[-2000:]
