@@ -55,14 +55,13 @@ def test_expression_sets():
 
 def test_per_expression_training_and_refusal(tmp_path, run_python):
     ckpt = tmp_path / "surprise"
-    train = run_python(["Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
-                        "--variant", "variant3", "--epochs", "2", "--batch-size", "32", "--ckpt-dir", str(ckpt),
-                        "--time-limit", "0"])  # stops after its first epoch
+    command = ["Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise", "--variant", "variant3",
+               "--epochs", "2", "--batch-size", "32", "--ckpt-dir", str(ckpt)]
+    train = run_python(command + ["--time-limit", "0"])  # stops after its first epoch
     assert train.returncode == 0 and "continue with --resume" in train.stdout, train.stderr[-3000:]
     samples = ckpt / "training" / "samples"
     assert (samples / "epoch_0001.png").exists() and not (samples / "epoch_0002.png").exists()
-    resumed = run_python(["Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise", "--variant",
-                          "variant3", "--epochs", "2", "--batch-size", "32", "--ckpt-dir", str(ckpt), "--resume"])
+    resumed = run_python(command + ["--resume"])
     assert resumed.returncode == 0 and (samples / "epoch_0002.png").exists(), resumed.stderr[-3000:]
     gen = ["Generative_model/Expression_generator.py", str(ckpt)]
     ok = run_python(gen + ["Surprise", "4", str(tmp_path / "out")])
