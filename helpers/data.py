@@ -79,6 +79,16 @@ def find_fer2013() -> Path | None:
     return path if path.exists() else None
 
 
+def array_fingerprint(*arrays: np.ndarray, digits: int = 12) -> str:
+    """A short sha1 of arrays' shapes and bytes: names the same images (and labels) whatever
+    path or process produced them."""
+    digest = hashlib.sha1()
+    for array in arrays:
+        digest.update(str(array.shape).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:digits]
+
+
 def cache_dir() -> Path:
     """``$FER_CACHE_DIR``, else ``~/.cache/expression-faces``."""
     return Path(os.environ.get("FER_CACHE_DIR", Path.home() / ".cache" / "expression-faces"))

@@ -124,15 +124,12 @@ class Judge:
         """``(probs, features)`` of the same images from one forward pass. With ``cache`` the result
         is kept under :func:`helpers.data.cache_dir`, keyed by the judge's fingerprint and the
         images' bytes: real faces that every evaluation compares with are judged once."""
-        import hashlib
-
-        from .data import cache_dir, write_cache
+        from .data import array_fingerprint, cache_dir, write_cache
 
         images = np.asarray(images)
         cached = None
         if cache:
-            key = hashlib.sha1(str(images.shape).encode() + images.tobytes()).hexdigest()[:16]
-            cached = cache_dir() / "judged" / f"{self.fingerprint}-{key}.npz"
+            cached = cache_dir() / "judged" / f"{self.fingerprint}-{array_fingerprint(images, digits=16)}.npz"
             if cached.exists():
                 with np.load(cached) as z:
                     return z["probs"], z["features"]

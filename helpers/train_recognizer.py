@@ -156,13 +156,13 @@ RUN_OPTIONS = ("model", "model_args", "epochs", "batch_size", "lr", "optimizer",
                "label_smoothing", "class_balance", "init", "no_augment", "subset", "seed")
 
 
-def check_resume_options(run_dir: Path, args) -> None:
+def check_resume_options(run_dir: Path, args) -> dict:
     """Refuse to resume a run with other options than it was started with: the saved optimizer
     carries the old schedule (more --epochs would train at a learning rate of 0), and the history
-    would mix two recipes."""
+    would mix two recipes. Returns the run's ``config.json`` (empty if it has none)."""
     path = run_dir / "config.json"
     if not path.exists():
-        return
+        return {}
     saved = json.loads(path.read_text())
 
     def same(key: str) -> bool:
@@ -180,23 +180,12 @@ def check_resume_options(run_dir: Path, args) -> None:
         raise UserError(f"{run_dir} was started with {options(saved)}, not {options(vars(args))}: --resume continues "
                         f"a run with its own options (its command: {saved['command']}); to train on with new ones, "
                         f"start a new --run-dir with --init {run_dir / 'best.keras'}")
+    return saved
 
 
-def data_fingerprint(*arrays: np.ndarray) -> str:
-    """A short hash of the faces and labels a run trains and selects on, whatever path named them."""
-    import hashlib
-
-    digest = hashlib.sha1()
-    for array in arrays:
-        digest.update(str(array.shape).encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()[:12]
-
-
-def check_resume_data(run_dir: Path, args) -> None:
+def check_resume_data(run_dir: Path, saved: dict, args) -> None:
     """Refuse to resume a run on other faces than it was trained on (``args.data_fingerprint``
-    against its ``config.json``; runs started before the fingerprint was recorded pass)."""
-    saved = json.loads((run_dir / "config.json").read_text()) if (run_dir / "config.json").exists() else {}
+    against ``saved``, its ``config.json``; runs started before the fingerprint was recorded pass)."""
     if saved.get("data_fingerprint", args.data_fingerprint) != args.data_fingerprint:
         started_on = saved["data"] or "the default FER2013 (Data/fer2013.csv[.gz] or $FER2013_PATH)"
         raise UserError(f"{run_dir} was trained on other data than --data {args.data or '(default)'} gives "
@@ -208,7 +197,7 @@ def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
     """The run's ``config.json``: its options and the command that started it, plus
     ``resumed_after_epochs``, the epochs after which it was continued with ``--resume`` (a
     resume of a finished run, which trains nothing, is not one), and ``data_fingerprint``
-    (:func:`data_fingerprint` of its Training and PublicTest faces)."""
+    (:func:`helpers.data.array_fingerprint` of its Training and PublicTest faces and labels)."""
     path = run_dir / "config.json"
     if resumed_after and path.exists():
         config = json.loads(path.read_text())
@@ -225,7 +214,7 @@ def train(args) -> Path:
     import keras
 
     from .callbacks import SaveLast, TimeLimit, WallClock
-    from .data import load_dataset
+    from .data import array_fingerprint, load_dataset
     from .models import build_recognizer
     from .precision import set_training_precision
     from .tfdata import make_dataset
@@ -234,8 +223,7 @@ def train(args) -> Path:
     if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
     resuming = args.resume and (run_dir / "last.keras").exists()
-    if resuming:
-        check_resume_options(run_dir, args)
+    saved = check_resume_options(run_dir, args) if resuming else {}
     initial_epoch, prior = completed_epochs(run_dir) if resuming else (0, 0.0)
     run_dir.mkdir(parents=True, exist_ok=True)
     args.precision = set_training_precision(args.bf16)
@@ -246,9 +234,9 @@ def train(args) -> Path:
     if args.subset:
         x_train, y_train = x_train[: args.subset], y_train[: args.subset]
         x_val, y_val = x_val[: max(64, args.subset // 4)], y_val[: max(64, args.subset // 4)]
-    args.data_fingerprint = data_fingerprint(x_train, y_train, x_val, y_val)
+    args.data_fingerprint = array_fingerprint(x_train, y_train, x_val, y_val)
     if resuming:
-        check_resume_data(run_dir, args)
+        check_resume_data(run_dir, saved, args)
     train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
     val_ds = make_dataset(x_val, np.eye(7, dtype="float32")[y_val], batch_size=256)
 
