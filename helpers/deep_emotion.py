@@ -21,6 +21,9 @@ DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}
 # Our recipe's size: the paper's 10-channel extractor under-fits FER2013 (public
 # re-implementations stop at 47-52%); 64 channels with batch norm keep the same topology.
 DEFAULT_ARCH = {"width": 64, "fc_width": 256, "batch_norm": True, "dropout": 0.5}
+# helpers.train_recognizer's options as this CLI spells them, for its messages (a refused --resume)
+FLAGS = {"lr": "--learning_rate", "batch_size": "--batch_size", "class_balance": "--class_balance",
+         "run_dir": "--run_dir", "model_args": "--width/--fc_width/--no_batch_norm/--dropout"}
 
 
 def parse_args(argv=None):
@@ -76,7 +79,9 @@ def main(argv=None):
         forwarded += ["--resume"] * args.resume + ["--bf16"] * args.bf16
         forwarded += ["--subset", str(args.subset)] if args.subset else []
         forwarded += ["--time-limit", str(args.time_limit)] if args.time_limit is not None else []
-        print("best checkpoint:", train(recognizer_args(forwarded)))
+        recognizer = recognizer_args(forwarded)
+        recognizer.flags = FLAGS
+        print("best checkpoint:", train(recognizer))
 
 
 if __name__ == "__main__":

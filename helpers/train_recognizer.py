@@ -148,7 +148,13 @@ def parse_args(argv=None):
     # --resume, which changes nothing on an empty run folder (the run's config.json lists its resumes)
     argv = sys.argv[1:] if argv is None else argv
     args.command = command_line("-m helpers.train_recognizer", [a for a in argv if a != "--resume"])
+    args.flags = {}  # option -> the flag a front end (helpers.deep_emotion) spells it with, for messages
     return args
+
+
+def flag(args, option: str) -> str:
+    """The command-line flag the user typed for ``option`` (``lr`` -> ``--lr``, or the front end's own)."""
+    return getattr(args, "flags", {}).get(option, "--" + option.replace("_", "-"))
 
 
 # the options that fix a run's model, data and schedule: a resume must repeat them
@@ -176,10 +182,10 @@ def check_resume_options(run_dir: Path, args) -> dict:
     changed = [k for k in RUN_OPTIONS if k in saved and not same(k)]
     if changed:
         def options(values):
-            return ", ".join(f"{k.replace('_', '-')}={values[k]!r}" for k in changed)
+            return ", ".join(f"{flag(args, k)} {values[k]}" for k in changed)
         raise UserError(f"{run_dir} was started with {options(saved)}, not {options(vars(args))}: --resume continues "
                         f"a run with its own options (its command: {saved['command']}); to train on with new ones, "
-                        f"start a new --run-dir with --init {run_dir / 'best.keras'}")
+                        f"start a new {flag(args, 'run_dir')} with --init {run_dir / 'best.keras'}")
     return saved
 
 
@@ -205,7 +211,7 @@ def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
         if resumed_after < args.epochs:
             config["resumed_after_epochs"] = [*config.get("resumed_after_epochs", []), resumed_after]
     else:
-        options = {k: v for k, v in vars(args).items() if k != "resume"}
+        options = {k: v for k, v in vars(args).items() if k not in ("resume", "flags")}
         config = {"command": args.command, **options, "resumed_after_epochs": []}
     path.write_text(json.dumps(config, indent=2))
 

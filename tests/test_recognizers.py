@@ -56,7 +56,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     assert again.returncode == 2 and "--resume" in again.stderr  # never overwrites a run silently
     config_before = (run_dir / "config.json").read_text()
     changed = run_python(common + ["--epochs", "4", "--resume"])  # the saved schedule is for 3 epochs
-    assert changed.returncode == 2 and "epochs=3" in changed.stderr and "--init" in changed.stderr
+    assert changed.returncode == 2 and "--epochs 3" in changed.stderr and "--init" in changed.stderr
     assert "Traceback" not in changed.stderr and (run_dir / "config.json").read_text() == config_before
     other_data = [str(tiny_csv) if a == "synthetic" else a for a in common]
     moved = run_python(other_data + ["--epochs", "3", "--resume"])  # same options, other faces
@@ -279,3 +279,21 @@ def test_deep_emotion_cli_forwards_a_second_stage(monkeypatch):
     assert (args.model, args.epochs, args.init, args.class_balance) == ("deep_emotion", 3, "checkpoints/deep_emotion_fer2013.keras", 0.5)
     assert args.time_limit == 170
     assert json.loads(args.model_args) == {"width": 64, "fc_width": 256, "batch_norm": True, "dropout": 0.2}
+
+
+def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch):
+    import helpers.train_recognizer as train_recognizer
+    from helpers.cli import UserError
+    from helpers.deep_emotion import main
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    started = {}
+    monkeypatch.setattr(train_recognizer, "train", lambda args: started.setdefault("args", args))
+    main(["--train", "--hparams", "--learning_rate", "0.02", "--run_dir", str(run_dir)])
+    options = {k: v for k, v in vars(started["args"]).items() if k != "flags"}
+    (run_dir / "config.json").write_text(json.dumps(options))
+    monkeypatch.setattr(train_recognizer, "train",
+                        lambda args: train_recognizer.check_resume_options(run_dir, args))
+    with pytest.raises(UserError, match=r"started with --learning_rate 0.02, not --learning_rate 0.01.*new --run_dir"):
+        main(["--train", "--hparams", "--learning_rate", "0.01", "--run_dir", str(run_dir), "--resume"])
