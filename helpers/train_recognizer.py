@@ -154,7 +154,7 @@ def parse_args(argv=None):
 
 def flag(args, option: str) -> str:
     """The command-line flag the user typed for ``option`` (``lr`` -> ``--lr``, or the front end's own)."""
-    return getattr(args, "flags", {}).get(option, "--" + option.replace("_", "-"))
+    return args.flags.get(option, "--" + option.replace("_", "-"))
 
 
 # the options that fix a run's model, data and schedule: a resume must repeat them

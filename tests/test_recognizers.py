@@ -291,8 +291,7 @@ def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch
     started = {}
     monkeypatch.setattr(train_recognizer, "train", lambda args: started.setdefault("args", args))
     main(["--train", "--hparams", "--learning_rate", "0.02", "--run_dir", str(run_dir)])
-    options = {k: v for k, v in vars(started["args"]).items() if k != "flags"}
-    (run_dir / "config.json").write_text(json.dumps(options))
+    train_recognizer.write_run_config(run_dir, started["args"], resumed_after=0)
     monkeypatch.setattr(train_recognizer, "train",
                         lambda args: train_recognizer.check_resume_options(run_dir, args))
     with pytest.raises(UserError, match=r"started with --learning_rate 0.02, not --learning_rate 0.01.*new --run_dir"):
