@@ -1,8 +1,8 @@
 """Generate faces with a chosen expression from a generator checkpoint.
 
-    python Generative_model/Expression_generator.py checkpoints/cwgan_fer2013 Fear 16 out/
+    python Generative_model/Expression_generator.py checkpoints/cwgan_fer2013 Surprise 16 out/
 
-writes out/Fear_0001.png ... out/Fear_0016.png (48x48 grayscale) and out/Fear_grid.png.
+writes out/Surprise_0001.png ... out/Surprise_0016.png (48x48 grayscale) and out/Surprise_grid.png.
 Expressions: Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral, and the FER
 aliases Happy, Sad, Angry (case-insensitive). Existing files are never deleted or overwritten:
 numbering continues after the highest index already in the folder.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, UserError, run_cli  # noqa: E402
+from helpers.cli import OneLineParser, UserError, run_cli, view_size  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def parse_args(argv=None):
     p.add_argument("--truncation", type=float, default=None,
                    help="redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces); default: the "
                         "checkpoint's own (its config.json 'truncation', if set); inf: none")
-    p.add_argument("--size", type=int, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
+    p.add_argument("--size", type=view_size, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
     return p.parse_args(argv)
 
 
@@ -54,6 +54,13 @@ def next_index(out_dir: Path, name: str) -> int:
 def main(argv=None):
     args = parse_args(argv)
     expression = parse_expression(args.expression)
+
+    from helpers.generation import load_generator
+    from helpers.plots import save_png, tile
+
+    generator = load_generator(args.checkpoint)
+    generator.check_expression(expression)
+    truncation = generator.truncation(args.truncation)  # a bad --truncation is refused before anything is written
     out_dir = Path(args.out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -62,13 +69,9 @@ def main(argv=None):
     if not os.access(out_dir, os.W_OK):
         raise UserError(f"the output folder {out_dir} is not writable")
 
-    from helpers.generation import load_generator
-    from helpers.plots import save_png, tile
-
-    generator = load_generator(args.checkpoint)
-    images = generator.generate(expression, args.amount, seed=args.seed, truncation=args.truncation)
+    images = generator.generate(expression, args.amount, seed=args.seed, truncation=truncation)
     name = expression_name(expression, display=True)
-    scale = max(1, args.size // images.shape[1])
+    scale = args.size // images.shape[1]
     first = next_index(out_dir, name)
     for k, image in enumerate(images):
         save_png(image, out_dir / f"{name}_{first + k:04d}.png", scale=scale)
@@ -76,7 +79,8 @@ def main(argv=None):
     if grid.exists():
         grid = out_dir / f"{name}_grid_{first:04d}.png"
     save_png(tile(images, cols=min(8, len(images))), grid, scale=max(2, scale))
-    print(f"wrote {len(images)} {name} faces to {out_dir}/{name}_{first:04d}.png … and {grid.name}")
+    faces = "face" if len(images) == 1 else "faces"
+    print(f"wrote {len(images)} {name} {faces} to {out_dir}/{name}_{first:04d}.png … and {grid.name}")
 
 
 if __name__ == "__main__":

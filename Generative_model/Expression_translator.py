@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, UserError, run_cli  # noqa: E402
+from helpers.cli import OneLineParser, UserError, run_cli, view_size  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 
 SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -29,7 +29,7 @@ def parse_args(argv=None):
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
     p.add_argument("out_dir", help="folder to write into (created if missing)")
     p.add_argument("--grid", action="store_true", help="also write translation_sheet.png (sources x 7 expressions)")
-    p.add_argument("--size", type=int, default=48, help="upscale the outputs to SIZExSIZE for viewing (nearest)")
+    p.add_argument("--size", type=view_size, default=48, help="upscale the outputs to SIZExSIZE for viewing (nearest)")
     p.add_argument("--overwrite", action="store_true", help="replace files of the same name in OUT_DIR")
     return p.parse_args(argv)
 
@@ -74,10 +74,11 @@ def main(argv=None):
         raise UserError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
     images = np.stack(images)
     translated = translator.translate(images, target)
-    scale = max(1, args.size // 48)
+    scale = args.size // 48
     for name, image in zip(names, translated):
         save_png(image, out_dir / name, scale=scale)
-    print(f"translated {len(images)} faces to {expression_name(target, display=True)} in {out_dir}")
+    faces = "face" if len(images) == 1 else "faces"
+    print(f"translated {len(images)} {faces} to {expression_name(target, display=True)} in {out_dir}")
     if args.grid:
         sheet = translator.sheet(images)
         save_png(tile(sheet.reshape(-1, 48, 48, 1), cols=sheet.shape[1]), out_dir / "translation_sheet.png", scale=max(2, scale))

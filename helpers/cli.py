@@ -42,6 +42,18 @@ def command_line(script: str, argv=None) -> str:
     return shlex.join(["python", *script.split(), *(sys.argv[1:] if argv is None else argv)])
 
 
+def view_size(text: str) -> int:
+    """``--size`` of the image-writing scripts: a whole multiple of the 48-pixel faces, which are
+    enlarged by repeating pixels (nearest neighbour), so no other size can be written exactly."""
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--size must be a whole number of pixels, got {text!r}") from None
+    if size < 48 or size % 48:
+        raise argparse.ArgumentTypeError(f"--size must be a multiple of 48 (48, 96, 144, ...), got {size}")
+    return size
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line (``error: ...``, exit 2); ``--help``
     still prints the full usage."""

@@ -144,9 +144,12 @@ def _read_lines(path: Path) -> list[bytes]:
 def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
     """Parse an ``emotion,pixels[,Usage]`` CSV; returns (images, labels, usages, skipped)."""
     lines = _read_lines(path)
-    header = [h.strip().lower() for h in lines[0].decode("utf-8", "replace").split(",")]
+    first = lines[0].decode("utf-8", "replace")
+    if not first.strip() and len(lines) < 3:
+        raise DataError(f"{path} is empty: expected a header line emotion,pixels,Usage and one face per row")
+    header = [h.strip().lower() for h in first.split(",")]
     if "pixels" not in header:
-        raise DataError(f"{path}, line 1: header {lines[0][:80]!r} has no 'pixels' column")
+        raise DataError(f"{path}, line 1: header {first[:80]!r} has no 'pixels' column (expected emotion,pixels,Usage)")
     i_pix = header.index("pixels")
     i_emo = header.index("emotion") if "emotion" in header else None
     i_use = header.index("usage") if "usage" in header else None
@@ -199,7 +202,8 @@ def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
     if bad and strict:
         number, reason = min(bad)
         more = f" ({len(bad) - 1} more malformed rows)" if len(bad) > 1 else ""
-        raise DataError(f"{path}, line {number}: {reason}{more}; fix the row or load with strict=False to skip such rows")
+        raise DataError(f"{path}, line {number}: {reason}{more}; fix the row, or skip malformed rows: load_dataset(..., strict=False) in Python, "
+                        "python -m helpers.data PATH --lenient to count them")
     keep = np.ones(len(pixels), bool)
     keep[out_of_range] = False
     images = values[keep].astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)

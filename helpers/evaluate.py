@@ -21,6 +21,16 @@ from .expressions import EXPRESSIONS
 from .recognition import TTA_VIEWS
 
 
+def find_split(splits, split: str) -> str:
+    """The name of ``split`` in ``splits``, matched regardless of case (``publictest`` is
+    ``PublicTest``); an absent split is a UserError listing those there are."""
+    names = {name.lower(): name for name in splits}
+    if split.lower() in names:
+        return names[split.lower()]
+    hint = " (a CSV without a Usage column is read as Training only)" if list(splits) == ["Training"] else ""
+    raise UserError(f"split {split!r} not in the data; available: {', '.join(splits)}{hint}")
+
+
 def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: str | None = None) -> dict:
     """Accuracy, macro accuracy, per-class accuracy and confusion matrix of a recognizer, on one
     view of each face or averaged over the test-time views ``tta`` (see ``recognition.TTA_VIEWS``)."""
@@ -30,8 +40,7 @@ def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: 
 
     model = load_recognizer(checkpoint)
     splits = load_dataset(data)
-    if split not in splits:
-        raise UserError(f"split {split!r} not in the data; available: {', '.join(splits)}")
+    split = find_split(splits, split)
     x, y = splits[split]
     if (y < 0).all():
         raise UserError(f"split {split!r} has no labels; it cannot be scored")
@@ -73,8 +82,7 @@ class GeneratorEvaluation:
         from .recognition import Judge
 
         splits = splits if splits is not None else load_dataset(data)
-        if split not in splits:
-            raise UserError(f"split {split!r} not in the data; available: {', '.join(splits)}")
+        split = find_split(splits, split)
         self.split, self.seed, self.truncation = split, seed, truncation
         self.judge = judge if judge is not None else Judge()
         self.x_real, self.y_real = splits[split]
@@ -302,7 +310,8 @@ def main(argv=None):
     rec = sub.add_parser("recognizer", help="score a recognizer checkpoint on a labelled split")
     rec.add_argument("checkpoint", help="a .keras recognizer (uint8 48x48x1 in, 7 probabilities out)")
     add_data_argument(rec)
-    rec.add_argument("--split", default="PrivateTest")
+    rec.add_argument("--split", default="PrivateTest",
+                     help="the labelled faces to score (default: PrivateTest, the reported one; choose models on PublicTest)")
     rec.add_argument("--tta", nargs="?", const="ten-crop", choices=list(TTA_VIEWS), default=None,
                      help="average over test-time views: the mirror image (flip), 2-pixel shifts and their mirrors "
                           "(shifts), or four corner and one centre 42-pixel crops, zoomed back, and their mirrors "
@@ -313,7 +322,7 @@ def main(argv=None):
     gen = sub.add_parser("generator", help="conditional accuracy, IS, FID, KID and diversity of a generator checkpoint")
     gen.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
     add_data_argument(gen)
-    gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with")
+    gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with (default: PrivateTest)")
     gen.add_argument("--judge", default=None, help="recognizer whose probabilities and features are used (default: the shipped one)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--truncation", type=float, default=None,
@@ -325,7 +334,7 @@ def main(argv=None):
     tra = sub.add_parser("translator", help="target accuracy, content kept, FID (or identity error on synthetic faces) of a translator")
     tra.add_argument("checkpoint", help="a translator checkpoint folder (ccyclegan: generator.keras + config.json)")
     add_data_argument(tra)
-    tra.add_argument("--split", default="PrivateTest", help="the faces to translate")
+    tra.add_argument("--split", default="PrivateTest", help="the faces to translate (default: PrivateTest)")
     tra.add_argument("--sources", type=int, default=0, help="a random sample of N sources (0: the whole split)")
     tra.add_argument("--judge", default=None, help="recognizer that judges the target expression (default: the shipped one)")
     tra.add_argument("--seed", type=int, default=0)

@@ -86,20 +86,27 @@ class GeneratorCheckpoint:
         return z.astype(np.float32)
 
     def generate(self, expression: int, n: int, seed: int | None = None, truncation: float | None = None,
-                 noise: np.ndarray | None = None) -> np.ndarray:
+                 noise: np.ndarray | None = None, batch_size: int = 256) -> np.ndarray:
+        """``n`` uint8 faces (n, H, W, 1) of ``expression`` (or one per row of ``noise``), made
+        ``batch_size`` at a time so that any ``n`` fits in memory."""
+        from .gans import to_uint8
+
         self.check_expression(expression)
         z = self.noise(n, seed, truncation) if noise is None else np.asarray(noise, np.float32)
         conditioning = self.config.get("conditioning", "code")
-        if conditioning == "code":
-            cond = np.repeat(np.asarray(self.config["codes"], np.float32)[expression][None], len(z), axis=0)
-            out = self.model([z, cond], training=False)
-        elif conditioning == "label":
-            out = self.model([z, np.full((len(z), 1), expression, np.int32)], training=False)
-        else:
-            out = self.model(z, training=False)
-        from .gans import to_uint8
-
-        return to_uint8(out, self.config.get("output", "tanh"))
+        faces = []
+        for start in range(0, len(z), batch_size):
+            batch = z[start:start + batch_size]
+            if conditioning == "code":
+                cond = np.repeat(np.asarray(self.config["codes"], np.float32)[expression][None], len(batch), axis=0)
+                out = self.model([batch, cond], training=False)
+            elif conditioning == "label":
+                out = self.model([batch, np.full((len(batch), 1), expression, np.int32)], training=False)
+            else:
+                out = self.model(batch, training=False)
+            faces.append(to_uint8(out, self.config.get("output", "tanh")))
+        size = int(self.config.get("image_size", 48))
+        return np.concatenate(faces) if faces else np.zeros((0, size, size, 1), np.uint8)
 
 
 def checkpoint_folder(path: str | Path) -> Path:
@@ -108,22 +115,39 @@ def checkpoint_folder(path: str | Path) -> Path:
     return path if path.is_dir() else path.parent
 
 
-def load_checkpoint(path: str | Path, required=("kind", "noise_dim", "expressions"), example="checkpoints/cwgan_fer2013"):
-    """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file); every problem
-    is a one-line UserError."""
+# what each checkpoint kind is, and the script that uses it
+KINDS = {"cwgan": ("a face generator", "Generative_model/Expression_generator.py"),
+         "dcgan": ("a face generator", "Generative_model/Expression_generator.py"),
+         "ccyclegan": ("an expression translator", "Generative_model/Expression_translator.py")}
+GENERATOR_KINDS = ("cwgan", "dcgan")
+
+
+def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_dim", "expressions"),
+                    example="checkpoints/cwgan_fer2013"):
+    """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file) whose config's
+    ``kind`` is one of ``kinds``; every problem is a one-line UserError that says what to pass instead."""
     import keras
 
     import helpers  # noqa: F401  (registers custom layers)
 
     path = Path(path)
+    what = KINDS[kinds[0]][0]
     if not path.exists():
         raise UserError(f"checkpoint {path} does not exist (expected a folder with {MODEL} and {CONFIG}, e.g. {example})")
     model_file = path / MODEL if path.is_dir() else path
     config_file = checkpoint_folder(path) / CONFIG
+    if path.is_file() and not config_file.is_file():
+        raise UserError(f"{path} is a lone model file: {what} checkpoint is a folder holding {MODEL} and {CONFIG}, "
+                        f"e.g. {example} (a recognizer .keras file is evaluated with python -m helpers.evaluate recognizer)")
     if not model_file.is_file() or not config_file.is_file():
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
     try:
         config = json.loads(config_file.read_text())
+        kind = config.get("kind")
+        if kind not in kinds:
+            other, script = KINDS.get(kind, ("not a checkpoint this project writes", None))
+            use = f": use it with {script}" if script else ""
+            raise UserError(f"{path} is a {kind} checkpoint, {other}, not {what} ({'/'.join(kinds)}){use}")
         missing = [key for key in required if key not in config]
         if missing:
             raise KeyError(", ".join(missing))

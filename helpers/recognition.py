@@ -8,6 +8,7 @@ import numpy as np
 
 from .cli import UserError
 from .data import REPO_ROOT
+from .expressions import NUM_EXPRESSIONS
 
 SHIPPED_RECOGNIZER = REPO_ROOT / "checkpoints" / "recognizer_fer2013.keras"
 FEATURE_LAYER = "features"
@@ -20,12 +21,21 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER):
     import helpers.models  # noqa: F401  (registers the project's layers)
 
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: a recognizer is a single .keras file such as {SHIPPED_RECOGNIZER.name} "
+                        "(generator and translator folders are scored with python -m helpers.evaluate generator/translator)")
     if not path.is_file():
         raise UserError(f"recognizer checkpoint {path} does not exist (the shipped one is {SHIPPED_RECOGNIZER})")
     try:
-        return keras.models.load_model(path, compile=False)
+        model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001  (Keras raises many types for a bad file)
         raise UserError(f"{path} is not a loadable Keras model ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+    shapes = [tuple(t.shape) for t in (*model.inputs, *model.outputs)]
+    if shapes != [(None, 48, 48, 1), (None, NUM_EXPRESSIONS)]:
+        raise UserError(f"{path} is not an expression recognizer: its inputs and outputs have shapes "
+                        f"{', '.join(map(str, shapes))}, a recognizer's are (None, 48, 48, 1) faces and "
+                        f"(None, {NUM_EXPRESSIONS}) expression probabilities")
+    return model
 
 
 def flips(images):

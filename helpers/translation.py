@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
 from .expressions import NUM_EXPRESSIONS
 from .gans import to_model_range, to_uint8
 from .generation import load_checkpoint
@@ -15,8 +14,6 @@ class Translator:
     """``translate(uint8 images (N,48,48,1), target ids) -> uint8 images``."""
 
     def __init__(self, model, config: dict, path: Path):
-        if config.get("kind") != "ccyclegan":
-            raise UserError(f"{path} is a {config.get('kind')} checkpoint, not an expression translator (ccyclegan)")
         self.model, self.config, self.path = model, config, path
 
     def translate(self, images: np.ndarray, targets, batch_size: int = 256) -> np.ndarray:
@@ -37,4 +34,4 @@ class Translator:
 
 
 def load_translator(path: str | Path) -> Translator:
-    return Translator(*load_checkpoint(path, required=("kind", "expressions"), example="checkpoints/ccyclegan_fer2013"))
+    return Translator(*load_checkpoint(path, kinds=("ccyclegan",), required=("expressions",), example="checkpoints/ccyclegan_fer2013"))

@@ -168,10 +168,13 @@ def test_translator_cli_errors(translator_ckpt, tmp_path, inputs, expression, me
 
 def test_translator_refuses_a_generator_checkpoint(tmp_path):
     from helpers.cli import UserError
-    from helpers.translation import Translator
+    from helpers.translation import load_translator
 
-    with pytest.raises(UserError, match="not an expression translator"):
-        Translator(None, {"kind": "cwgan"}, tmp_path)
+    (tmp_path / "generator.keras").write_bytes(b"not read: the kind is checked first")
+    (tmp_path / "config.json").write_text('{"kind": "cwgan", "noise_dim": 4, "expressions": [0]}')
+    with pytest.raises(UserError, match="is a cwgan checkpoint, a face generator, not an expression translator "
+                                        r"\(ccyclegan\): use it with Generative_model/Expression_generator.py"):
+        load_translator(tmp_path)
 
 
 def _unchanged_translator(path):

@@ -127,11 +127,33 @@ def test_generator_cli_bad_checkpoint_and_output(tmp_path, run_python):
     bad.mkdir()
     (bad / "generator.keras").write_bytes(b"nope")
     (bad / "config.json").write_text('{"kind": "cwgan", "noise_dim": 4, "expressions": [0]}')
+    translator = tmp_path / "translator"
+    translator.mkdir()
+    (translator / "generator.keras").write_bytes(b"nope")
+    (translator / "config.json").write_text('{"kind": "ccyclegan", "expressions": [0]}')
+    shipped = "checkpoints/cwgan_fer2013"
     for ckpt, out, message in ((tmp_path / "missing", tmp_path / "o", "does not exist"),
                                (bad, tmp_path / "o", "not a loadable Keras model"),
-                               (bad, Path("/proc/forbidden"), "cannot create the output folder")):
+                               (translator, tmp_path / "o", "is a ccyclegan checkpoint, an expression translator, not a "
+                                "face generator (cwgan/dcgan): use it with Generative_model/Expression_translator.py"),
+                               ("checkpoints/recognizer_fer2013.keras", tmp_path / "o", "is a lone model file"),
+                               (shipped, Path("/proc/forbidden"), "cannot create the output folder")):
         proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), "Fear", "2", str(out)])
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()  # nothing is created before the checkpoint has loaded
+    proc = run_python(["Generative_model/Expression_generator.py", shipped, "Fear", "2", str(tmp_path / "o"), "--size", "100"])
+    assert proc.returncode == 2 and "--size must be a multiple of 48" in proc.stderr and not (tmp_path / "o").exists()
+    proc = run_python(["Generative_model/Expression_generator.py", shipped, "Fear", "1", str(tmp_path / "o"), "--size", "96"])
+    assert proc.returncode == 0 and "wrote 1 Fear face to" in proc.stdout
+
+
+def test_generation_in_batches_draws_the_same_faces():
+    from helpers.generation import load_generator
+
+    generator = load_generator("checkpoints/cwgan_fer2013")
+    whole = generator.generate(3, 5, seed=7)
+    assert whole.shape == (5, 48, 48, 1) and np.array_equal(generator.generate(3, 5, seed=7, batch_size=2), whole)
+    assert generator.generate(3, 0).shape == (0, 48, 48, 1)
 
 
 def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path):

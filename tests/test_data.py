@@ -58,7 +58,7 @@ def test_malformed_row_names_file_and_line(tmp_path, rng, bad_row, reason):
         load_dataset(path, cache=False)
     message = str(err.value)
     assert str(path) in message and "line 3" in message and reason in message
-    assert "\n" not in message
+    assert "\n" not in message and "--lenient" in message and "strict=False" in message
 
     lenient = load_dataset(path, cache=False, strict=False)
     assert lenient.skipped == 1
@@ -78,6 +78,17 @@ def test_missing_file_says_where_to_get_and_put_it(tmp_path):
         load_dataset(tmp_path / "nope.csv")
     message = str(err.value)
     assert "Kaggle" in message and "Data/" in message and "FER2013_PATH" in message
+
+
+@pytest.mark.parametrize("content,message", [
+    ("", "is empty: expected a header line emotion,pixels,Usage"),
+    ("emotion,image\n0,1 2\n", "header 'emotion,image' has no 'pixels' column (expected emotion,pixels,Usage)"),
+])
+def test_a_file_without_faces_says_what_is_expected(tmp_path, content, message):
+    path = tmp_path / "fer2013.csv"
+    path.write_text(content)
+    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_dataset(path, cache=False)
 
 
 def test_challenge_pair_with_unlabeled_test(tmp_path, rng):

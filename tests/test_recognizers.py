@@ -123,6 +123,23 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     assert f"{100 * result['accuracy']:6.2f}%" in evaluated.stdout
     missing = run_python(["-m", "helpers.evaluate", "recognizer", str(tmp_path / "nope.keras"), "--data", "synthetic"])
     assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    lower = run_python(["-m", "helpers.evaluate", "recognizer", str(out), "--data", "synthetic", "--split", "privatetest"])
+    assert lower.returncode == 0 and "PrivateTest" in lower.stdout
+    for checkpoint, message in (("checkpoints/cwgan_fer2013", "is a folder: a recognizer is a single .keras file"),
+                                ("checkpoints/cwgan_fer2013/generator.keras", "is not an expression recognizer")):
+        wrong = run_python(["-m", "helpers.evaluate", "recognizer", checkpoint, "--data", "synthetic"])
+        assert wrong.returncode == 2 and message in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_a_missing_split_names_those_there_are():
+    from helpers.cli import UserError
+    from helpers.evaluate import find_split
+
+    assert find_split({"Training": 0, "PublicTest": 0}, "publictest") == "PublicTest"
+    with pytest.raises(UserError, match=r"split 'PublicTest' not in the data; available: Training \(a CSV without a Usage"):
+        find_split({"Training": 0}, "PublicTest")
+    with pytest.raises(UserError, match="available: Training, Test$"):
+        find_split({"Training": 0, "Test": 0}, "PrivateTest")
 
 
 FIRST_BATCH = """
