@@ -94,12 +94,13 @@ class GeneratorCheckpoint:
         self.check_expression(expression)
         z = self.noise(n, seed, truncation) if noise is None else np.asarray(noise, np.float32)
         conditioning = self.config.get("conditioning", "code")
+        if conditioning == "code":
+            code = np.asarray(self.config["codes"], np.float32)[expression][None]
         faces = []
         for start in range(0, len(z), batch_size):
             batch = z[start:start + batch_size]
             if conditioning == "code":
-                cond = np.repeat(np.asarray(self.config["codes"], np.float32)[expression][None], len(batch), axis=0)
-                out = self.model([batch, cond], training=False)
+                out = self.model([batch, np.repeat(code, len(batch), axis=0)], training=False)
             elif conditioning == "label":
                 out = self.model([batch, np.full((len(batch), 1), expression, np.int32)], training=False)
             else:
@@ -143,7 +144,7 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
     try:
         config = json.loads(config_file.read_text())
-        kind = config.get("kind")
+        kind = config["kind"]
         if kind not in kinds:
             other, script = KINDS.get(kind, ("not a checkpoint this project writes", None))
             use = f": use it with {script}" if script else ""
