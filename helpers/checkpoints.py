@@ -1,4 +1,5 @@
-"""Saving models for release: float32, standard Keras layers only, no optimizer state."""
+"""Saving models for release: float32, standard Keras layers only, no optimizer state; optionally
+with the weight matrices stored in float16 (half the file)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -123,3 +124,46 @@ def float32_copy(model):
         keras.mixed_precision.set_global_policy(policy)
     clean.set_weights(model.get_weights())
     return clean
+
+
+def save_float16(model, out: str | Path) -> Path:
+    """Save ``model`` as a standard ``.keras`` file whose weight matrices and kernels (every float32
+    array of two or more dimensions) are stored in float16, half their size; biases and
+    batch-norm statistics stay float32. The model still computes in float32: ``load_model``
+    creates float32 variables and casts the stored values into them, so the file needs nothing
+    custom to load, and the only change is the float16 rounding of those weights (a relative
+    error below 2**-11)."""
+    import io
+    import zipfile
+
+    import h5py
+    import numpy as np
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    with zipfile.ZipFile(out) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    rewritten = []
+    for info, data in entries:
+        if info.filename == "model.weights.h5":
+            half = io.BytesIO()
+            with h5py.File(io.BytesIO(data), "r") as src, h5py.File(half, "w") as dst:
+                dst.attrs.update(src.attrs)
+
+                def copy(name, obj):
+                    if isinstance(obj, h5py.Dataset):
+                        value = obj[()]
+                        if value.dtype == np.float32 and value.ndim >= 2:
+                            value = value.astype(np.float16)
+                        dst.create_dataset(name, data=value).attrs.update(obj.attrs)
+                    else:
+                        dst.require_group(name).attrs.update(obj.attrs)
+
+                src.visititems(copy)
+            data = half.getvalue()
+        rewritten.append((info, data))
+    with zipfile.ZipFile(out, "w") as archive:
+        for info, data in rewritten:
+            archive.writestr(info, data)
+    return out

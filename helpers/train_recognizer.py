@@ -7,6 +7,7 @@ r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoin
     python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras
     python -m helpers.train_recognizer --recalibrate-bn checkpoints/recognizer_fer2013.keras \
         --out checkpoints/recognizer_fer2013.keras          # batch-norm statistics of clean faces
+    python -m helpers.train_recognizer --ensemble runs/a.keras runs/b.keras --out checkpoints/recognizer_fer2013.keras
 
 Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state and the number of
 completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
@@ -21,6 +22,12 @@ model's history covers every stage.
 ``--recalibrate-bn`` re-estimates a trained model's batch-norm statistics on the un-augmented
 Training split with dropout off (:mod:`helpers.precise_bn`), prints PublicTest accuracy before
 and after, and records both beside ``--out``.
+
+``--ensemble`` joins released recognizers into one (:func:`helpers.models.recognizer_ensemble`:
+their features concatenated, their logits averaged), stored with float16 weight matrices
+(:func:`helpers.checkpoints.save_float16`) so that two FER-native VGGs fit in 10 MB; it prints
+the PublicTest accuracy of each member and of the ensemble and records them, with every
+member's provenance, beside ``--out``.
 """
 from __future__ import annotations
 
@@ -142,6 +149,9 @@ def parse_args(argv=None):
     p.add_argument("--recalibrate-bn", metavar="KERAS",
                    help="instead of training: re-estimate KERAS's batch-norm statistics on clean Training faces "
                         "and save to --out (see helpers.precise_bn)")
+    p.add_argument("--ensemble", metavar="KERAS", nargs="+",
+                   help="instead of training: one recognizer from these (features concatenated, logits averaged), "
+                        "saved with float16 weights to --out")
     p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras")
     args = p.parse_args(argv)
     # the command that reproduces this run, also when train() is called from a notebook; without
@@ -337,12 +347,47 @@ def recalibrate(args) -> Path:
     return out
 
 
+def ensemble(args) -> Path:
+    """``--ensemble``: the members (released recognizers), their PublicTest accuracy and the
+    ensemble's, the ensemble at ``--out`` with float16 weight matrices, and its provenance: the
+    command, the accuracies and each member's provenance (without its now stale evaluations)."""
+    from .checkpoints import provenance_without_evaluations, save_float16
+    from .data import load_dataset
+    from .models import recognizer_ensemble
+    from .recognition import load_recognizer, predict_proba
+
+    paths, out = [Path(p) for p in args.ensemble], Path(args.out)
+    members = [load_recognizer(p) for p in paths]
+    try:
+        model = recognizer_ensemble(members)
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"these recognizers cannot be joined ({exc}): each needs a 'features' layer and a "
+                        "softmax 'probabilities' layer after it, as helpers.models builds them") from None
+    x_val, y_val = load_dataset(args.data)["PublicTest"]
+
+    def publictest_accuracy(m) -> float:
+        return round(float(np.mean(predict_proba(m, x_val).argmax(1) == y_val)), 4)
+
+    accuracies = [publictest_accuracy(m) for m in members]
+    provenance = {"command": args.command, "ensemble": "features concatenated, logits averaged",
+                  "member_publictest_accuracy": accuracies,
+                  "members": [{"file": str(p), **provenance_without_evaluations(p.with_suffix(".json"))} for p in paths]}
+    save_float16(model, out)  # --out may be one of the members: all of them are read by now
+    provenance["ensemble_publictest_accuracy"] = publictest_accuracy(load_recognizer(out))  # as stored, in float16
+    print("PublicTest accuracy:", ", ".join(f"{p.name} {100 * a:.2f}%" for p, a in zip(paths, accuracies)),
+          f"-> ensemble {100 * provenance['ensemble_publictest_accuracy']:.2f}%")
+    out.with_suffix(".json").write_text(json.dumps(provenance, indent=2))
+    return out
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.benchmark:
         benchmark(args)
     elif args.recalibrate_bn:
         print("recalibrated", recalibrate(args))
+    elif args.ensemble:
+        print("ensemble", ensemble(args))
     elif args.export:
         from .checkpoints import export_model
 

@@ -155,6 +155,31 @@ def deep_emotion(width: int = 10, fc_width: int = 50, loc_width: int = 8, dropou
     return keras.Model(inputs, outputs, name="deep_emotion")
 
 
+def recognizer_ensemble(members, name: str = "fer_vgg_ensemble") -> keras.Model:
+    """One recognizer from several trained ones: the members' ``features`` concatenated into this
+    model's ``features``, and a ``probabilities`` layer holding their heads side by side, scaled
+    by 1/k, so that it outputs the softmax of the members' mean logits (the normalised geometric
+    mean of their probabilities). Each member's head must be ``features`` -> dropout ->
+    ``probabilities`` (a softmax ``Dense``), as every builder here makes it."""
+    import numpy as np
+
+    if len(members) < 2:
+        raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
+    inputs = keras.Input((48, 48, 1), name="image")
+    features, kernels, biases = [], [], []
+    for i, member in enumerate(members, start=1):
+        trunk = keras.Model(member.inputs[0], member.get_layer("features").output, name=f"member{i}")
+        features.append(trunk(inputs))
+        kernel, bias = member.get_layer("probabilities").get_weights()
+        kernels.append(kernel)
+        biases.append(bias)
+    x = layers.Concatenate(name="features")(features)
+    outputs = layers.Dense(NUM_EXPRESSIONS, activation="softmax", dtype="float32", name="probabilities")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.get_layer("probabilities").set_weights([np.concatenate(kernels) / len(members), np.mean(biases, axis=0)])
+    return model
+
+
 RECOGNIZERS = {
     "fer_vgg": fer_vgg,
     "vgg16_transfer": vgg16_transfer,
