@@ -81,3 +81,12 @@ def test_cli_joins_released_recognizers_and_records_the_members(tmp_path, run_py
     run = run_python(["-m", "helpers.train_recognizer", "--ensemble", *map(str, paths), "--out", str(out),
                       "--data", "synthetic"])
     assert run.returncode != 0 and "cannot be joined" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_an_array_beyond_float16_range_stays_float32(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="big"), keras.layers.Dense(2, name="small")])
+    kernel, bias = model.get_layer("big").get_weights()
+    model.get_layer("big").set_weights([np.full_like(kernel, 1e5), bias])
+    loaded = keras.models.load_model(save_float16(model, tmp_path / "m.keras"))
+    np.testing.assert_array_equal(loaded.get_layer("big").kernel.numpy(), np.full_like(kernel, 1e5))
+    np.testing.assert_allclose(loaded.get_layer("small").kernel.numpy(), model.get_layer("small").kernel.numpy(), rtol=1e-3, atol=1e-4)
