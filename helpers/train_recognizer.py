@@ -7,7 +7,7 @@ r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoin
     python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras
     python -m helpers.train_recognizer --recalibrate-bn checkpoints/recognizer_fer2013.keras \
         --out checkpoints/recognizer_fer2013.keras          # batch-norm statistics of clean faces
-    python -m helpers.train_recognizer --ensemble runs/a.keras runs/b.keras --out checkpoints/recognizer_fer2013.keras
+    python -m helpers.train_recognizer --ensemble checkpoints/recognizer_fer2013.keras runs/b.keras --out runs/ensemble.keras
 
 Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state and the number of
 completed epochs), ``best.keras`` (best PublicTest accuracy) and a row of ``history.csv`` (with
@@ -357,6 +357,8 @@ def ensemble(args) -> Path:
     from .recognition import load_recognizer, predict_proba
 
     paths, out = [Path(p) for p in args.ensemble], Path(args.out)
+    if len(paths) < 2:
+        raise UserError(f"--ensemble joins two or more recognizers; got only {paths[0]}")
     members = [load_recognizer(p) for p in paths]
     try:
         model = recognizer_ensemble(members)

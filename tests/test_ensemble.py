@@ -81,6 +81,8 @@ def test_cli_joins_released_recognizers_and_records_the_members(tmp_path, run_py
     run = run_python(["-m", "helpers.train_recognizer", "--ensemble", *map(str, paths), "--out", str(out),
                       "--data", "synthetic"])
     assert run.returncode != 0 and "cannot be joined" in run.stderr and "Traceback" not in run.stderr
+    run = run_python(["-m", "helpers.train_recognizer", "--ensemble", str(paths[0]), "--out", str(out)])
+    assert run.returncode != 0 and "two or more" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_an_array_beyond_float16_range_stays_float32(tmp_path):
