@@ -315,6 +315,13 @@ def benchmark(args) -> float:
     return rate
 
 
+def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+    """One-view accuracy of a recognizer, rounded to 4 digits as the provenance records it."""
+    from .recognition import predict_proba
+
+    return round(float(np.mean(predict_proba(model, x).argmax(1) == y)), 4)
+
+
 def recalibrate(args) -> Path:
     """``--recalibrate-bn``: PreciseBN statistics from the clean Training split (``--subset``
     limits it), PublicTest accuracy before and after, the model at ``--out`` and its provenance
@@ -322,7 +329,7 @@ def recalibrate(args) -> Path:
     from .checkpoints import float32_copy, provenance_without_evaluations
     from .data import load_dataset
     from .precise_bn import recalibrate_batch_norm
-    from .recognition import load_recognizer, predict_proba
+    from .recognition import load_recognizer
 
     src, out = Path(args.recalibrate_bn), Path(args.out)
     model = float32_copy(load_recognizer(src))  # standard float32 layers, as released
@@ -330,12 +337,9 @@ def recalibrate(args) -> Path:
     x_train = splits["Training"][0][: args.subset or None]
     x_val, y_val = splits["PublicTest"]
 
-    def publictest_accuracy() -> float:
-        return round(float(np.mean(predict_proba(model, x_val).argmax(1) == y_val)), 4)
-
-    before = publictest_accuracy()
+    before = accuracy(model, x_val, y_val)
     batches = recalibrate_batch_norm(model, x_train, batch_size=args.batch_size, seed=args.seed)
-    after = publictest_accuracy()
+    after = accuracy(model, x_val, y_val)
     print(f"PublicTest accuracy: {100 * before:.2f}% with the training statistics, {100 * after:.2f}% recalibrated")
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
@@ -354,7 +358,7 @@ def ensemble(args) -> Path:
     from .checkpoints import provenance_without_evaluations, save_float16
     from .data import load_dataset
     from .models import recognizer_ensemble
-    from .recognition import load_recognizer, predict_proba
+    from .recognition import load_recognizer
 
     paths, out = [Path(p) for p in args.ensemble], Path(args.out)
     if len(paths) < 2:
@@ -362,20 +366,17 @@ def ensemble(args) -> Path:
     members = [load_recognizer(p) for p in paths]
     try:
         model = recognizer_ensemble(members)
-    except (ValueError, KeyError) as exc:
+    except ValueError as exc:
         raise UserError(f"these recognizers cannot be joined ({exc}): each needs a 'features' layer and a "
                         "softmax 'probabilities' layer after it, as helpers.models builds them") from None
     x_val, y_val = load_dataset(args.data)["PublicTest"]
 
-    def publictest_accuracy(m) -> float:
-        return round(float(np.mean(predict_proba(m, x_val).argmax(1) == y_val)), 4)
-
-    accuracies = [publictest_accuracy(m) for m in members]
+    accuracies = [accuracy(m, x_val, y_val) for m in members]
     provenance = {"command": args.command, "ensemble": "features concatenated, logits averaged",
                   "member_publictest_accuracy": accuracies,
                   "members": [{"file": str(p), **provenance_without_evaluations(p.with_suffix(".json"))} for p in paths]}
     save_float16(model, out)  # --out may be one of the members: all of them are read by now
-    provenance["ensemble_publictest_accuracy"] = publictest_accuracy(load_recognizer(out))  # as stored, in float16
+    provenance["ensemble_publictest_accuracy"] = accuracy(load_recognizer(out), x_val, y_val)  # as stored, in float16
     print("PublicTest accuracy:", ", ".join(f"{p.name} {100 * a:.2f}%" for p, a in zip(paths, accuracies)),
           f"-> ensemble {100 * provenance['ensemble_publictest_accuracy']:.2f}%")
     out.with_suffix(".json").write_text(json.dumps(provenance, indent=2))
