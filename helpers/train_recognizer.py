@@ -4,6 +4,8 @@ r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoin
     python -m helpers.train_recognizer ... --resume          # continue after a kill or --time-limit
     python -m helpers.train_recognizer --init checkpoints/recognizer_fer2013.keras --epochs 32 --lr 0.015 \
         --warmup-epochs 0.5 --class-balance 0.5 --run-dir runs/fer_vgg_stage2 --bf16   # a second stage
+    python -m helpers.train_recognizer --init checkpoints/recognizer_fer2013.keras --epochs 16 --lr 0.005 \
+        --warmup-epochs 0.3 --class-balance 0.5 --augment light --run-dir runs/fer_vgg_stage4 --bf16  # a last, lighter cycle
     python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras
     python -m helpers.train_recognizer --recalibrate-bn checkpoints/recognizer_fer2013.keras \
         --out checkpoints/recognizer_fer2013.keras          # batch-norm statistics of clean faces
@@ -70,6 +72,10 @@ def resume_state(run_dir: Path, epoch: int):
     return model, best
 
 
+AUGMENTATIONS = {"full": {}, "light": {"rotation_deg": 0.0, "shift": 0.05, "zoom": 0.0, "erasing": 0.0}}
+"""``--augment``: keyword overrides of :func:`helpers.tfdata.augmenter`'s defaults."""
+
+
 def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
     """The shuffled, augmented, one-hot training batches of a run that starts at epoch
     ``first_epoch``, after seeding Python, NumPy, TensorFlow and Keras (so also the dropout of
@@ -82,7 +88,7 @@ def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
 
     seed = args.seed + first_epoch
     keras.utils.set_random_seed(seed)
-    augment = None if args.no_augment else augmenter(seed=seed)
+    augment = None if args.no_augment else augmenter(seed=seed, **AUGMENTATIONS[args.augment])
     return make_dataset(x, np.eye(7, dtype="float32")[y], batch_size=args.batch_size, shuffle=True,
                         augment=augment, seed=seed)
 
@@ -136,6 +142,9 @@ def parse_args(argv=None):
     p.add_argument("--init", metavar="KERAS",
                    help="start from the weights of this trained recognizer (same --model), with a new schedule")
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--augment", choices=tuple(AUGMENTATIONS), default="full",
+                   help="full: flips, rotations, shifts, zoom and random erasing; light: flips and small shifts "
+                        "only, for a last low-rate cycle that fits the clean faces the model is tested on")
     p.add_argument("--subset", type=int, default=0, help="use only the first N training images (smoke runs)")
     p.add_argument("--run-dir", default="runs/recognizer")
     p.add_argument("--resume", action="store_true",
@@ -169,7 +178,7 @@ def flag(args, option: str) -> str:
 
 # the options that fix a run's model, data and schedule: a resume must repeat them
 RUN_OPTIONS = ("model", "model_args", "epochs", "batch_size", "lr", "optimizer", "weight_decay", "warmup_epochs",
-               "label_smoothing", "class_balance", "init", "no_augment", "subset", "seed")
+               "label_smoothing", "class_balance", "init", "no_augment", "augment", "subset", "seed")
 
 
 def check_resume_options(run_dir: Path, args) -> dict:

@@ -97,9 +97,11 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
 
     # a second stage from the release continues its lineage in the provenance file
     stage2 = tmp_path / "stage2"
-    second = run_python(common[:-1] + [str(stage2), "--epochs", "1", "--init", str(out), "--class-balance", "0.5"])
+    second = run_python(common[:-1] + [str(stage2), "--epochs", "1", "--init", str(out), "--class-balance", "0.5",
+                                         "--augment", "light"])
     assert second.returncode == 0, second.stderr[-2000:]
     assert "class weights:" in second.stdout
+    assert json.loads((stage2 / "config.json").read_text())["augment"] == "light"
     export2 = run_python(["-m", "helpers.train_recognizer", "--export", str(stage2 / "best.keras"), "--out", str(out)])
     assert export2.returncode == 0, export2.stderr[-2000:]
     lineage = json.loads((tmp_path / "release.json").read_text())
@@ -147,7 +149,7 @@ import argparse, sys
 import numpy as np
 from helpers.train_recognizer import training_dataset
 x = np.random.default_rng(0).integers(0, 256, (96, 48, 48, 1), dtype=np.uint8)
-args = argparse.Namespace(seed=0, no_augment=False, batch_size=32)
+args = argparse.Namespace(seed=0, no_augment=False, augment="full", batch_size=32)
 _, labels = next(iter(training_dataset(x, np.arange(96) % 7, args, first_epoch=int(sys.argv[1]))))
 print(labels.numpy().argmax(1).tolist())
 """
@@ -313,3 +315,18 @@ def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch
                         lambda args: train_recognizer.check_resume_options(run_dir, args))
     with pytest.raises(UserError, match=r"started with --learning_rate 0.02, not --learning_rate 0.01.*new --run_dir"):
         main(["--train", "--hparams", "--learning_rate", "0.01", "--run_dir", str(run_dir), "--resume"])
+
+
+def test_light_augmentation_only_flips_and_shifts():
+    """``--augment light`` neither rotates nor erases: a face of vertical stripes keeps every
+    row identical (flips and shifts move columns, never mix rows), where the full set does not."""
+    from helpers.tfdata import augmenter
+    from helpers.train_recognizer import AUGMENTATIONS
+
+    stripes = np.tile(np.arange(48, dtype=np.uint8) * 5, (64, 48, 1))[..., None]  # (64, 48, 48, 1)
+
+    def rows_identical(name: str) -> bool:
+        out = augmenter(seed=0, **AUGMENTATIONS[name])(stripes).numpy()
+        return bool(np.allclose(out, out[:, :1], atol=1e-3))
+
+    assert rows_identical("light") and not rows_identical("full")
