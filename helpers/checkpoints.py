@@ -8,13 +8,16 @@ from .cli import UserError
 
 
 def to_standard_layers(config: dict) -> dict:
-    """Rewrite a functional model config for release: every layer in float32, and the
-    project's :class:`~helpers.models.layers.FusedBatchNorm` as ``keras.layers.BatchNormalization``
+    """Rewrite a functional model config for release: every layer in float32, nested models
+    (such as a generator's encoder and decoder) included, and the project's
+    :class:`~helpers.models.layers.FusedBatchNorm` as ``keras.layers.BatchNormalization``
     (same weights in the same order: gamma, beta, moving mean, moving variance)."""
     for layer in config["layers"]:
         cfg = layer.get("config", {})
         if isinstance(cfg.get("dtype"), dict):
             cfg["dtype"] = "float32"
+        if "layers" in cfg:
+            to_standard_layers(cfg)
         if layer.get("class_name") == "FusedBatchNorm":
             layer.update(module="keras.layers", class_name="BatchNormalization", registered_name=None)
             layer["config"] = {"name": cfg["name"], "trainable": cfg.get("trainable", True), "dtype": "float32",
@@ -25,16 +28,11 @@ def to_standard_layers(config: dict) -> dict:
 def export_model(src: str | Path, out: str | Path) -> Path:
     """Load a training checkpoint (possibly mixed precision, with optimizer state) and save a
     float32, standard-layer copy with the same weights at ``out``."""
-    import keras
-
-    import helpers.models  # noqa: F401  (registers custom layers)
+    from .model_files import load_model, save_model
 
     if not Path(src).is_file():
         raise UserError(f"{src} does not exist")
-    clean = float32_copy(keras.models.load_model(src, compile=False))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean.save(out)
+    out = save_model(float32_copy(load_model(src)), out)
     write_provenance(Path(src).parent, out)
     return out
 
@@ -139,9 +137,9 @@ def save_float16(model, out: str | Path) -> Path:
     import h5py
     import numpy as np
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
+    from .model_files import save_model
+
+    out = save_model(model, out)
     with zipfile.ZipFile(out) as archive:
         entries = [(info, archive.read(info)) for info in archive.infolist()]
     rewritten = []
