@@ -25,14 +25,12 @@ MODEL = "generator.keras"
 
 
 def save_generator(directory: str | Path, generator, config: dict) -> Path:
-    """Write ``generator.keras`` and ``config.json`` (atomically replacing older ones)."""
-    import os
+    """Write ``generator.keras`` (readable by every supported Keras) and ``config.json``,
+    atomically replacing older ones."""
+    from .model_files import save_model
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / "generator.tmp.keras"
-    generator.save(tmp)
-    os.replace(tmp, directory / MODEL)
+    save_model(generator, directory / MODEL)
     (directory / CONFIG).write_text(json.dumps(config, indent=1))
     return directory
 
@@ -127,9 +125,7 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
                     example="checkpoints/cwgan_fer2013"):
     """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file) whose config's
     ``kind`` is one of ``kinds``; every problem is a one-line UserError that says what to pass instead."""
-    import keras
-
-    import helpers  # noqa: F401  (registers custom layers)
+    from .model_files import load_model
 
     path = Path(path)
     what = KINDS[kinds[0]][0]
@@ -154,11 +150,7 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
             raise KeyError(", ".join(missing))
     except (ValueError, KeyError) as exc:
         raise UserError(f"{config_file} is not a valid checkpoint config ({exc.__class__.__name__}: {exc})") from None
-    try:
-        model = keras.models.load_model(model_file, compile=False)
-    except Exception as exc:  # noqa: BLE001  (Keras raises many types for a bad file)
-        raise UserError(f"{model_file} is not a loadable Keras model ({exc.__class__.__name__})") from None
-    return model, config, path
+    return load_model(model_file), config, path
 
 
 def load_generator(path: str | Path) -> GeneratorCheckpoint:

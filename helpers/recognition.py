@@ -16,9 +16,7 @@ FEATURE_LAYER = "features"
 
 def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER):
     """Load a recognizer ``.keras`` file (safe mode); a missing or broken file is a UserError."""
-    import keras
-
-    import helpers.models  # noqa: F401  (registers the project's layers)
+    from .model_files import load_model
 
     path = Path(path)
     if path.is_dir():
@@ -26,10 +24,7 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER):
                         "(generator and translator folders are scored with python -m helpers.evaluate generator/translator)")
     if not path.is_file():
         raise UserError(f"recognizer checkpoint {path} does not exist (the shipped one is {SHIPPED_RECOGNIZER})")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as exc:  # noqa: BLE001  (Keras raises many types for a bad file)
-        raise UserError(f"{path} is not a loadable Keras model ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+    model = load_model(path)
     shapes = [tuple(t.shape) for t in (*model.inputs, *model.outputs)]
     if shapes != [(None, 48, 48, 1), (None, NUM_EXPRESSIONS)]:
         raise UserError(f"{path} is not an expression recognizer: its inputs and outputs have shapes "

@@ -336,6 +336,7 @@ def recalibrate(args) -> Path:
     limits it), PublicTest accuracy before and after, the model at ``--out`` and its provenance
     (the source's, without its now stale evaluations) with a ``batch_norm_recalibration`` record."""
     from .checkpoints import float32_copy, provenance_without_evaluations
+    from .model_files import save_model
     from .data import load_dataset
     from .precise_bn import recalibrate_batch_norm
     from .recognition import load_recognizer
@@ -350,8 +351,7 @@ def recalibrate(args) -> Path:
     batches = recalibrate_batch_norm(model, x_train, batch_size=args.batch_size, seed=args.seed)
     after = accuracy(model, x_val, y_val)
     print(f"PublicTest accuracy: {100 * before:.2f}% with the training statistics, {100 * after:.2f}% recalibrated")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
+    save_model(model, out)
     provenance = provenance_without_evaluations(src.with_suffix(".json"))
     provenance["batch_norm_recalibration"] = {
         "command": args.command, "training_images": batches * args.batch_size, "batch_size": args.batch_size,

@@ -1,0 +1,45 @@
+"""Every shipped model loads (safe mode, no pickle) and gives the outputs recorded at its release;
+tools/check_stacks.py runs the same check on each supported stack."""
+import numpy as np
+import pytest
+
+from helpers import release_check
+from helpers.release_check import REFERENCE, SHIPPED, check, compare
+
+
+@pytest.fixture(scope="module")
+def comparisons():
+    return check()
+
+
+def test_every_shipped_model_has_recorded_outputs():
+    stored = np.load(REFERENCE, allow_pickle=False)
+    assert sorted(stored.files) == sorted(f"{name}/{part}" for name in SHIPPED for part in ("inputs", "outputs"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_gives_its_recorded_outputs(comparisons, name):
+    result = next(r for r in comparisons if r.name == name)
+    assert result.ok, f"{name}: {result.detail}"
+
+
+def test_comparison_catches_two_grey_levels_and_a_changed_answer():
+    images = np.full((3, 48, 48, 1), 100, np.uint8)
+    assert compare("generator", images, images + 1)[0]
+    assert not compare("generator", images, images + 2)[0]
+    probs = np.array([[0.6, 0.4], [0.2, 0.8]], np.float32)
+    assert compare("recognizer", probs, probs + 5e-5)[0]
+    assert not compare("recognizer", probs, probs + 5e-4)[0]
+    assert not compare("recognizer", probs, probs[:, ::-1])[0]
+
+
+def test_a_missing_model_fails_the_check(tmp_path, monkeypatch):
+    monkeypatch.setitem(SHIPPED, "cwgan_fer2013", ("generator", str(tmp_path / "gone")))
+    [result] = check(names=["cwgan_fer2013"])
+    assert not result.ok and "does not exist" in result.detail
+
+
+def test_cli_prints_one_line_per_model(capsys):
+    assert release_check.main(["recognizer_fer2013", "cwgan_fer2013"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   recognizer_fer2013" in out and "2 of 2 shipped models give their recorded outputs" in out
