@@ -274,6 +274,32 @@ def _truncation(r: dict) -> str:
     return f", noise truncated at ±{r['truncation']:g}" if r.get("truncation") else ""
 
 
+# How close a fresh evaluation of a shipped model must come to its record on another machine:
+# floating point may move a borderline face from one class to another there, and one face moves a
+# macro accuracy by up to 1/55/7 = 0.26 points (Disgust, the smallest PrivateTest class).
+ACCURACY_TOLERANCE = 0.005  # half a point, for every figure whose key names an accuracy
+RELATIVE_TOLERANCE = 0.02   # for the other figures (IS, FID, L1, SSIM, ...)
+HEADLINE = {"generator": ("conditional_accuracy_macro", "inception_score", "fid"),
+            "translator": ("target_accuracy_macro", "source_l1", "source_ssim", "cycle_l1"),
+            "recognizer": ("accuracy", "macro_accuracy")}
+
+
+def agrees(measured: dict, recorded: dict, keys) -> bool:
+    """Whether ``measured[key]`` repeats ``recorded[key]`` for every key, within
+    :data:`ACCURACY_TOLERANCE` for accuracies and :data:`RELATIVE_TOLERANCE` for other figures
+    (the first element of a ``[mean, std]`` pair). Notebooks print this, not the figures, in the
+    cells nbval checks, so that another CPU or a GPU passes where the figures agree."""
+    def value(figure):
+        return float(figure[0] if isinstance(figure, (list, tuple)) else figure)
+
+    for key in keys:
+        got, want = value(measured[key]), value(recorded[key])
+        tolerance = ACCURACY_TOLERANCE if "accuracy" in key else RELATIVE_TOLERANCE * abs(want)
+        if not abs(got - want) <= tolerance:
+            return False
+    return True
+
+
 def generator_summary(r: dict) -> str:
     """A generator evaluation's headline in one line: notebooks 05 and 07 print it for the shipped
     checkpoints in cells nbval checks, and ``tests/test_shipped_generators.py`` ties the stored
