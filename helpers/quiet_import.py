@@ -15,6 +15,7 @@ import tempfile
 CHATTER = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|[IW]\d{4} [\d:.]+ +\d+ (cudart_stub|cpu_feature_guard|cuda_\w+|port)\.cc:\d+\] .*"
+    r"|E\d{4} [\d:.]+ +\d+ cuda_\w+\.cc:\d+\] Unable to register cu\w+ factory: .*"  # TF 2.18's CUDA probes
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
 
 

@@ -54,7 +54,9 @@ def test_tensorflow_start_up_notices_are_filtered_and_nothing_else():
         "I0000 00:00:1795969139.252867    2608 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n"
         "I0000 00:00:1795969139.444667    2608 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use "
         "available CPU instructions in performance-critical operations.\n"
-        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n")
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n"
+        "E0000 00:00:1796157988.609800    7255 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to register "
+        "factory for plugin cuDNN when one has already been registered\n")  # TensorFlow 2.18
     kept = "UserWarning: something the user should see\nE0000 00:00:1.0 12 cudart_stub.cc:31] a real error\n"
     assert without_chatter(notices + kept + notices) == kept
 
