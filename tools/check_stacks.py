@@ -45,12 +45,14 @@ PIP = ["-m", "pip", "--disable-pip-version-check"]
 
 
 def find_python(version: str) -> str:
-    """An interpreter of ``version`` (e.g. ``3.11``): ``python3.11`` on PATH, else pyenv's."""
-    found = shutil.which(f"python{version}") or next(iter(sorted(glob.glob(
-        os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")), reverse=True)), None)
-    if not found:
-        sys.exit(f"error: no Python {version} here (install it, e.g. pyenv install {version})")
-    return found
+    """An interpreter of ``version`` (e.g. ``3.11``) that runs: pyenv's, else ``python3.11`` on PATH
+    (a pyenv shim on PATH fails for a version that is installed but not selected)."""
+    candidates = [*sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")), reverse=True),
+                  shutil.which(f"python{version}")]
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-c", "import venv"], capture_output=True).returncode == 0:
+            return candidate
+    sys.exit(f"error: no Python {version} here (install it, e.g. pyenv install {version})")
 
 
 def stack_python_version(requirements: Path) -> str:
@@ -109,7 +111,8 @@ def check_stack(name: str, notebooks: bool) -> Report:
     if not python.exists():
         subprocess.run([find_python(version), "-m", "venv", str(venv)], check=True)
     done = run([python, *PIP, "install", "-q", "-r", requirements])
-    if not report.check("install the stack", done.returncode == 0, time.perf_counter() - start, last_lines(done)):
+    if not report.check("install the stack", done.returncode == 0, time.perf_counter() - start,
+                        last_lines(done) if done.returncode else ""):
         return report
     before = installed(python)
     print("  " + ", ".join(f"{p} {before[p]}" for p in PROTECTED if p in before), flush=True)
@@ -124,7 +127,8 @@ def check_stack(name: str, notebooks: bool) -> Report:
                  (f"added {', '.join(added)}" if added else "changed none of " + ", ".join(PROTECTED)))
 
     done, seconds = timed([python, "-m", "helpers.release_check"], env)
-    report.check("shipped models: recorded outputs", done.returncode == 0, seconds, last_lines(done, 1))
+    report.check("shipped models: recorded outputs", done.returncode == 0, seconds,
+                 done.stdout.strip().splitlines()[-1] if done.returncode == 0 else last_lines(done))
 
     with tempfile.TemporaryDirectory() as out:
         done, seconds = timed([python, *MAIN_COMMAND, out], env)
