@@ -81,8 +81,7 @@ def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -
     def sqrt_product(offset):
         with warnings.catch_warnings():  # a singular product is expected here and handled below
             warnings.simplefilter("ignore", linalg.LinAlgWarning)
-            root, _ = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset), disp=False)
-        return root
+            return linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
 
     def usable(root):
         return np.isfinite(root).all() and np.allclose(np.diagonal(root).imag, 0, atol=1e-3)

@@ -138,7 +138,7 @@ def check_stack(name: str, notebooks: bool) -> Report:
 
     if notebooks:
         done = run([python, *PIP, "install", "-q", "papermill", "ipykernel"])
-        if report.check("install papermill", done.returncode == 0, 0.0, last_lines(done)):
+        if report.check("install papermill", done.returncode == 0, 0.0, last_lines(done) if done.returncode else ""):
             with tempfile.TemporaryDirectory() as out:
                 for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
                     done, seconds = timed([python, "-m", "papermill", "-p", "SMOKE", "True", "--cwd", "notebooks",
