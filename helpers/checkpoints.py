@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli import UserError
+from .errors import UserError
 
 
 def to_standard_layers(config: dict) -> dict:

@@ -4,14 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .errors import UserError
+
 
 BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (an Ampere-or-newer GPU, or a CPU with AMX/AVX512_BF16: about 2x "
              "faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.precision)")
 TIME_LIMIT_HELP = "stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); --resume continues"
-
-
-class UserError(Exception):
-    """An error the user can fix; CLIs print its message on one line and exit with status 2."""
 
 
 def add_data_argument(parser, default=None):
@@ -20,13 +18,10 @@ def add_data_argument(parser, default=None):
 
 
 def run_cli(main, argv=None) -> None:
-    """Run ``main(argv)``; user errors (and data errors) become one line on stderr and exit 2."""
-    from .data import DataError, DataNotFoundError
-    from .expressions import UnknownExpressionError
-
+    """Run ``main(argv)``; a :class:`~helpers.errors.UserError` becomes one line on stderr and exit 2."""
     try:
         main(argv)
-    except (UserError, DataError, DataNotFoundError, UnknownExpressionError) as exc:
+    except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

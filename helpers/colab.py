@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .data import DATA_DIR, REPO_ROOT, DataNotFoundError, find_fer2013
+from .data import DATA_DIR, REPO_ROOT, find_fer2013
+from .errors import DataNotFoundError
 
 COLAB_CLONE = "/content/expression-faces"
 DRIVE_MOUNT = Path("/content/drive")

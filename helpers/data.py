@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .expressions import (NUM_EXPRESSIONS, UnknownExpressionError, from_ckplus, from_rafdb)
+from .errors import DataError, DataNotFoundError, UnknownExpressionError
+from .expressions import NUM_EXPRESSIONS, from_ckplus, from_rafdb
 
 IMAGE_SIZE = 48
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -43,14 +44,6 @@ DOWNLOAD_HELP = (
     "recognition-challenge) and put it in Data/ (Data/fer2013.csv or Data/fer2013.csv.gz), or set "
     "FER2013_PATH to its location; for RAF-DB put its basic/ folder at Data/basic/. See Data/README.md."
 )
-
-
-class DataError(ValueError):
-    """Data that cannot be read; the message names the file and, where there is one, the line."""
-
-
-class DataNotFoundError(FileNotFoundError):
-    """The data file or folder does not exist; the message says where to get it and put it."""
 
 
 class Splits(dict):
@@ -403,7 +396,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    # Run the imported module's main, so its error classes are the ones run_cli catches.
-    from helpers.data import main as _main
+    from .cli import run_cli
 
-    _main()
+    run_cli(main)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError, add_data_argument, run_cli
+from .cli import add_data_argument, run_cli
+from .errors import UserError
 from .expressions import EXPRESSIONS
 from .recognition import TTA_VIEWS
 

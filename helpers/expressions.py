@@ -5,6 +5,8 @@ Names are converted to ids only at the edges (command lines, folder names, plot 
 """
 from __future__ import annotations
 
+from .errors import UnknownExpressionError
+
 EXPRESSIONS = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 """Canonical names, indexed by FER2013 id."""
 
@@ -33,10 +35,6 @@ RAFDB_TO_FER = {1: 5, 2: 2, 3: 1, 4: 3, 5: 4, 6: 0, 7: 6}
 CKPLUS_FOLDERS = {
     "anger": 0, "disgust": 1, "fear": 2, "happy": 3, "sadness": 4, "surprise": 5, "neutral": 6,
 }
-
-
-class UnknownExpressionError(ValueError):
-    """Raised for a name that is not one of the 7 expressions or their aliases."""
 
 
 def valid_names() -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
+from .errors import UserError
 
 
 DISCRIMINATOR = "discriminator.weights.h5"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
+from .errors import UserError
 from .expressions import expression_name
 
 CONFIG = "config.json"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import keras
 
-from .cli import UserError
+from .errors import UserError
 
 OLDEST_KERAS = "3.8"  # the oldest Keras every shipped file is checked on (tools/stacks/oldest.txt)
 CONFIG_ENTRY, METADATA_ENTRY = "config.json", "metadata.json"

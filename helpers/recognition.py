@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError
+from .errors import UserError
 from .data import REPO_ROOT
 from .expressions import NUM_EXPRESSIONS
 

@@ -94,7 +94,7 @@ def compare(kind: str, expected: np.ndarray, got: np.ndarray) -> tuple[bool, str
 def check(reference: Path = REFERENCE, names=None) -> list[Comparison]:
     """Compare every shipped model (or ``names``) with its recorded outputs; a missing model or
     reference is a failed comparison, never a skip."""
-    from .cli import UserError
+    from .errors import UserError
 
     stored = np.load(reference, allow_pickle=False)
     results = []

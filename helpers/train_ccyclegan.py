@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError, command_line, gan_training_parser
+from .cli import command_line, gan_training_parser
+from .errors import UserError
 
 
 def translation_grid_fn(gan, images: np.ndarray):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError, command_line, gan_training_parser
+from .cli import command_line, gan_training_parser
+from .errors import UserError
 
 
 def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 12, epochs: int = 10,

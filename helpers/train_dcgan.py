@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import UserError, command_line, gan_training_parser
+from .cli import command_line, gan_training_parser
+from .errors import UserError
 from .expressions import EXPRESSIONS, parse_expression
 
 FIVE_EMOTIONS = ("Neutral", "Fear", "Angry", "Surprise", "Disgust")

@@ -41,7 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import BF16_HELP, TIME_LIMIT_HELP, UserError, add_data_argument, command_line, run_cli
+from .cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, command_line, run_cli
+from .errors import UserError
 
 
 def completed_epochs(run_dir: Path) -> tuple[int, float]:

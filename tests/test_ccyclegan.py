@@ -115,7 +115,7 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
     (["--epochs", "3", "--width", "16"], "was trained with --config T26 --width 32 --downsamplings 2"),
 ])
 def test_init_mismatches_are_one_clear_error(translator_ckpt, tmp_path, options, message):
-    from helpers.cli import UserError
+    from helpers.errors import UserError
     from helpers.train_ccyclegan import parse_args, train
 
     args = parse_args(["--data", "synthetic", "--subset", "32", "--init", str(translator_ckpt),
@@ -167,7 +167,7 @@ def test_translator_cli_errors(translator_ckpt, tmp_path, inputs, expression, me
 
 
 def test_translator_refuses_a_generator_checkpoint(tmp_path):
-    from helpers.cli import UserError
+    from helpers.errors import UserError
     from helpers.translation import load_translator
 
     (tmp_path / "generator.keras").write_bytes(b"not read: the kind is checked first")

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from helpers.cli import UserError, run_cli
+from helpers.cli import run_cli
+from helpers.errors import UserError
 
 
 def _fails(exc):

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from helpers.checkpoints import load_history
-from helpers.cli import UserError
+from helpers.errors import UserError
 from helpers.gan_training import ResumableRun, TrainingDiverged, train_epochs
 from helpers.representations import fit_expression_codes
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers.checkpoints import float32_copy
-from helpers.cli import UserError
+from helpers.errors import UserError
 from helpers.data import REPO_ROOT
 from helpers.model_files import load_model, make_portable, portable_config, save_model, written_by
 

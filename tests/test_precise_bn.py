@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.cli import UserError
+from helpers.errors import UserError
 from helpers.models import fer_vgg
 from helpers.precise_bn import recalibrate_batch_norm
 

@@ -134,7 +134,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
 
 
 def test_a_missing_split_names_those_there_are():
-    from helpers.cli import UserError
+    from helpers.errors import UserError
     from helpers.evaluate import find_split
 
     assert find_split({"Training": 0, "PublicTest": 0}, "publictest") == "PublicTest"
@@ -192,7 +192,7 @@ def test_test_time_views():
 def test_predict_proba_averages_the_views():
     import keras
 
-    from helpers.cli import UserError
+    from helpers.errors import UserError
     from helpers.recognition import TTA_VIEWS, predict_proba
 
     # Softmax over (left-half mean, right-half mean): a mirror swaps the two, so averaging a
@@ -266,7 +266,7 @@ def test_recorded_command_reproduces_a_programmatic_call():
 
 
 def test_class_weights_keep_the_mean_weight_at_one():
-    from helpers.cli import UserError
+    from helpers.errors import UserError
     from helpers.train_recognizer import class_weights
 
     labels = np.array([0] + [1] * 4)
@@ -280,7 +280,7 @@ def test_class_weights_keep_the_mean_weight_at_one():
 
 def test_load_history_names_a_missing_file(tmp_path):
     from helpers.checkpoints import load_history
-    from helpers.cli import UserError
+    from helpers.errors import UserError
 
     with pytest.raises(UserError, match="no training history"):
         load_history(tmp_path / "nope.json")
@@ -302,7 +302,7 @@ def test_deep_emotion_cli_forwards_a_second_stage(monkeypatch):
 
 def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch):
     import helpers.train_recognizer as train_recognizer
-    from helpers.cli import UserError
+    from helpers.errors import UserError
     from helpers.deep_emotion import main
 
     run_dir = tmp_path / "run"
