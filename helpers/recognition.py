@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
 from .data import REPO_ROOT
+from .errors import UserError
 from .expressions import NUM_EXPRESSIONS
 
 SHIPPED_RECOGNIZER = REPO_ROOT / "checkpoints" / "recognizer_fer2013.keras"
@@ -87,7 +87,7 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 512, tta: str | N
         else:
             probs = model.predict_on_batch(batch)
         out.append(np.asarray(probs))
-    return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
+    return np.concatenate(out) if out else np.zeros((0, NUM_EXPRESSIONS), np.float32)
 
 
 def probs_and_features_model(model, layer: str = FEATURE_LAYER):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .cli import command_line, gan_training_parser
 from .errors import UserError
+from .expressions import NUM_EXPRESSIONS
 
 
 def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 12, epochs: int = 10,
@@ -97,8 +98,8 @@ def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
     from .gans import to_uint8
     from .plots import save_png, tile
 
-    noise = np.random.default_rng(seed).standard_normal((7 * per_row, noise_dim)).astype(np.float32)
-    labels = np.repeat(np.arange(7), per_row).astype(np.int32)
+    noise = np.random.default_rng(seed).standard_normal((NUM_EXPRESSIONS * per_row, noise_dim)).astype(np.float32)
+    labels = np.repeat(np.arange(NUM_EXPRESSIONS), per_row).astype(np.int32)
 
     def sample(epoch, path):
         save_png(tile(to_uint8(gan((noise, labels), training=False)), cols=per_row), path, scale=2)
@@ -176,7 +177,7 @@ def train(args) -> Path:
                                             out_dir=ckpt_dir / "representation", seed=args.seed)[0]
     args.precision = set_training_precision(args.bf16)
     generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
-    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=7 if args.ac_weight else 0,
+    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
                           features=args.d_features)
     guide, guide_fingerprint = load_guide(args.guide) if args.guide else (None, None)
     gan = ConditionalWGAN(generator, critic, codes, noise_dim=args.noise_dim, n_critic=args.n_critic,
@@ -192,7 +193,7 @@ def train(args) -> Path:
     run = ResumableRun(ckpt_dir / "training", {"generator": generator, "critic": critic},
                        {"generator": g_opt, "critic": d_opt}, keep=args.keep)
     config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",
-              "expressions": list(range(7)), "codes": codes.tolist(),
+              "expressions": list(range(NUM_EXPRESSIONS)), "codes": codes.tolist(),
               "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
               "command": getattr(args, "command", None), "train_args": vars(args)}
     if guide is not None:

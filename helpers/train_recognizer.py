@@ -43,6 +43,7 @@ import numpy as np
 
 from .cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, command_line, run_cli
 from .errors import UserError
+from .expressions import NUM_EXPRESSIONS
 
 
 def completed_epochs(run_dir: Path) -> tuple[int, float]:
@@ -90,11 +91,11 @@ def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
     seed = args.seed + first_epoch
     keras.utils.set_random_seed(seed)
     augment = None if args.no_augment else augmenter(seed=seed, **AUGMENTATIONS[args.augment])
-    return make_dataset(x, np.eye(7, dtype="float32")[y], batch_size=args.batch_size, shuffle=True,
+    return make_dataset(x, np.eye(NUM_EXPRESSIONS, dtype="float32")[y], batch_size=args.batch_size, shuffle=True,
                         augment=augment, seed=seed)
 
 
-def class_weights(labels: np.ndarray, power: float, num_classes: int = 7) -> dict[int, float] | None:
+def class_weights(labels: np.ndarray, power: float, num_classes: int = NUM_EXPRESSIONS) -> dict[int, float] | None:
     """Loss weights per class proportional to ``count ** -power``, scaled so that the mean weight
     over the training images is 1 (the loss keeps its scale). ``power`` 0 is no weighting (None),
     0.5 a square-root balance, 1 full balance. FER2013's Disgust is 1.5% of Training: with 0.5
@@ -264,7 +265,7 @@ def train(args) -> Path:
     if resuming:
         check_resume_data(run_dir, saved, args)
     train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
-    val_ds = make_dataset(x_val, np.eye(7, dtype="float32")[y_val], batch_size=256)
+    val_ds = make_dataset(x_val, np.eye(NUM_EXPRESSIONS, dtype="float32")[y_val], batch_size=256)
 
     model = build_recognizer(args.model, **json.loads(args.model_args))
     steps = int(np.ceil(len(x_train) / args.batch_size))
@@ -316,7 +317,7 @@ def benchmark(args) -> float:
     model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (args.batch_size * args.benchmark, 48, 48, 1), dtype=np.uint8)
-    y = rng.integers(0, 7, len(x))
+    y = rng.integers(0, NUM_EXPRESSIONS, len(x))
     model.fit(x[: 2 * args.batch_size], y[: 2 * args.batch_size], batch_size=args.batch_size, verbose=0)  # warm-up
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=args.batch_size, verbose=0)
