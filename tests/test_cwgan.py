@@ -347,3 +347,20 @@ def test_a_release_can_set_its_default_truncation(trained, tmp_path, run_python)
     assert "truncation" not in load_generator(release).config
     bad = run_python(["-m", "helpers.generation", str(release), "--truncation", "-1"])
     assert bad.returncode != 0 and "must be positive" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_critic_arity_comes_from_the_network_not_the_loss_weight():
+    """A critic with a class head and a zero weight still trains on its score alone; a weight
+    without a head is refused when the model is built."""
+    from helpers.gans.cwgan import ConditionalWGAN
+    from helpers.models import cwgan_critic, cwgan_generator
+
+    codes = np.eye(7, 4, dtype=np.float32)
+    generator, critic = cwgan_generator(8, 4, width=8), cwgan_critic(4, width=4, num_classes=7)
+    gan = ConditionalWGAN(generator, critic, codes, noise_dim=8, n_critic=1, ac_weight=0.0)
+    gan.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4))
+    images = np.random.default_rng(0).integers(0, 256, (4, 48, 48, 1)).astype(np.uint8)
+    logs = gan.train_step((tf.constant(images), tf.constant([0, 1, 2, 3])))
+    assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["w_distance"]))
+    with pytest.raises(ValueError, match="class head"):
+        ConditionalWGAN(generator, cwgan_critic(4, width=4), codes, noise_dim=8, ac_weight=1.0)

@@ -1,5 +1,6 @@
 """DCGAN family: the six variants and the DCGAN as configurations of one builder, a smoke
 training run, and a per-expression checkpoint refusing other expressions."""
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -68,3 +69,17 @@ def test_per_expression_training_and_refusal(tmp_path, run_python):
     assert ok.returncode == 0 and len(list((tmp_path / "out").glob("Surprise_0*.png"))) == 4
     refused = run_python(gen + ["Happiness", "4", str(tmp_path / "out")])
     assert refused.returncode == 2 and "trained for Surprise only" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_discriminator_arity_comes_from_the_network_not_the_loss_weight():
+    from helpers.gans.dcgan import DCGAN
+
+    g = dcgan_generator("dcgan", num_classes=7)
+    d = dcgan_discriminator("dcgan", num_classes=7, auxiliary_classifier=True)
+    gan = DCGAN(g, d, conditional=True, ac_weight=0.0)
+    gan.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4))
+    images = np.random.default_rng(0).integers(0, 256, (4, 48, 48, 1)).astype(np.uint8)
+    logs = gan.train_step((tf.constant(images), tf.constant([0, 1, 2, 3])))
+    assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
+    with pytest.raises(ValueError, match="class head"):
+        DCGAN(g, dcgan_discriminator("dcgan", num_classes=7), conditional=True, ac_weight=1.0)

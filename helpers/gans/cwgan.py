@@ -49,6 +49,9 @@ class ConditionalWGAN(keras.Model):
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.ac_weight, self.g_ac_weight = ac_weight, g_ac_weight
+        self.has_classifier = len(critic.outputs) == 2  # [score, class_logits]
+        if ac_weight and not self.has_classifier:
+            raise ValueError("ac_weight > 0 needs a critic with a class head (cwgan_critic(..., num_classes=7))")
         self.guide, self.guide_weight = guide, guide_weight if guide is not None else 0.0
         if guide is not None:
             guide.trainable = False
@@ -74,7 +77,7 @@ class ConditionalWGAN(keras.Model):
     def _critic(self, inputs, training=True):
         """``(score, class_logits or None)`` whether or not the critic has a classifier head."""
         out = self.critic(inputs, training=training)
-        return (out[0], out[1]) if self.ac_weight else (out, None)
+        return (out[0], out[1]) if self.has_classifier else (out, None)
 
     def _score(self, inputs, training=True):
         return self._critic(inputs, training)[0]

@@ -25,6 +25,9 @@ class DCGAN(keras.Model):
         self.output_range = output
         self.label_smoothing = label_smoothing
         self.ac_weight = ac_weight
+        self.has_classifier = len(discriminator.outputs) == 2  # [logit, class_logits]
+        if ac_weight and not self.has_classifier:
+            raise ValueError("ac_weight > 0 needs a discriminator with a class head (auxiliary_classifier=True)")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real_prob")
@@ -48,7 +51,7 @@ class DCGAN(keras.Model):
     def _discriminate(self, x, labels):
         """``(logit, class_logits or None)`` whether or not D has a classifier head."""
         out = self.discriminator(self._in(x, labels), training=True)
-        return (out[0], out[1]) if self.ac_weight else (out, None)
+        return (out[0], out[1]) if self.has_classifier else (out, None)
 
     def call(self, inputs, training=False):
         noise, labels = inputs
