@@ -1,8 +1,10 @@
-"""GAN losses as pure functions, named ``<family>_<role>_loss`` (TF-GAN style).
+"""GAN losses as pure functions, named ``<family>_<role>_loss`` (TF-GAN style): the family is the
+objective, the role the network it trains (critic, discriminator or generator).
 
 Critic/discriminator outputs are raw scores (no sigmoid) unless stated otherwise."""
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
 
 
@@ -17,7 +19,7 @@ def wasserstein_generator_loss(fake_scores):
     return -tf.reduce_mean(fake_scores)
 
 
-def gradient_penalty(critic, real, fake, *critic_args, weight: float = 10.0, epsilon: float = 1e-12):
+def wasserstein_gradient_penalty_loss(critic, real, fake, *critic_args, weight: float = 10.0, epsilon: float = 1e-12):
     """WGAN-GP penalty (Gulrajani et al. 2017): ``weight * E[(||∇_x̂ D(x̂)||₂ - 1)²]`` at
     x̂ = α·real + (1-α)·fake with α ~ U[0, 1] drawn **per sample**. The norm is
     ``sqrt(sum g² + epsilon)``, whose gradient stays finite when g = 0. Extra arguments (the
@@ -60,13 +62,18 @@ def minimax_generator_loss(fake_logits):
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(fake_logits), logits=fake_logits))
 
 
-# ------------------------------------------------------------------------------ image-space
-def auxiliary_classifier_loss(labels, class_logits):
-    """AC-GAN (Odena et al. 2017): mean cross-entropy of a discriminator's expression head
-    against the (real or intended) integer labels."""
+# ------------------------------------------------------------------- auxiliary classifier
+def auxiliary_classifier_discriminator_loss(labels, class_logits):
+    """AC-GAN (Odena et al. 2017): mean cross-entropy of a discriminator's expression head on
+    real faces against their integer labels."""
     labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
     logits = tf.cast(class_logits, tf.float32)
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def auxiliary_classifier_generator_loss(labels, fake_class_logits):
+    """AC-GAN: the same cross-entropy on the generator's fakes against the intended labels."""
+    return auxiliary_classifier_discriminator_loss(labels, fake_class_logits)
 
 
 def classifier_guidance_generator_loss(labels, guide_probs, epsilon: float = 1e-7):
@@ -78,6 +85,41 @@ def classifier_guidance_generator_loss(labels, guide_probs, epsilon: float = 1e-
     return -tf.reduce_mean(tf.math.log(picked + epsilon))  # finite at 0, and no fake loses its gradient
 
 
-def cycle_loss(original, reconstructed):
-    """Mean absolute error between an image and its round trip (CycleGAN's L1)."""
-    return tf.reduce_mean(tf.abs(tf.cast(original, tf.float32) - tf.cast(reconstructed, tf.float32)))
+# ----------------------------------------------------------------- expression (CCycleGAN)
+def _expression_cross_entropy(one_hot, outputs, activation: str):
+    """Cross-entropy of probability outputs: categorical for a softmax head, per expression
+    (binary) for a sigmoid head."""
+    if activation == "softmax":
+        return tf.reduce_mean(keras.losses.categorical_crossentropy(one_hot, outputs))
+    return tf.reduce_mean(keras.losses.binary_crossentropy(one_hot, outputs))
+
+
+def expression_discriminator_loss(source_one_hot, real_outputs, fake_outputs=None, activation: str = "sigmoid"):
+    """The discriminator's expression head learns the expression of real faces; with
+    ``fake_outputs`` (the "fake zero" label of the CCycleGAN log, T22 on) every expression output
+    is also pushed to 0 for translated faces."""
+    loss = _expression_cross_entropy(source_one_hot, real_outputs, activation)
+    if fake_outputs is not None:
+        loss += tf.reduce_mean(keras.losses.binary_crossentropy(tf.zeros_like(fake_outputs), fake_outputs))
+    return loss
+
+
+def expression_generator_loss(target_one_hot, fake_outputs, activation: str = "sigmoid"):
+    """The generator is rewarded when the discriminator's expression head finds the target."""
+    return _expression_cross_entropy(target_one_hot, fake_outputs, activation)
+
+
+# ------------------------------------------------------------------------------ image-space
+def _mean_absolute_error(a, b):
+    return tf.reduce_mean(tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)))
+
+
+def cycle_consistency_generator_loss(original, reconstructed):
+    """CycleGAN's L1 between a face and its round trip (source -> target -> source)."""
+    return _mean_absolute_error(original, reconstructed)
+
+
+def identity_generator_loss(original, kept):
+    """L1 between a real face and the generator's output when asked for the face's own
+    expression: the generator should leave it unchanged."""
+    return _mean_absolute_error(original, kept)

@@ -4,10 +4,12 @@ import pytest
 import tensorflow as tf
 import keras
 
-from helpers.losses import (auxiliary_classifier_loss, classifier_guidance_generator_loss, cycle_loss, gradient_penalty,
-                            least_squares_discriminator_loss,
-                            least_squares_generator_loss, minimax_discriminator_loss, minimax_generator_loss,
-                            wasserstein_critic_loss, wasserstein_generator_loss)
+from helpers.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                            classifier_guidance_generator_loss, cycle_consistency_generator_loss,
+                            expression_discriminator_loss, expression_generator_loss, identity_generator_loss,
+                            least_squares_discriminator_loss, least_squares_generator_loss, minimax_discriminator_loss,
+                            minimax_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
+                            wasserstein_gradient_penalty_loss)
 
 
 def test_wasserstein_losses():
@@ -30,16 +32,16 @@ def test_gradient_penalty_of_a_linear_critic_is_closed_form():
     critic = _linear_critic(w)
     real, fake = tf.random.normal((8, 4, 4, 1)), tf.random.normal((8, 4, 4, 1))
     expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2
-    assert float(gradient_penalty(critic, real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert float(wasserstein_gradient_penalty_loss(critic, real, fake)) == pytest.approx(expected, rel=1e-5)
     unit = _linear_critic(np.eye(16, dtype="float32")[0])
-    assert float(gradient_penalty(unit, real, fake)) == pytest.approx(0.0, abs=1e-6)
+    assert float(wasserstein_gradient_penalty_loss(unit, real, fake)) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_gradient_penalty_is_finite_with_zero_gradients():
     zero = _linear_critic(np.zeros(16, "float32"))
     real, fake = tf.zeros((4, 4, 4, 1)), tf.zeros((4, 4, 4, 1))
     with tf.GradientTape() as tape:
-        gp = gradient_penalty(zero, real, fake)
+        gp = wasserstein_gradient_penalty_loss(zero, real, fake)
     grads = tape.gradient(gp, zero.trainable_variables)
     assert float(gp) == pytest.approx(10.0, rel=1e-5)
     assert all(np.isfinite(g.numpy()).all() for g in grads)
@@ -55,7 +57,7 @@ def test_gradient_penalty_interpolates_per_sample():
             return tf.reduce_sum(x, axis=[1, 2, 3])
 
     tf.random.set_seed(0)
-    gradient_penalty(Probe(), tf.ones((256, 3, 3, 1)), tf.zeros((256, 3, 3, 1)))
+    wasserstein_gradient_penalty_loss(Probe(), tf.ones((256, 3, 3, 1)), tf.zeros((256, 3, 3, 1)))
     x = seen["x"].numpy()
     assert np.allclose(x, x[:, :1, :1, :1])  # the same α over a sample's pixels
     alphas = x[:, 0, 0, 0]
@@ -71,9 +73,10 @@ def test_least_squares_and_minimax():
     assert float(minimax_generator_loss(tf.constant([0.0]))) == pytest.approx(np.log(2), rel=1e-6)
 
 
-def test_cycle_loss():
+def test_cycle_and_identity_losses_are_l1():
     a = tf.zeros((2, 4, 4, 1))
-    assert float(cycle_loss(a, a + 0.25)) == pytest.approx(0.25)
+    assert float(cycle_consistency_generator_loss(a, a + 0.25)) == pytest.approx(0.25)
+    assert float(identity_generator_loss(a - 0.5, a)) == pytest.approx(0.5)
 
 
 def test_auxiliary_classifier_loss_matches_numpy_cross_entropy():
@@ -81,7 +84,7 @@ def test_auxiliary_classifier_loss_matches_numpy_cross_entropy():
     labels = np.array([[0], [3], [6], [1], [3]])  # (B, 1), as the DCGAN passes them
     log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     expected = -log_softmax[np.arange(5), labels[:, 0]].mean()
-    assert float(auxiliary_classifier_loss(labels, logits)) == pytest.approx(expected, rel=1e-5)
+    assert float(auxiliary_classifier_discriminator_loss(labels, logits)) == pytest.approx(expected, rel=1e-5)
 
 
 def test_classifier_guidance_loss_is_the_cross_entropy_of_the_intended_class():
@@ -98,3 +101,26 @@ def test_classifier_guidance_loss_is_the_cross_entropy_of_the_intended_class():
     with tf.GradientTape() as tape:
         loss = classifier_guidance_generator_loss(np.array([2]), wrong)
     assert float(tape.gradient(loss, wrong)[0, 2]) < -1e5
+
+
+def test_auxiliary_classifier_generator_loss_is_the_same_cross_entropy_on_fakes():
+    labels, logits = np.array([0, 3]), np.random.default_rng(1).standard_normal((2, 7)).astype("float32")
+    assert float(auxiliary_classifier_generator_loss(labels, logits)) == float(auxiliary_classifier_discriminator_loss(labels, logits))
+
+
+def _bce(target, p):
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(np.mean(-(target * np.log(p) + (1 - target) * np.log(1 - p))))
+
+
+def test_expression_losses_match_numpy_cross_entropies():
+    rng = np.random.default_rng(2)
+    one_hot = np.eye(7, dtype="float32")[[1, 4, 6]]
+    real, fake = rng.uniform(0.05, 0.95, (2, 3, 7)).astype("float32")
+    sigmoid = _bce(one_hot, real)
+    assert float(expression_discriminator_loss(one_hot, real)) == pytest.approx(sigmoid, rel=1e-5)
+    assert float(expression_discriminator_loss(one_hot, real, fake)) == pytest.approx(sigmoid + _bce(0 * fake, fake), rel=1e-5)
+    assert float(expression_generator_loss(one_hot, fake)) == pytest.approx(_bce(one_hot, fake), rel=1e-5)
+    softmax = real / real.sum(1, keepdims=True)
+    expected = float(np.mean(-np.log((one_hot * softmax).sum(1))))
+    assert float(expression_generator_loss(one_hot, softmax, "softmax")) == pytest.approx(expected, rel=1e-5)

@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from . import to_model_range
 from ..expressions import NUM_EXPRESSIONS
-from ..losses import cycle_loss, least_squares_discriminator_loss, least_squares_generator_loss
+from ..losses import (cycle_consistency_generator_loss, expression_discriminator_loss, expression_generator_loss,
+                      identity_generator_loss, least_squares_discriminator_loss, least_squares_generator_loss)
 
 
 def translation_pairs(images, labels, all_targets: bool):
@@ -30,8 +31,14 @@ class CCycleGAN(keras.Model):
     def __init__(self, generator, discriminator, config, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator, self.config = generator, discriminator, config
-        names = ("d_loss", "d_adv", "d_cls", "g_loss", "g_adv", "g_cls", "cycle", "identity")
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.d_adv_tracker = keras.metrics.Mean(name="d_adv")
+        self.d_cls_tracker = keras.metrics.Mean(name="d_cls")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.g_adv_tracker = keras.metrics.Mean(name="g_adv")
+        self.g_cls_tracker = keras.metrics.Mean(name="g_cls")
+        self.cycle_tracker = keras.metrics.Mean(name="cycle")
+        self.identity_tracker = keras.metrics.Mean(name="identity")
 
     def compile(self, d_optimizer, g_optimizer, adversarial_weight=None, classification_weight=None,
                 cycle_weight=None, identity_weight=None, **kwargs):
@@ -46,17 +53,13 @@ class CCycleGAN(keras.Model):
 
     @property
     def metrics(self):
-        return list(self.trackers.values())
+        return [self.d_loss_tracker, self.d_adv_tracker, self.d_cls_tracker, self.g_loss_tracker, self.g_adv_tracker,
+                self.g_cls_tracker, self.cycle_tracker, self.identity_tracker]
 
     def call(self, inputs, training=False):
         images, targets = inputs
         return self.generator([images, tf.one_hot(tf.reshape(tf.cast(targets, tf.int32), [-1]), NUM_EXPRESSIONS)],
                               training=training)
-
-    def _classification_loss(self, outputs, one_hot):
-        if self.config.expression_activation == "softmax":
-            return tf.reduce_mean(keras.losses.categorical_crossentropy(one_hot, outputs))
-        return tf.reduce_mean(keras.losses.binary_crossentropy(one_hot, outputs))
 
     def discriminator_step(self, images, labels):
         """One discriminator update on a batch of real faces; returns the pairs it used and its
@@ -74,9 +77,8 @@ class CCycleGAN(keras.Model):
             real_score, real_expr = self.discriminator(x, training=True)
             fake_score, fake_expr = self.discriminator(fake, training=True)
             d_adv = least_squares_discriminator_loss(real_score, fake_score)
-            d_cls = self._classification_loss(real_expr, source_1h)
-            if self.config.fake_zero_label:
-                d_cls += tf.reduce_mean(keras.losses.binary_crossentropy(tf.zeros_like(fake_expr), fake_expr))
+            d_cls = expression_discriminator_loss(source_1h, real_expr, fake_expr if self.config.fake_zero_label else None,
+                                                  self.config.expression_activation)
             d_loss = self.w_adv * d_adv + self.w_cls * d_cls
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
@@ -100,15 +102,14 @@ class CCycleGAN(keras.Model):
             back = self.generator([fake, source_1h], training=True)
             fake_score, fake_expr = self.discriminator(fake, training=False)
             g_adv = least_squares_generator_loss(fake_score)
-            g_cls = self._classification_loss(fake_expr, target_1h)
-            cyc = cycle_loss(x, back)
-            idt = cycle_loss(real, self((real, labels), training=True)) if self.w_identity else 0.0
+            g_cls = expression_generator_loss(target_1h, fake_expr, self.config.expression_activation)
+            cyc = cycle_consistency_generator_loss(x, back)
+            idt = identity_generator_loss(real, self((real, labels), training=True)) if self.w_identity else 0.0
             g_loss = self.w_adv * g_adv + self.w_cls * g_cls + self.w_cycle * cyc + self.w_identity * idt
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 
         # 4. Track every term.
-        for name, value in (("d_loss", d_loss), ("d_adv", d_adv), ("d_cls", d_cls), ("g_loss", g_loss),
-                            ("g_adv", g_adv), ("g_cls", g_cls), ("cycle", cyc), ("identity", idt)):
-            self.trackers[name].update_state(value)
+        for tracker, value in zip(self.metrics, (d_loss, d_adv, d_cls, g_loss, g_adv, g_cls, cyc, idt)):
+            tracker.update_state(value)
         return {m.name: m.result() for m in self.metrics}

@@ -6,8 +6,9 @@ import numpy as np
 import tensorflow as tf
 
 from . import to_model_range
-from ..losses import (auxiliary_classifier_loss, classifier_guidance_generator_loss, gradient_penalty,
-                      wasserstein_critic_loss, wasserstein_generator_loss)
+from ..losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                      classifier_guidance_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
+                      wasserstein_gradient_penalty_loss)
 
 
 def guide_views(fake, max_shift: int = 3):
@@ -95,8 +96,8 @@ class ConditionalWGAN(keras.Model):
             real_scores, real_logits = self._critic([real, codes])
             fake_scores, _ = self._critic([fake, codes])
             w_loss = wasserstein_critic_loss(real_scores, fake_scores)
-            gp = gradient_penalty(self._score, real, fake, codes, weight=self.gp_weight)
-            class_loss = auxiliary_classifier_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
+            gp = wasserstein_gradient_penalty_loss(self._score, real, fake, codes, weight=self.gp_weight)
+            class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
             d_loss = w_loss + gp + self.ac_weight * class_loss
         grads = tape.gradient(d_loss, self.critic.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
@@ -128,7 +129,7 @@ class ConditionalWGAN(keras.Model):
             fake_scores, fake_logits = self._critic([fake, codes])
             g_loss = wasserstein_generator_loss(fake_scores)
             if self.ac_weight:
-                fake_class_loss = auxiliary_classifier_loss(labels, fake_logits)
+                fake_class_loss = auxiliary_classifier_generator_loss(labels, fake_logits)
                 g_loss += self.g_ac_weight * fake_class_loss
             if self.guide_weight:
                 guide_loss = classifier_guidance_generator_loss(labels, self.guide(guide_views(fake), training=False))

@@ -5,7 +5,8 @@ import keras
 import tensorflow as tf
 
 from . import to_model_range
-from ..losses import auxiliary_classifier_loss, minimax_discriminator_loss, minimax_generator_loss
+from ..losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                      minimax_discriminator_loss, minimax_generator_loss)
 
 
 class DCGAN(keras.Model):
@@ -71,7 +72,7 @@ class DCGAN(keras.Model):
             fake_logits, _ = self._discriminate(fake, labels)
             d_loss = minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
             if self.ac_weight:
-                class_loss = auxiliary_classifier_loss(labels, real_class)
+                class_loss = auxiliary_classifier_discriminator_loss(labels, real_class)
                 d_loss += self.ac_weight * class_loss
         grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
@@ -83,7 +84,7 @@ class DCGAN(keras.Model):
             gen_logits, gen_class = self._discriminate(fake, labels)
             g_loss = minimax_generator_loss(gen_logits)
             if self.ac_weight:
-                fake_class_loss = auxiliary_classifier_loss(labels, gen_class)
+                fake_class_loss = auxiliary_classifier_generator_loss(labels, gen_class)
                 g_loss += self.ac_weight * fake_class_loss
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
