@@ -3,8 +3,7 @@
 On a CPU with AMX or AVX512_BF16 (or an Arm CPU with BF16) ``mixed_bfloat16`` about doubles the
 training speed of the project's conv nets, and Ampere or newer GPUs have bfloat16 units too. On a
 CPU without them TensorFlow emulates bfloat16, and the same nets train about ten times *slower*
-(measured on a 2-core AMD EPYC with AVX2 only: the FER-native VGG at 33 images/s in float32, 3 in
-mixed_bfloat16). So ``--bf16`` asks for bfloat16 where it helps and falls back to float32, with a
+(the README's precision notes give the measured throughputs). So ``--bf16`` asks for bfloat16 where it helps and falls back to float32, with a
 notice, where it would not."""
 from __future__ import annotations
 

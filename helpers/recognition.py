@@ -147,26 +147,3 @@ class Judge:
     def features(self, images, batch_size: int = 512, cache: bool = False) -> np.ndarray:
         return self.probs_and_features(images, batch_size, cache)[1]
 
-
-def inception_v3_judge():
-    """ImageNet InceptionV3 (48→299 upsampling) when its weights are in the Keras cache, else
-    ``None`` with a one-line notice. Returns ``(probs_fn, features_fn)``."""
-    import os
-
-    import keras
-
-    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / \
-        "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
-    if not cached.exists():
-        print(f"[inception_v3] ImageNet weights not in {cached} (offline): the FER-domain judge is used instead.")
-        return None
-    base = keras.applications.InceptionV3(weights="imagenet")
-    pool = keras.Model(base.inputs, base.get_layer("avg_pool").output)
-
-    def prep(images):
-        import tensorflow as tf
-
-        x = tf.image.resize(tf.cast(images, tf.float32), (299, 299))
-        return keras.applications.inception_v3.preprocess_input(tf.image.grayscale_to_rgb(x))
-
-    return (lambda images: np.asarray(base(prep(images))), lambda images: np.asarray(pool(prep(images))))

@@ -50,7 +50,7 @@ def check_resumable(ckpt_dir: Path, saved: dict, args) -> None:
     """Refuse to resume a run whose critic was built differently (``saved``: the run's release
     config), so its saved weights would not fit, or a guided run without its guide."""
     trained = saved.get("train_args", {})
-    features = trained.get("d_features", "gap")  # runs from before the option averaged the maps
+    features = trained.get("d_features", "gap")  # a config that does not name it averaged the maps
     if features != args.d_features or trained.get("d_width", args.d_width) != args.d_width:
         raise UserError(f"{ckpt_dir} was trained with --d-features {features} --d-width {trained.get('d_width')}: "
                         "pass the same to resume it, or choose another --ckpt-dir")

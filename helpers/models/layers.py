@@ -11,8 +11,8 @@ class FusedBatchNorm(keras.layers.Layer):
 
     Same weights and maths as ``keras.layers.BatchNormalization`` (gamma, beta, moving mean,
     moving variance; the same ``momentum``/``epsilon``), but under ``mixed_bfloat16`` it keeps
-    the bf16 speed-up on CPU (measured: 149 vs 75 img/s for the FER VGG), where Keras' generic
-    batch norm casts to float32 and loses it. Statistics stay in float32 (``autocast=False``).
+    the bf16 speed-up on CPU, where Keras' generic batch norm casts to float32 and loses it (the
+    README's precision notes give the measured throughputs). Statistics stay in float32 (``autocast=False``).
     :func:`helpers.checkpoints.to_standard_layers` swaps it for the Keras layer on export."""
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs):
