@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, command_line, run_cli
+from .cli import BF16_HELP, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
 from .errors import UserError
 from .expressions import NUM_EXPRESSIONS
 
@@ -127,8 +127,8 @@ def initialise_from(model, path: Path, run_dir: Path) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m helpers.train_recognizer", description=__doc__, allow_abbrev=False,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = OneLineParser(prog="python -m helpers.train_recognizer", description=__doc__, allow_abbrev=False,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="fer_vgg", help="recognizer configuration (helpers.models.RECOGNIZERS)")
     p.add_argument("--model-args", default="{}", help="JSON keyword arguments for the builder")
     add_data_argument(p)
@@ -154,15 +154,16 @@ def parse_args(argv=None):
     p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
-                   help="instead of training: time STEPS training steps on random data and print images/s")
-    p.add_argument("--export", metavar="KERAS", help="instead of training: re-save KERAS in float32 to --out")
-    p.add_argument("--recalibrate-bn", metavar="KERAS",
-                   help="instead of training: re-estimate KERAS's batch-norm statistics on clean Training faces "
-                        "and save to --out (see helpers.precise_bn)")
-    p.add_argument("--ensemble", metavar="KERAS", nargs="+",
-                   help="instead of training: one recognizer from these (features concatenated, logits averaged), "
-                        "saved with float16 weights to --out")
+    mode = p.add_mutually_exclusive_group()  # training is the default; each of these replaces it
+    mode.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
+                      help="instead of training: time STEPS training steps on random data and print images/s")
+    mode.add_argument("--export", metavar="KERAS", help="instead of training: re-save KERAS in float32 to --out")
+    mode.add_argument("--recalibrate-bn", metavar="KERAS",
+                      help="instead of training: re-estimate KERAS's batch-norm statistics on clean Training faces "
+                           "and save to --out (see helpers.precise_bn)")
+    mode.add_argument("--ensemble", metavar="KERAS", nargs="+",
+                      help="instead of training: one recognizer from these (features concatenated, logits averaged), "
+                           "saved with float16 weights to --out")
     p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras")
     args = p.parse_args(argv)
     # the command that reproduces this run, also when train() is called from a notebook; without

@@ -330,3 +330,10 @@ def test_light_augmentation_only_flips_and_shifts():
         return bool(np.allclose(out, out[:, :1], atol=1e-3))
 
     assert rows_identical("light") and not rows_identical("full")
+
+
+@pytest.mark.parametrize("modes", [["--export", "a.keras", "--recalibrate-bn", "b.keras"],
+                                   ["--benchmark", "5", "--ensemble", "a.keras", "b.keras"]])
+def test_train_recognizer_modes_refuse_to_be_combined(modes, run_python):
+    done = run_python(["-m", "helpers.train_recognizer", *modes])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not allowed with argument" in done.stderr
