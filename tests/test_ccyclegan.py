@@ -185,7 +185,7 @@ def _unchanged_translator(path):
 
 
 def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
-    from helpers.evaluate import TranslationEvaluation
+    from helpers.evaluation import TranslationEvaluation
 
     r = TranslationEvaluation("synthetic", "PrivateTest", sources=140)(_unchanged_translator(tmp_path))
     assert r["translations"] == 6 * 140
@@ -199,7 +199,7 @@ def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
 
 
 def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
-    from helpers.evaluate import TranslationEvaluation, format_translator
+    from helpers.evaluation import TranslationEvaluation, format_translator
 
     r = TranslationEvaluation("synthetic", "PrivateTest", sources=70)(translator_ckpt)
     assert r["config"] == "T26" and r["epoch"] == 1

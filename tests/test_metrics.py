@@ -129,7 +129,7 @@ def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
     """A 'generator' that returns the real split's own faces scores like the real data: FID 0,
     IS ratio 1, conditional accuracy = the judge's per-class accuracy on real faces."""
     from helpers.data import load_dataset
-    from helpers.evaluate import GeneratorEvaluation
+    from helpers.evaluation import GeneratorEvaluation
     from helpers.generation import GeneratorCheckpoint
     from helpers.recognition import Judge
     from helpers.models import fer_vgg
@@ -156,7 +156,7 @@ def test_translation_evaluation_in_judge_space_of_a_translator_that_changes_noth
     """With the recognizer-space judge: nothing changed gives L1 0, SSIM 1, target accuracy equal
     to the untouched sources', and an FID above the floor (each target's set holds other expressions)."""
     from helpers.data import load_dataset
-    from helpers.evaluate import TranslationEvaluation
+    from helpers.evaluation import TranslationEvaluation
     from helpers.models import fer_vgg
     from helpers.recognition import Judge
     from helpers.translation import Translator

@@ -135,7 +135,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
 
 def test_a_missing_split_names_those_there_are():
     from helpers.errors import UserError
-    from helpers.evaluate import find_split
+    from helpers.evaluation import find_split
 
     assert find_split({"Training": 0, "PublicTest": 0}, "publictest") == "PublicTest"
     with pytest.raises(UserError, match=r"split 'PublicTest' not in the data; available: Training \(a CSV without a Usage"):

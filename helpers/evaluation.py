@@ -1,0 +1,317 @@
+"""Scoring checkpoints, like with like: recognizers on a labelled split, generators and
+translators against real faces in the judge's feature space (the maths is in
+:mod:`helpers.metrics`), the one-line summaries the notebooks and the README quote, and the
+tolerance within which a fresh evaluation repeats a recorded one. ``python -m helpers.evaluate``
+is the command over this module."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UserError
+from .expressions import EXPRESSIONS
+
+
+def find_split(splits, split: str) -> str:
+    """The name of ``split`` in ``splits``, matched regardless of case (``publictest`` is
+    ``PublicTest``); an absent split is a UserError listing those there are."""
+    names = {name.lower(): name for name in splits}
+    if split.lower() in names:
+        return names[split.lower()]
+    hint = " (a CSV without a Usage column is read as Training only)" if list(splits) == ["Training"] else ""
+    raise UserError(f"split {split!r} not in the data; available: {', '.join(splits)}{hint}")
+
+
+def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: str | None = None) -> dict:
+    """Accuracy, macro accuracy, per-class accuracy and confusion matrix of a recognizer, on one
+    view of each face or averaged over the test-time views ``tta`` (see ``recognition.TTA_VIEWS``)."""
+    from .data import load_dataset
+    from .metrics import classification_report
+    from .recognition import load_recognizer, predict_proba
+
+    model = load_recognizer(checkpoint)
+    splits = load_dataset(data)
+    split = find_split(splits, split)
+    x, y = splits[split]
+    if (y < 0).all():
+        raise UserError(f"split {split!r} has no labels; it cannot be scored")
+    probs = predict_proba(model, x, tta=tta)
+    report = classification_report(y, probs.argmax(axis=1))
+    return {"checkpoint": str(checkpoint), "split": split, "n": int(len(y)), "tta": tta,
+            "accuracy": report["accuracy"], "macro_accuracy": report["macro_accuracy"],
+            "per_class_accuracy": dict(zip(EXPRESSIONS, map(float, report["per_class_accuracy"]))),
+            "confusion_matrix": report["confusion_matrix"].tolist()}
+
+
+def format_recognizer(result: dict) -> str:
+    views = f", {result['tta']} TTA" if result["tta"] else ""
+    lines = [f"{result['checkpoint']} on {result['split']} (n={result['n']}{views})",
+             f"  accuracy        {100 * result['accuracy']:6.2f}%",
+             f"  macro accuracy  {100 * result['macro_accuracy']:6.2f}%"]
+    lines += [f"  {name:14s}  {100 * acc:6.2f}%" for name, acc in result["per_class_accuracy"].items()]
+    return "\n".join(lines)
+
+
+class GeneratorEvaluation:
+    """Scores generator checkpoints against one real split, like with like.
+
+    For the expressions a generator can produce, it generates as many faces per expression as
+    the split holds (so IS splits and set sizes match), and compares them, in the judge's
+    feature space (the shipped recognizer by default), with the split's faces:
+
+    - conditional accuracy: the share of faces made for e that the judge calls e (and the macro mean);
+    - Inception Score of the fakes and of the real split (same sizes; both shuffled by one permutation,
+      so each of the 10 splits holds the same expressions in the same numbers);
+    - FID and KID against the split; the floor is the same between real Training faces (a sample
+      with the same per-expression counts) and the split;
+    - diversity: mean pairwise feature distance (fakes vs the real split), and the share of distinct
+      nearest neighbours in that Training sample (fakes vs the real split)."""
+
+    def __init__(self, data=None, split: str = "PrivateTest", judge=None, seed: int = 0, splits=None,
+                 truncation: float | None = None):
+        from .data import load_dataset
+        from .recognition import Judge
+
+        splits = splits if splits is not None else load_dataset(data)
+        split = find_split(splits, split)
+        self.split, self.seed, self.truncation = split, seed, truncation
+        self.judge = judge if judge is not None else Judge()
+        self.x_real, self.y_real = splits[split]
+        self.x_train, self.y_train = splits["Training"]
+        self._real = {}
+
+    def reference(self, expressions: tuple) -> dict:
+        """Judge outputs for the real split and a count-matched Training sample (cached)."""
+        if expressions not in self._real:
+            from .metrics import frechet_distance, kernel_distance
+
+            keep = np.isin(self.y_real, expressions)
+            order = np.argsort(self.y_real[keep], kind="stable")  # expression blocks, as the fakes are made
+            x, y = self.x_real[keep][order], self.y_real[keep][order]
+            rng = np.random.default_rng(self.seed)
+            pick = np.concatenate([rng.choice(np.flatnonzero(self.y_train == e), int((y == e).sum()), replace=False)
+                                   for e in expressions])
+            # Real faces: the same for every generator this judge scores, so cached on disk.
+            (real_p, real_f) = self.judge.probs_and_features(x, cache=True)
+            train_f = self.judge.features(self.x_train[pick], cache=True)
+            self._real[expressions] = {
+                "labels": y, "features": real_f, "probs": real_p, "train_features": train_f,
+                "mix": rng.permutation(len(y)),
+                "fid_floor": frechet_distance(train_f, real_f), "kid_floor": kernel_distance(train_f, real_f)[0]}
+        return self._real[expressions]
+
+    def __call__(self, generator) -> dict:
+        from .generation import GeneratorCheckpoint, load_generator
+        from .metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance, inception_score,
+                              kernel_distance, mean_pairwise_distance)
+
+        gen = generator if isinstance(generator, GeneratorCheckpoint) else load_generator(generator)
+        expressions = tuple(sorted(gen.expressions))
+        ref = self.reference(expressions)
+        counts = [int(np.sum(ref["labels"] == e)) for e in expressions]
+        truncation = gen.truncation(self.truncation)
+        fake = np.concatenate([gen.generate(e, n, seed=self.seed + 1000 + e, truncation=truncation)
+                               for e, n in zip(expressions, counts)])
+        intended = np.repeat(expressions, counts)
+        probs, feats = self.judge.probs_and_features(fake)
+        # The same shuffle for both sets: every IS split holds the same expressions in the same numbers.
+        is_fake, is_real = inception_score(probs[ref["mix"]]), inception_score(ref["probs"][ref["mix"]])
+        cond = conditional_accuracy(probs, intended)
+        return {
+            "checkpoint": str(gen.path), "kind": gen.config.get("kind"), "epoch": gen.config.get("epoch"),
+            "split": self.split, "n": int(len(fake)), "judge": self.judge.fingerprint,
+            "truncation": truncation if math.isfinite(truncation) else None,
+            "conditional_accuracy": cond["per_expression"], "conditional_accuracy_macro": cond["macro"],
+            "inception_score": list(is_fake), "real_inception_score": list(is_real),
+            "is_ratio": is_fake[0] / is_real[0],
+            "fid": frechet_distance(feats, ref["features"]), "fid_floor": ref["fid_floor"],
+            "kid": kernel_distance(feats, ref["features"])[0], "kid_floor": ref["kid_floor"],
+            "pairwise_distance": mean_pairwise_distance(feats),
+            "real_pairwise_distance": mean_pairwise_distance(ref["features"]),
+            "distinct_neighbours": distinct_nearest_neighbours(feats, ref["train_features"]),
+            "real_distinct_neighbours": distinct_nearest_neighbours(ref["features"], ref["train_features"]),
+        }
+
+
+class TranslationEvaluation:
+    """Scores an expression translator with one split's faces as sources.
+
+    Every source is translated to each of the 6 other expressions, and each translation back to
+    the source's expression (the cycle):
+
+    - target accuracy: the share of translations into e that the judge assigns to e, per target
+      and macro, next to the share of the *untouched* sources the judge already assigns to e
+      (what a translator that changes nothing scores);
+    - content kept: mean L1 (pixels in [0, 1]) and SSIM between source and translation, and the
+      cycle L1 between source and its round trip;
+    - FID of translations vs the split in the judge's feature space, with as many translations
+      into each expression as the split holds faces of it; the floor is a count-matched Training
+      sample vs the split (:meth:`GeneratorEvaluation.reference`);
+    - on the synthetic faces (``data="synthetic"``), where each source's identity is known, the
+      judge is :class:`helpers.synthetic.SyntheticReadout` and FID gives way to the identity-factor
+      error: |factors read from the translation - the source's true factors|, next to the read-out's
+      own error on the untouched sources (its floor) and the error of guessing 0.5 (chance)."""
+
+    def __init__(self, data=None, split: str = "PrivateTest", judge=None, sources: int = 0, seed: int = 0, splits=None):
+        self.split, self.seed, self.synthetic = split, seed, str(data) == "synthetic"
+        if self.synthetic:
+            from .synthetic import SyntheticReadout, synthetic_split_faces
+
+            faces = synthetic_split_faces(split)
+            self.x, self.y, self.identity = faces.images, faces.labels, faces.identity
+            self.judge = judge if judge is not None else SyntheticReadout()
+        else:
+            self.generator_evaluation = GeneratorEvaluation(data, split, judge=judge, seed=seed, splits=splits)
+            self.judge = self.generator_evaluation.judge
+            self.x, self.y = self.generator_evaluation.x_real, self.generator_evaluation.y_real
+        if sources:
+            pick = np.sort(np.random.default_rng(seed).choice(len(self.x), min(sources, len(self.x)), replace=False))
+            self.x, self.y = self.x[pick], self.y[pick]
+            if self.synthetic:
+                self.identity = self.identity[pick]
+
+    def __call__(self, translator) -> dict:
+        from .expressions import NUM_EXPRESSIONS
+        from .metrics import frechet_distance, ssim
+        from .translation import Translator, load_translator
+
+        tr = translator if isinstance(translator, Translator) else load_translator(translator)
+        rng = np.random.default_rng(self.seed)
+        source_pred = self.judge.probs(self.x).argmax(axis=1)
+        accuracy, unchanged, l1, similarity, cycle, identity_error, fid_features = {}, {}, [], [], [], [], []
+        for target in range(NUM_EXPRESSIONS):
+            keep = np.flatnonzero(self.y != target)
+            src = self.x[keep]
+            out = tr.translate(src, target)
+            back = tr.translate(out, self.y[keep])
+            if self.synthetic:
+                probs = self.judge.probs(out)
+                identity_error.append(np.abs(self.judge.identity(out) - self.identity[keep]))
+            else:
+                probs, features = self.judge.probs_and_features(out)
+                n = int(np.sum(self.y == target))
+                fid_features.append(features[rng.choice(len(out), n, replace=len(out) < n)])
+            accuracy[EXPRESSIONS[target]] = float(np.mean(probs.argmax(axis=1) == target))
+            unchanged[EXPRESSIONS[target]] = float(np.mean(source_pred[keep] == target))
+            l1.append(np.abs(out.astype(np.float32) - src) / 255.0)
+            cycle.append(np.abs(back.astype(np.float32) - src) / 255.0)
+            similarity.append(ssim(src / 255.0, out / 255.0) * len(src))
+        pairs = sum(len(a) for a in l1)
+        result = {
+            "checkpoint": str(tr.path), "config": tr.config.get("config", {}).get("name"), "epoch": tr.config.get("epoch"),
+            "split": self.split, "sources": int(len(self.x)), "translations": int(pairs),
+            "judge": getattr(self.judge, "fingerprint", "synthetic read-out"),
+            "target_accuracy": accuracy, "target_accuracy_macro": float(np.mean(list(accuracy.values()))),
+            "unchanged_target_accuracy_macro": float(np.mean(list(unchanged.values()))),
+            "source_l1": float(np.concatenate(l1).mean()), "source_ssim": float(sum(similarity) / pairs),
+            "cycle_l1": float(np.concatenate(cycle).mean())}
+        if self.synthetic:
+            from .synthetic import IDENTITY_FACTORS
+
+            floor = np.abs(self.judge.identity(self.x) - self.identity).mean(axis=0)
+            error = np.concatenate(identity_error).mean(axis=0)
+            result["identity_error"] = dict(zip(IDENTITY_FACTORS, map(float, error)))
+            result["identity_error_floor"] = dict(zip(IDENTITY_FACTORS, map(float, floor)))
+            result["identity_error_mean"], result["identity_error_floor_mean"] = float(error.mean()), float(floor.mean())
+            result["identity_error_chance_mean"] = float(np.abs(self.identity - 0.5).mean())
+        else:
+            ref = self.generator_evaluation.reference(tuple(range(NUM_EXPRESSIONS)))
+            result["fid"] = frechet_distance(np.concatenate(fid_features), ref["features"])
+            result["fid_floor"] = ref["fid_floor"]
+        return result
+
+
+def format_translator(r: dict) -> str:
+    lines = [f"{r['checkpoint']} ({r['config']}, epoch {r['epoch']}) on {r['split']}: {r['sources']} sources, "
+             f"{r['translations']} translations (each source to the 6 other expressions)",
+             f"  target accuracy (macro)   {100 * r['target_accuracy_macro']:6.2f}%  "
+             f"(untouched sources: {100 * r['unchanged_target_accuracy_macro']:.2f}%)"]
+    lines += [f"    {name:14s}          {100 * acc:6.2f}%" for name, acc in r["target_accuracy"].items()]
+    lines += [f"  source L1                 {r['source_l1']:.4f}  (pixels in [0, 1])",
+              f"  source SSIM               {r['source_ssim']:.4f}",
+              f"  cycle L1                  {r['cycle_l1']:.4f}"]
+    if "fid" in r:
+        lines.append(f"  FID                       {r['fid']:.2f}  (floor, real Training vs {r['split']}: {r['fid_floor']:.2f})")
+    if "identity_error" in r:
+        lines.append(f"  identity-factor error     {r['identity_error_mean']:.4f}  (read-out floor "
+                     f"{r['identity_error_floor_mean']:.4f}, chance {r['identity_error_chance_mean']:.4f})")
+        lines += [f"    {name:14s}          {err:.4f}  (floor {r['identity_error_floor'][name]:.4f})"
+                  for name, err in r["identity_error"].items()]
+    return "\n".join(lines)
+
+
+def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1):
+    """Score the per-epoch generators a run kept (``--snapshot-every``) in
+    ``ckpt_dir/training/generators/epoch_NNNN/``: one row per epoch (a pandas DataFrame)."""
+    import pandas as pd
+
+    folders = sorted((Path(ckpt_dir) / "training" / "generators").glob("epoch_*"))
+    if not folders:
+        raise UserError(f"{ckpt_dir} holds no per-epoch generators; train with --snapshot-every N")
+    rows = []
+    for folder in folders[every - 1::every]:
+        r = evaluation(folder)
+        rows.append({"epoch": r["epoch"], "IS": r["inception_score"][0], "IS std": r["inception_score"][1],
+                     "real IS": r["real_inception_score"][0], "IS ratio": r["is_ratio"], "FID": r["fid"],
+                     "FID floor": r["fid_floor"], "KID": r["kid"],
+                     "conditional accuracy": r["conditional_accuracy_macro"],
+                     "pairwise distance": r["pairwise_distance"], "real pairwise distance": r["real_pairwise_distance"],
+                     "distinct neighbours": r["distinct_neighbours"]})
+    return pd.DataFrame(rows)
+
+
+def _truncation(r: dict) -> str:
+    """How a generator evaluation drew its noise, as the printed lines say it ("" for untruncated)."""
+    return f", noise truncated at ±{r['truncation']:g}" if r.get("truncation") else ""
+
+
+# How close a fresh evaluation of a shipped model must come to its record on another machine:
+# floating point may move a borderline face from one class to another there, and one face moves a
+# macro accuracy by up to 1/55/7 = 0.26 points (Disgust, the smallest PrivateTest class).
+ACCURACY_TOLERANCE = 0.005  # half a point, for every figure whose key names an accuracy
+RELATIVE_TOLERANCE = 0.02   # for the other figures (IS, FID, L1, SSIM, ...)
+HEADLINE = {"generator": ("conditional_accuracy_macro", "inception_score", "fid"),
+            "translator": ("target_accuracy_macro", "source_l1", "source_ssim", "cycle_l1"),
+            "recognizer": ("accuracy", "macro_accuracy")}
+
+
+def agrees(measured: dict, recorded: dict, keys) -> bool:
+    """Whether ``measured[key]`` repeats ``recorded[key]`` for every key, within
+    :data:`ACCURACY_TOLERANCE` for accuracies and :data:`RELATIVE_TOLERANCE` for other figures
+    (the first element of a ``[mean, std]`` pair). Notebooks print this, not the figures, in the
+    cells nbval checks, so that another CPU or a GPU passes where the figures agree."""
+    def value(figure):
+        return float(figure[0] if isinstance(figure, (list, tuple)) else figure)
+
+    for key in keys:
+        got, want = value(measured[key]), value(recorded[key])
+        tolerance = ACCURACY_TOLERANCE if "accuracy" in key else RELATIVE_TOLERANCE * abs(want)
+        if not abs(got - want) <= tolerance:
+            return False
+    return True
+
+
+def generator_summary(r: dict) -> str:
+    """A generator evaluation's headline in one line: notebooks 05 and 07 print it for the shipped
+    checkpoints in cells nbval checks, and ``tests/test_shipped_generators.py`` ties the stored
+    line to the checkpoint's ``metrics.json``, so CI scores each shipped generator once."""
+    return (f"{r['kind']} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{_truncation(r)}: conditional accuracy "
+            f"{100 * r['conditional_accuracy_macro']:.1f}% macro, IS {r['inception_score'][0]:.2f} "
+            f"({100 * r['is_ratio']:.0f}% of the real faces' {r['real_inception_score'][0]:.2f}), FID {r['fid']:.1f}")
+
+
+def format_generator(r: dict) -> str:
+    lines = [f"{r['checkpoint']} ({r['kind']}, epoch {r['epoch']}) vs {r['split']}: {r['n']} generated faces, "
+             f"as many per expression as the split holds{_truncation(r)}",
+             f"  conditional accuracy (macro)  {100 * r['conditional_accuracy_macro']:6.2f}%"]
+    lines += [f"    {name:14s}              {100 * acc:6.2f}%" for name, acc in r["conditional_accuracy"].items()]
+    lines += [f"  Inception Score               {r['inception_score'][0]:.3f} ± {r['inception_score'][1]:.3f}  "
+              f"(real: {r['real_inception_score'][0]:.3f} ± {r['real_inception_score'][1]:.3f}; ratio {r['is_ratio']:.2f})",
+              f"  FID                           {r['fid']:.2f}  (floor, real Training vs {r['split']}: {r['fid_floor']:.2f})",
+              f"  KID                           {r['kid']:.4f}  (floor: {r['kid_floor']:.4f})",
+              f"  mean pairwise distance        {r['pairwise_distance']:.2f}  (real: {r['real_pairwise_distance']:.2f})",
+              f"  distinct nearest neighbours   {100 * r['distinct_neighbours']:.1f}%  "
+              f"(real: {100 * r['real_distinct_neighbours']:.1f}%)"]
+    return "\n".join(lines)
