@@ -8,6 +8,8 @@ Recipe (documented in notebook 04):
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .expressions import NUM_EXPRESSIONS
@@ -28,3 +30,24 @@ def encode(encoder, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Autoencoder codes of uint8 images, batched."""
     return np.concatenate([np.asarray(encoder(images[i:i + batch_size], training=False))
                            for i in range(0, len(images), batch_size)])
+
+
+def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 12, epochs: int = 10,
+                            batch_size: int = 128, out_dir: Path | None = None, seed: int = 0):
+    """Train the convolutional autoencoder and fit the representations with the module recipe;
+    with ``out_dir``, also save ``autoencoder.keras`` and ``expression_codes.npz`` there. Returns ``(codes (7, k), encoder, decoder, pca, history)``."""
+    import keras
+
+    from .models import conv_autoencoder
+
+    keras.utils.set_random_seed(seed)
+    autoencoder, encoder, decoder = conv_autoencoder(latent_dim)
+    autoencoder.compile(keras.optimizers.Adam(1e-3), "mse")
+    history = autoencoder.fit(x_train, x_train.astype("float32") / 255.0, batch_size=batch_size, epochs=epochs,
+                              verbose=2).history
+    codes, pca = fit_expression_codes(encode(encoder, x_train), y_train, k=k, seed=seed)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        autoencoder.save(out_dir / "autoencoder.keras")
+        np.savez(out_dir / "expression_codes.npz", codes=codes, explained_variance_ratio=pca.explained_variance_ratio_)
+    return codes, encoder, decoder, pca, history

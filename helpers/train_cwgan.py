@@ -13,28 +13,6 @@ from .errors import UserError
 from .expressions import NUM_EXPRESSIONS
 
 
-def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 12, epochs: int = 10,
-                            batch_size: int = 128, out_dir: Path | None = None, seed: int = 0):
-    """Train the convolutional autoencoder and fit the PCA representations (see
-    :mod:`helpers.representations`). Returns ``(codes (7, k), encoder, decoder, pca, history)``."""
-    import keras
-
-    from .models import conv_autoencoder
-    from .representations import encode, fit_expression_codes
-
-    keras.utils.set_random_seed(seed)
-    autoencoder, encoder, decoder = conv_autoencoder(latent_dim)
-    autoencoder.compile(keras.optimizers.Adam(1e-3), "mse")
-    history = autoencoder.fit(x_train, x_train.astype("float32") / 255.0, batch_size=batch_size, epochs=epochs,
-                              verbose=2).history
-    codes, pca = fit_expression_codes(encode(encoder, x_train), y_train, k=k, seed=seed)
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        autoencoder.save(out_dir / "autoencoder.keras")
-        np.savez(out_dir / "expression_codes.npz", codes=codes, explained_variance_ratio=pca.explained_variance_ratio_)
-    return codes, encoder, decoder, pca, history
-
-
 def load_codes(path: str | Path) -> np.ndarray:
     """(7, k) codes from an ``expression_codes.npz`` or a generator ``config.json``."""
     path = Path(path)
@@ -150,6 +128,7 @@ def train(args) -> Path:
     from .gans.cwgan import ConditionalWGAN
     from .models import cwgan_critic, cwgan_generator
     from .precision import set_training_precision
+    from .representations import train_autoencoder_codes
 
     ckpt_dir = Path(args.ckpt_dir)
     # A resumed run keeps what its release config says: its codes and the release it continued.
