@@ -1,0 +1,84 @@
+"""Expressions in real photos (scikit-image's sample photos, which ship in its wheel)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from helpers.expressions import EXPRESSIONS
+from helpers.faces import detect_faces, find_faces
+
+
+def composite(faces: int = 4) -> np.ndarray:
+    """``faces`` copies of the astronaut's head at different sizes on a grey canvas."""
+    head = Image.fromarray(data.astronaut()).convert("L").crop((120, 0, 330, 260))
+    canvas, x = Image.new("L", (900, 420), 128), 10
+    for size in (300, 230, 170, 130)[:faces]:
+        tile = head.resize((int(size * head.width / head.height), size))
+        canvas.paste(tile, (x, 10))
+        x += tile.width + 20
+    return np.asarray(canvas)
+
+
+@pytest.mark.parametrize("photo,expected", [(data.astronaut, 1), (data.chelsea, 0), (composite, 4)],
+                         ids=["astronaut", "cat", "four astronauts"])
+def test_detector_counts(photo, expected):
+    assert len(detect_faces(photo())) == expected
+
+
+def test_the_cameraman_is_not_found():
+    """A face turned from the camera and in shadow: beyond a frontal-face cascade (the measured
+    miss, documented in docs/results.md)."""
+    assert detect_faces(data.camera()) == []
+
+
+def test_crops_are_48x48_grayscale_around_the_face():
+    [face] = find_faces(data.astronaut())
+    x, y, w, h = face.box
+    assert face.crop.shape == (48, 48, 1) and face.crop.dtype == np.uint8
+    assert 150 < x + w / 2 < 300 and 50 < y + h / 2 < 200  # her face, not the flag or the shuttle
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    Image.fromarray(data.astronaut()).save(folder / "astronaut.jpg")
+    Image.fromarray(data.chelsea()).save(folder / "cat.png")
+    Image.fromarray(composite()).save(folder / "group.png")
+    (folder / "broken.jpg").write_text("not an image")
+    (folder / "notes.txt").write_text("not a photo: not even looked at")
+    return folder
+
+
+def test_recognize_folder_writes_annotations_and_json(photos, tmp_path, run_python):
+    out, records = tmp_path / "annotated", tmp_path / "faces.json"
+    done = run_python(["-m", "helpers.recognize", str(photos), "--out", str(out), "--json", str(records)])
+    assert done.returncode == 0, done.stderr
+    assert "skipped" in done.stderr and "broken.jpg: not a readable image" in done.stderr
+    assert f"no face found in {photos / 'cat.png'}" in done.stdout
+    assert "5 faces in 2 of 4 photos" in done.stdout
+    faces = json.loads(records.read_text())
+    assert [Path(f["file"]).name for f in faces] == ["astronaut.jpg"] + ["group.png"] * 4
+    for face in faces:
+        assert set(face) == {"file", "box", "probabilities", "label"}
+        assert len(face["box"]) == 4 and all(isinstance(v, int) for v in face["box"])
+        assert list(face["probabilities"]) == list(EXPRESSIONS)
+        assert sum(face["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert face["label"] == max(face["probabilities"], key=face["probabilities"].get)
+    assert faces[0]["label"] == "Happy"  # the astronaut smiles
+    assert sorted(p.name for p in out.iterdir()) == ["astronaut.png", "group.png"]
+    with Image.open(out / "astronaut.png") as annotated, Image.open(photos / "astronaut.jpg") as original:
+        assert annotated.size == original.size
+        assert not np.array_equal(np.asarray(annotated), np.asarray(original.convert("RGB")))
+
+
+def test_recognize_one_photo_with_tta(photos, tmp_path, run_python):
+    done = run_python(["-m", "helpers.recognize", str(photos / "astronaut.jpg"), "--out", str(tmp_path), "--tta", "flip"])
+    assert done.returncode == 0 and "1 face in 1 of 1 photos" in done.stdout
+
+
+def test_missing_path_is_one_line(tmp_path, run_python):
+    done = run_python(["-m", "helpers.recognize", str(tmp_path / "nowhere.jpg")])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "nowhere.jpg does not exist" in done.stderr
