@@ -2,10 +2,13 @@
 
     python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 faces/ Surprise out/
     python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 face.jpg happy out/ --grid
+    python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 photos/ Surprise out/ --faces
 
 Every PNG/JPG in the input folder (or the one input image), of any size or colour, is converted to
 48x48 grayscale, translated, and written under the same file name into the output folder (files
-already there are never replaced unless --overwrite is given). --grid also writes
+already there are never replaced unless --overwrite is given). With --faces the inputs are photos:
+each frontal face found in them (helpers.faces) is cropped to 48x48, translated, and written as
+NAME_faceK.png, the crop and its translation side by side; a photo without a face is reported. --grid also writes
 translation_sheet.png: each source next to all 7 expressions. An unreadable image is named,
 skipped, and the rest go on. Expressions as in Expression_generator.py.
 """
@@ -32,6 +35,8 @@ def parse_args(argv=None):
     p.add_argument("--grid", action="store_true", help="also write translation_sheet.png (sources x 7 expressions)")
     p.add_argument("--size", type=view_size, default=48, help="upscale the outputs to SIZExSIZE for viewing (nearest)")
     p.add_argument("--overwrite", action="store_true", help="replace files of the same name in OUT_DIR")
+    p.add_argument("--faces", action="store_true",
+                   help="the inputs are photos: translate every face found in them, written beside its crop")
     return p.parse_args(argv)
 
 
@@ -44,10 +49,42 @@ def input_files(path: Path) -> list[Path]:
     return files
 
 
+def read_inputs(files: list[Path]):
+    """Each image as one 48x48 face: ``(faces, output names, number unreadable)``."""
+    from helpers.data import DataError, read_image
+
+    faces, names = [], []
+    for file in files:
+        try:
+            faces.append(read_image(file))
+            names.append(file.name)
+        except DataError as exc:
+            print(f"skipped: {exc}", file=sys.stderr)
+    return faces, names, len(files) - len(faces)
+
+
+def read_faces(files: list[Path]):
+    """Every frontal face in the photos, cropped to 48x48: ``(faces, output names, number unreadable)``."""
+    from helpers.faces import find_faces, read_photo
+
+    faces, names, unreadable = [], [], 0
+    for file in files:
+        photo = read_photo(file)
+        if photo is None:
+            print(f"skipped: {file} is not a readable image", file=sys.stderr)
+            unreadable += 1
+            continue
+        found = find_faces(photo)
+        if not found:
+            print(f"no face found in {file}")
+        faces += [face.crop for face in found]
+        names += [f"{file.stem}_face{k}.png" for k in range(1, len(found) + 1)]
+    return faces, names, unreadable
+
+
 def main(argv=None):
     import numpy as np
 
-    from helpers.data import DataError, read_image
     from helpers.plots import save_png, tile
     from helpers.translation import load_translator
 
@@ -55,15 +92,10 @@ def main(argv=None):
     target = parse_expression(args.expression)
     files = input_files(Path(args.inputs))
     translator = load_translator(args.checkpoint)
-    images, names = [], []
-    for file in files:
-        try:
-            images.append(read_image(file))
-            names.append(file.name)
-        except DataError as exc:
-            print(f"skipped: {exc}", file=sys.stderr)
+    images, names, unreadable = read_faces(files) if args.faces else read_inputs(files)
     if not images:
-        raise UserError(f"none of the {len(files)} input images could be read")
+        what = "faces were found in" if args.faces and unreadable < len(files) else "images could be read among"
+        raise UserError(f"no {what} the {len(files)} inputs")
     out_dir = Path(args.out_dir)
     taken = [n for n in names + ["translation_sheet.png"] * args.grid if (out_dir / n).exists()]
     if taken and not args.overwrite:
@@ -76,17 +108,16 @@ def main(argv=None):
     images = np.stack(images)
     translated = translator.translate(images, target)
     scale = args.size // 48
-    for name, image in zip(names, translated):
-        save_png(image, out_dir / name, scale=scale)
+    for name, source, image in zip(names, images, translated):
+        save_png(np.concatenate([source, image], axis=1) if args.faces else image, out_dir / name, scale=scale)
     faces = "face" if len(images) == 1 else "faces"
     print(f"translated {len(images)} {faces} to {expression_name(target, display=True)} in {out_dir}")
     if args.grid:
         sheet = translator.sheet(images)
         save_png(tile(sheet.reshape(-1, 48, 48, 1), cols=sheet.shape[1]), out_dir / "translation_sheet.png", scale=max(2, scale))
         print(f"sheet (source, then {', '.join(expression_name(e, display=True) for e in range(7))}): {out_dir / 'translation_sheet.png'}")
-    skipped = len(files) - len(images)
-    if skipped:
-        print(f"{skipped} unreadable image(s) skipped", file=sys.stderr)
+    if unreadable:
+        print(f"{unreadable} unreadable image(s) skipped", file=sys.stderr)
         sys.exit(1)
 
 

@@ -24,6 +24,17 @@ class Face:
     crop: np.ndarray                # uint8 (48, 48, 1)
 
 
+def read_photo(path: Path) -> np.ndarray | None:
+    """The photo as uint8 RGB (H, W, 3), or ``None`` when it is not a readable image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
 def cascade(name: str = CASCADE):
     import cv2
 

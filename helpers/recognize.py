@@ -36,17 +36,6 @@ def photo_paths(target: Path) -> list[Path]:
     return sorted(p for p in target.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
 
 
-def read_photo(path: Path) -> np.ndarray | None:
-    """The photo as uint8 RGB (H, W, 3), or ``None`` when it is not a readable image."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-
-
 HIGHLIGHT, GREY = (255, 210, 0), (190, 190, 190)
 
 
@@ -106,6 +95,7 @@ def parse_args(argv=None):
 def main(argv=None) -> list[dict]:
     from tqdm.auto import tqdm
 
+    from .faces import read_photo
     from .recognition import load_recognizer
 
     args = parse_args(argv)

@@ -8,7 +8,7 @@ from PIL import Image
 from skimage import data
 
 from helpers.expressions import EXPRESSIONS
-from helpers.faces import detect_faces, find_faces
+from helpers.faces import detect_faces, find_faces, read_photo
 
 
 def composite(faces: int = 4) -> np.ndarray:
@@ -82,3 +82,18 @@ def test_recognize_one_photo_with_tta(photos, tmp_path, run_python):
 def test_missing_path_is_one_line(tmp_path, run_python):
     done = run_python(["-m", "helpers.recognize", str(tmp_path / "nowhere.jpg")])
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "nowhere.jpg does not exist" in done.stderr
+
+
+def test_translator_translates_every_face_in_photos(photos, tmp_path, run_python):
+    out = tmp_path / "translated"
+    done = run_python(["Generative_model/Expression_translator.py", "checkpoints/ccyclegan_fer2013", str(photos),
+                       "Surprise", str(out), "--faces"])
+    assert done.returncode == 1 and "broken.jpg is not a readable image" in done.stderr  # unreadable: named, run goes on
+    assert f"no face found in {photos / 'cat.png'}" in done.stdout and "translated 5 faces to Surprise" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["astronaut_face1.png"] + [f"group_face{k}.png" for k in range(1, 5)]
+    with Image.open(out / "astronaut_face1.png") as pair:
+        assert pair.size == (96, 48)  # the 48x48 crop, then its translation
+        left, right = np.asarray(pair)[:, :48], np.asarray(pair)[:, 48:]
+    [face] = find_faces(read_photo(photos / "astronaut.jpg"))
+    np.testing.assert_array_equal(left, face.crop[..., 0])
+    assert not np.array_equal(left, right)
