@@ -1,10 +1,11 @@
 """Measure the face detectors that ship inside OpenCV's wheel, to choose helpers.faces.CASCADE.
 
-    python tools/detector_recall.py [--fer-faces 700]
+    python tools/detector_recall.py [--fer-faces 100]
 
 Photos from scikit-image's wheel (astronaut: 1 face; camera: 1 person; chelsea: a cat, no human
-face), a composite of 4 astronaut faces at different sizes, and FER2013 PrivateTest faces (100
-per expression) enlarged 3x onto a plain canvas, as a recall set of expressive faces. Prints,
+face), a composite of 4 astronaut faces at different sizes, and FER2013 PublicTest faces (up to
+100 per expression) enlarged 3x onto a plain canvas, as a recall set of expressive faces (PublicTest:
+the split choices are made on). Prints,
 per cascade, the faces found on each photo, the recall on the FER faces and the time per photo."""
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def fer_canvases(n_per_class: int):
     from helpers.data import load_dataset
     from PIL import Image
 
-    x, y = load_dataset()["PrivateTest"]
+    x, y = load_dataset()["PublicTest"]
     picks = np.concatenate([np.flatnonzero(y == e)[:n_per_class] for e in range(7)])
     for face in x[picks, ..., 0]:
         big = Image.fromarray(face).resize((144, 144), Image.Resampling.BILINEAR)
@@ -53,7 +54,7 @@ def main():
     from skimage import data
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--fer-faces", type=int, default=100, help="PrivateTest faces per expression (0: skip)")
+    p.add_argument("--fer-faces", type=int, default=100, help="PublicTest faces per expression, at most (0: skip)")
     args = p.parse_args()
     photos = {"astronaut (1)": data.astronaut(), "camera (1)": data.camera(), "chelsea (0)": data.chelsea(),
               "composite (4)": composite(data.astronaut())}
@@ -68,7 +69,7 @@ def main():
         recall = f"{100 * np.mean(found):9.1f}%" if fer else "        -"
         print(f"{name:38s} " + " ".join(f"{c:>14d}" for c in counts) + f"   {recall}   {ms:8.0f}")
     if fer:
-        print(f"(FER recall: share of {len(fer)} PrivateTest faces, {args.fer_faces} per expression, found at 3x)")
+        print(f"(FER recall: share of {len(fer)} PublicTest faces, up to {args.fer_faces} per expression, found at 3x)")
 
 
 if __name__ == "__main__":
