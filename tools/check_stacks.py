@@ -137,8 +137,8 @@ def check_stack(name: str, notebooks: bool) -> Report:
                      f"{faces - 1} faces and a grid" if done.returncode == 0 else last_lines(done))
 
     if notebooks:
-        done = run([python, *PIP, "install", "-q", "papermill", "ipykernel"])
-        if report.check("install papermill", done.returncode == 0, 0.0, last_lines(done) if done.returncode else ""):
+        done, seconds = timed([python, *PIP, "install", "-q", "papermill", "ipykernel"])
+        if report.check("install papermill", done.returncode == 0, seconds, last_lines(done) if done.returncode else ""):
             with tempfile.TemporaryDirectory() as out:
                 for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
                     done, seconds = timed([python, "-m", "papermill", "-p", "SMOKE", "True", "--cwd", "notebooks",
