@@ -339,8 +339,8 @@ def recalibrate(args) -> Path:
     limits it), PublicTest accuracy before and after, the model at ``--out`` and its provenance
     (the source's, without its now stale evaluations) with a ``batch_norm_recalibration`` record."""
     from .checkpoints import float32_copy, provenance_without_evaluations
-    from .model_files import save_model
     from .data import load_dataset
+    from .model_files import save_model
     from .precise_bn import recalibrate_batch_norm
     from .recognition import load_recognizer
 
