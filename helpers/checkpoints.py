@@ -132,37 +132,29 @@ def save_float16(model, out: str | Path) -> Path:
     stored values into them, so the file needs nothing custom to load, and the only change is the
     float16 rounding of those weights (a relative error of at most 2**-11 above 6e-5 in size)."""
     import io
-    import zipfile
 
     import h5py
     import numpy as np
 
-    from .model_files import save_model
+    from .model_files import WEIGHTS_ENTRY, read_entries, save_model, write_entries
 
     out = save_model(model, out)
-    with zipfile.ZipFile(out) as archive:
-        entries = [(info, archive.read(info)) for info in archive.infolist()]
-    rewritten = []
-    for info, data in entries:
-        if info.filename == "model.weights.h5":
-            half = io.BytesIO()
-            with h5py.File(io.BytesIO(data), "r") as src, h5py.File(half, "w") as dst:
-                dst.attrs.update(src.attrs)
+    entries = read_entries(out)
+    half = io.BytesIO()
+    with h5py.File(io.BytesIO(entries[WEIGHTS_ENTRY]), "r") as src, h5py.File(half, "w") as dst:
+        dst.attrs.update(src.attrs)
 
-                def copy(name, obj):
-                    if isinstance(obj, h5py.Dataset):
-                        value = obj[()]
-                        if (value.dtype == np.float32 and value.ndim >= 2
-                                and np.abs(value).max(initial=0) <= np.finfo(np.float16).max):
-                            value = value.astype(np.float16)
-                        dst.create_dataset(name, data=value).attrs.update(obj.attrs)
-                    else:
-                        dst.require_group(name).attrs.update(obj.attrs)
+        def copy(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                value = obj[()]
+                if (value.dtype == np.float32 and value.ndim >= 2
+                        and np.abs(value).max(initial=0) <= np.finfo(np.float16).max):
+                    value = value.astype(np.float16)
+                dst.create_dataset(name, data=value).attrs.update(obj.attrs)
+            else:
+                dst.require_group(name).attrs.update(obj.attrs)
 
-                src.visititems(copy)
-            data = half.getvalue()
-        rewritten.append((info, data))
-    with zipfile.ZipFile(out, "w") as archive:
-        for info, data in rewritten:
-            archive.writestr(info, data)
+        src.visititems(copy)
+    entries[WEIGHTS_ENTRY] = half.getvalue()
+    write_entries(out, entries)
     return out

@@ -48,6 +48,8 @@ def cascade(name: str = CASCADE):
 def to_gray(image: np.ndarray) -> np.ndarray:
     """uint8 (H, W) from a grayscale, RGB or RGBA photo (ITU-R 601 luma, as PIL's "L")."""
     image = np.asarray(image)
+    if image.ndim == 2 and image.dtype == np.uint8:
+        return image
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim == 3:

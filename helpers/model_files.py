@@ -25,7 +25,7 @@ import keras
 from .errors import UserError
 
 OLDEST_KERAS = "3.8"  # the oldest Keras every shipped file is checked on (tools/stacks/oldest.txt)
-CONFIG_ENTRY, METADATA_ENTRY = "config.json", "metadata.json"
+CONFIG_ENTRY, METADATA_ENTRY, WEIGHTS_ENTRY = "config.json", "metadata.json", "model.weights.h5"
 
 
 def _constructor_defaults(cls) -> dict:
@@ -75,12 +75,13 @@ def portable_config(config):
     return config
 
 
-def _read_entries(path: Path) -> dict[str, bytes]:
+def read_entries(path: Path) -> dict[str, bytes]:
+    """The files inside a ``.keras`` archive, by name."""
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _write_entries(path: Path, entries: dict[str, bytes]) -> None:
+def write_entries(path: Path, entries: dict[str, bytes]) -> None:
     """Write a ``.keras`` archive atomically (a half-written file never replaces a good one)."""
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as archive:
@@ -93,9 +94,9 @@ def make_portable(path: str | Path) -> Path:
     """Rewrite the config of the ``.keras`` file at ``path`` with :func:`portable_config`; the
     weights and the metadata are copied unchanged."""
     path = Path(path)
-    entries = _read_entries(path)
+    entries = read_entries(path)
     entries[CONFIG_ENTRY] = json.dumps(portable_config(json.loads(entries[CONFIG_ENTRY]))).encode()
-    _write_entries(path, entries)
+    write_entries(path, entries)
     return path
 
 
@@ -112,7 +113,7 @@ def save_model(model, path: str | Path) -> Path:
 def written_by(path: str | Path) -> str | None:
     """The Keras version recorded in a ``.keras`` file's metadata, or ``None`` if it has none."""
     try:
-        return json.loads(_read_entries(Path(path)).get(METADATA_ENTRY, b"{}")).get("keras_version")
+        return json.loads(read_entries(Path(path)).get(METADATA_ENTRY, b"{}")).get("keras_version")
     except (zipfile.BadZipFile, ValueError, OSError):
         return None
 

@@ -96,18 +96,18 @@ def check(reference: Path = REFERENCE, names=None) -> list[Comparison]:
     reference is a failed comparison, never a skip."""
     from .errors import UserError
 
-    stored = np.load(reference, allow_pickle=False)
     results = []
-    for name in names or SHIPPED:
-        kind, path = SHIPPED[name]
-        start = time.perf_counter()
-        try:
-            expected = stored[f"{name}/outputs"]
-            got = model_outputs(kind, REPO_ROOT / path, stored[f"{name}/inputs"])
-            ok, detail = compare(kind, expected, got)
-        except (KeyError, UserError) as exc:
-            ok, detail = False, str(exc).strip("'\"")
-        results.append(Comparison(name, kind, ok, detail, time.perf_counter() - start))
+    with np.load(reference, allow_pickle=False) as stored:
+        for name in names or SHIPPED:
+            kind, path = SHIPPED[name]
+            start = time.perf_counter()
+            try:
+                expected = stored[f"{name}/outputs"]
+                got = model_outputs(kind, REPO_ROOT / path, stored[f"{name}/inputs"])
+                ok, detail = compare(kind, expected, got)
+            except (KeyError, UserError) as exc:
+                ok, detail = False, str(exc).strip("'\"")
+            results.append(Comparison(name, kind, ok, detail, time.perf_counter() - start))
     return results
 
 
