@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
+from helpers.inference.litert import BACKENDS  # noqa: E402
 
 
 def positive_int(text: str) -> int:
@@ -43,6 +44,9 @@ def parse_args(argv=None):
                    help="redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces); default: the "
                         "checkpoint's own (its config.json 'truncation', if set); inf: none")
     p.add_argument("--size", type=view_size, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="auto: LiteRT when ai-edge-litert is installed and the checkpoint has generator.tflite "
+                        "(no TensorFlow, a fraction of a second), else Keras")
     return p.parse_args(argv)
 
 
@@ -56,10 +60,10 @@ def main(argv=None):
     args = parse_args(argv)
     expression = parse_expression(args.expression)
 
-    from helpers.generation import load_generator
-    from helpers.plots import save_png, tile
+    from helpers.inference.generators import load_generator
+    from helpers.evaluation.plots import save_png, tile
 
-    generator = load_generator(args.checkpoint)
+    generator = load_generator(args.checkpoint, backend=args.backend)
     generator.check_expression(expression)
     truncation = generator.truncation(args.truncation)  # a bad --truncation is refused before anything is written
     out_dir = Path(args.out_dir)

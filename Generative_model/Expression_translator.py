@@ -7,7 +7,7 @@
 Every PNG/JPG in the input folder (or the one input image), of any size or colour, is converted to
 48x48 grayscale, translated, and written under the same file name into the output folder (files
 already there are never replaced unless --overwrite is given). With --faces the inputs are photos:
-each frontal face found in them (helpers.faces) is cropped to 48x48, translated, and written as
+each frontal face found in them (helpers.data.faces) is cropped to 48x48, translated, and written as
 NAME_faceK.png, the crop and its translation side by side; a photo without a face is reported. --grid also writes
 translation_sheet.png: each source next to all 7 expressions. An unreadable image is named,
 skipped, and the rest go on. Expressions as in Expression_generator.py.
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
+from helpers.inference.litert import BACKENDS  # noqa: E402
 
 SUFFIXES = {".png", ".jpg", ".jpeg"}
 
@@ -37,6 +38,9 @@ def parse_args(argv=None):
     p.add_argument("--overwrite", action="store_true", help="replace files of the same name in OUT_DIR")
     p.add_argument("--faces", action="store_true",
                    help="the inputs are photos: translate every face found in them, written beside its crop")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="auto: LiteRT when ai-edge-litert is installed and the .tflite file is beside the "
+                        "model (no TensorFlow, a fraction of a second), else Keras")
     return p.parse_args(argv)
 
 
@@ -51,7 +55,8 @@ def input_files(path: Path) -> list[Path]:
 
 def read_inputs(files: list[Path]):
     """Each image as one 48x48 face: ``(faces, output names, number unreadable)``."""
-    from helpers.data import DataError, read_image
+    from helpers.data import read_image
+    from helpers.errors import DataError
 
     faces, names = [], []
     for file in files:
@@ -65,7 +70,7 @@ def read_inputs(files: list[Path]):
 
 def read_faces(files: list[Path]):
     """Every frontal face in the photos, cropped to 48x48: ``(faces, output names, number unreadable)``."""
-    from helpers.faces import find_faces, read_photo
+    from helpers.data.faces import find_faces, read_photo
 
     faces, names, unreadable = [], [], 0
     for file in files:
@@ -85,13 +90,13 @@ def read_faces(files: list[Path]):
 def main(argv=None):
     import numpy as np
 
-    from helpers.plots import save_png, tile
-    from helpers.translation import load_translator
+    from helpers.evaluation.plots import save_png, tile
+    from helpers.inference.translation import load_translator
 
     args = parse_args(argv)
     target = parse_expression(args.expression)
     files = input_files(Path(args.inputs))
-    translator = load_translator(args.checkpoint)
+    translator = load_translator(args.checkpoint, backend=args.backend)
     images, names, unreadable = read_faces(files) if args.faces else read_inputs(files)
     if not images:
         what = "faces were found in" if args.faces and unreadable < len(files) else "images could be read among"

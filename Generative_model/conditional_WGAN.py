@@ -18,14 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import run_cli  # noqa: E402
+from helpers.cli import run_cli, training_command  # noqa: E402
 
-
-def main(argv=None):
-    from helpers.train_cwgan import parse_args, train
-
-    release = train(parse_args(argv, __doc__))
-    print(f"generator checkpoint: {release}  (try: python Generative_model/Expression_generator.py {release} Fear 16 out/)")
+main = training_command("helpers.training.cwgan", __doc__, "python Generative_model/Expression_generator.py {release} Fear 16 out/")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import run_cli  # noqa: E402
+from helpers.cli import run_cli, training_command  # noqa: E402
 
-
-def main(argv=None):
-    from helpers.train_dcgan import parse_args, train
-
-    ckpt = train(parse_args(argv, __doc__))
-    print(f"generator checkpoint: {ckpt}  (try: python Generative_model/Expression_generator.py {ckpt} Surprise 16 out/)")
+main = training_command("helpers.training.dcgan", __doc__, "python Generative_model/Expression_generator.py {release} Surprise 16 out/")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,34 @@
 """Facial-expression recognition and expression-conditioned face generation (Keras 3).
 
-Importing the package registers the project's custom Keras layers, so every checkpoint it
-writes loads with ``keras.models.load_model`` in safe mode after ``import helpers``.
+The layout is the architecture. What you import is grouped by role, one subpackage each, and
+each depends only on those above it in this list:
+
+- ``data/``: faces as uint8 arrays (FER2013 and other layouts, audits, tf.data pipelines,
+  synthetic faces, faces found in photos);
+- ``models/``: one builder per network, the custom layers, and the model file format;
+- ``gans/``: one ``keras.Model`` per GAN over a shared base, its losses and augmentations;
+- ``inference/``: released models in use (the recognizer and judge, generators, translators);
+- ``evaluation/``: the maths on arrays, the scores of checkpoints, the figures;
+- ``training/``: the one ``fit`` loop's callbacks, the GAN pipeline and each trainer.
+
+What you run is apart: every top-level module other than ``errors``, ``expressions``, ``cli``
+and ``quiet_import`` is a command (``python -m helpers.evaluate``, ``helpers.train_recognizer``,
+...), a thin ``main`` over the library; ``python -m helpers.data`` is ``data/__main__.py``. The
+scripts in ``Generative_model/`` are the GANs' commands. ``errors`` sits below everything, so any
+layer may raise a user error and only the commands turn it into one line and exit status 2.
+``tests/test_layout.py`` keeps it so: no import cycle, no library module importing a command.
+
+``import helpers`` does not import TensorFlow: inference with the LiteRT backend
+(:mod:`helpers.inference.litert`) runs without it. The subpackages that build Keras models
+(``models``, ``gans``, ``training``) import it first, quietly (:mod:`helpers.quiet_import`), and
+``import helpers.models`` registers the project's custom Keras layers, so every checkpoint the
+project writes loads with ``keras.models.load_model`` in safe mode after it.
 """
 import os
 
 # Quiet TensorFlow's C++ start-up chatter (CUDA probes, CPU-feature notices) unless the user asked for it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from .quiet_import import import_tensorflow_quietly  # noqa: E402
 
-import_tensorflow_quietly()
-
-from .expressions import EXPRESSIONS, NUM_EXPRESSIONS, parse_expression  # noqa: E402, F401
-from .models import layers as _layers, spatial_transformer as _spatial_transformer  # noqa: E402, F401
+from helpers.expressions import EXPRESSIONS, NUM_EXPRESSIONS, parse_expression  # noqa: E402, F401
 
 __version__ = "0.1.0"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import UserError
+from helpers.errors import UserError
 
 
 BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (an Ampere-or-newer GPU, or a CPU with AMX/AVX512_BF16: about 2x "
-             "faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.precision)")
+             "faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.training.precision)")
 TIME_LIMIT_HELP = "stop at an epoch's end when another would not end within MINUTES (a session or Colab limit); --resume continues"
 
 
@@ -77,3 +77,17 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
     p.add_argument("--bf16", action="store_true", help=BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     return p
+
+
+def training_command(pipeline: str, description: str, try_next: str):
+    """The ``main`` of a script in ``Generative_model/`` that trains a GAN: the arguments of
+    ``pipeline`` (a module with ``parse_args(argv, description)`` and ``train(args)``), then
+    training, then where the release is and ``try_next`` (with ``{release}``) to use it."""
+    def main(argv=None):
+        import importlib
+
+        module = importlib.import_module(pipeline)
+        release = module.train(module.parse_args(argv, description))
+        print(f"checkpoint: {release}  (try: {try_next.format(release=release)})")
+
+    return main

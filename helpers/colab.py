@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .data import DATA_DIR, REPO_ROOT, find_fer2013
-from .errors import DataNotFoundError
+from helpers.data import DATA_DIR, REPO_ROOT, find_fer2013
+from helpers.errors import DataNotFoundError
 
 COLAB_CLONE = "/content/expression-faces"
 DRIVE_MOUNT = Path("/content/drive")
@@ -162,6 +162,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from .cli import run_cli
+    from helpers.cli import run_cli
 
     run_cli(main)

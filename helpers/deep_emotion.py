@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from .cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, run_cli
+from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, run_cli
 
 DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}
 # Our recipe's size: the paper's 10-channel extractor under-fits FER2013 (public
 # re-implementations stop at 47-52%); 64 channels with batch norm keep the same topology.
 DEFAULT_ARCH = {"width": 64, "fc_width": 256, "batch_norm": True, "dropout": 0.5}
-# helpers.train_recognizer's options as this CLI spells them, for its messages (a refused --resume)
+# helpers.training.recognizer's options as this CLI spells them, for its messages (a refused --resume)
 FLAGS = {"lr": "--learning_rate", "batch_size": "--batch_size", "class_balance": "--class_balance",
          "run_dir": "--run_dir", "model_args": "--width/--fc_width/--no_batch_norm/--dropout"}
 
@@ -61,11 +61,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.setup:
-        from .data import main as describe
+        from helpers.data.__main__ import main as describe
 
         describe([args.data] if args.data else [])
     if args.train:
-        from .train_recognizer import parse_args as recognizer_args, train
+        from helpers.train_recognizer import parse_args as recognizer_args
+        from helpers.training.recognizer import train
 
         hp = {"epochs": args.epochs, "learning_rate": args.learning_rate, "batch_size": args.batch_size} \
             if args.hparams else DEFAULT_HPARAMS

@@ -13,10 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
-from .cli import add_data_argument, run_cli
-from .evaluation import (GeneratorEvaluation, TranslationEvaluation, evaluate_recognizer, evaluate_snapshots,
-                         format_generator, format_recognizer, format_translator)
-from .recognition import TTA_VIEWS
+from helpers.cli import add_data_argument, run_cli
+from helpers.evaluation.scores import (GeneratorEvaluation, TranslationEvaluation, evaluate_recognizer, evaluate_snapshots,
+                                       format_generator, format_recognizer, format_translator)
+from helpers.inference.recognition import TTA_VIEWS
 
 
 def _write_json(result, path) -> None:
@@ -51,7 +51,7 @@ def main(argv=None):
     gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     gen.add_argument("--over-epochs", metavar="JSON",
                      help="also score every per-epoch generator the run kept (--snapshot-every) and write the table "
-                          "(a list of per-epoch records; read it with helpers.checkpoints.load_history)")
+                          "(a list of per-epoch records; read it with helpers.models.release.load_history)")
     tra = sub.add_parser("translator", help="target accuracy, content kept, FID (or identity error on synthetic faces) of a translator")
     tra.add_argument("checkpoint", help="a translator checkpoint folder (ccyclegan: generator.keras + config.json)")
     add_data_argument(tra)
@@ -63,7 +63,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.kind in ("generator", "translator"):
-        from .recognition import Judge
+        from helpers.inference.recognition import Judge
 
         judge = Judge(args.judge) if args.judge else None
     if args.kind == "generator":

@@ -5,7 +5,7 @@ Names are converted to ids only at the edges (command lines, folder names, plot 
 """
 from __future__ import annotations
 
-from .errors import UnknownExpressionError
+from helpers.errors import UnknownExpressionError
 
 EXPRESSIONS = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 """Canonical names, indexed by FER2013 id."""

@@ -1,180 +1,15 @@
-"""Generator checkpoints: one format for every generator the project trains.
-
-A checkpoint is a directory holding ``generator.keras`` and ``config.json``::
-
-    {"kind": "cwgan" | "dcgan", "image_size": 48, "noise_dim": 100,
-     "conditioning": "code" | "label" | "none", "output": "tanh" | "sigmoid",
-     "expressions": [ids the model can produce, FER2013 order],
-     "codes": [[...], ...]   # (7, k) expression representations, for "code" conditioning
-     ...}
-
-``load_generator`` also accepts the path of the ``.keras`` file itself (the config beside it)."""
+"""``python -m helpers.generation CKPT --truncation T``: set a generator release's default truncation
+(:mod:`helpers.inference.generators`)."""
 from __future__ import annotations
 
-import json
-import math
-from pathlib import Path
+import argparse
 
-import numpy as np
-
-from .errors import UserError
-from .expressions import expression_name
-
-CONFIG = "config.json"
-MODEL = "generator.keras"
-
-
-def save_generator(directory: str | Path, generator, config: dict) -> Path:
-    """Write ``generator.keras`` (readable by every supported Keras) and ``config.json``,
-    atomically replacing older ones."""
-    from .model_files import save_model
-
-    directory = Path(directory)
-    save_model(generator, directory / MODEL)
-    (directory / CONFIG).write_text(json.dumps(config, indent=1))
-    return directory
-
-
-def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, snapshot_every: int = 0) -> list[Path]:
-    """After an epoch: refresh the release in ``ckpt_dir`` (float32, standard Keras layers) and,
-    every ``snapshot_every`` epochs, keep a loadable copy in ``ckpt_dir/training/generators/epoch_NNNN/``.
-    Returns the folders written."""
-    from .checkpoints import float32_copy
-
-    clean, config = float32_copy(generator), {**config, "epoch": epoch}
-    written = [save_generator(ckpt_dir, clean, config)]
-    if snapshot_every and epoch % snapshot_every == 0:
-        written.append(save_generator(Path(ckpt_dir) / "training" / "generators" / f"epoch_{epoch:04d}", clean, config))
-    return written
-
-
-class GeneratorCheckpoint:
-    """A loaded generator with its config; ``generate(expression_id, n, seed)`` -> uint8 images."""
-
-    def __init__(self, model, config: dict, path: Path):
-        self.model, self.config, self.path = model, config, path
-        self.expressions = list(config["expressions"])
-        self.noise_dim = int(config["noise_dim"])
-
-    def check_expression(self, expression: int) -> None:
-        if expression not in self.expressions:
-            names = ", ".join(expression_name(e, display=True) for e in self.expressions)
-            raise UserError(f"{self.path} was trained for {names} only; it cannot generate "
-                            f"{expression_name(expression, display=True)}")
-
-    def truncation(self, truncation: float | None = None) -> float:
-        """The truncation a sample uses: ``truncation`` if given, else the release's default
-        (``"truncation"`` in its config.json, set with ``python -m helpers.generation``), else
-        none (``inf``)."""
-        t = self.config.get("truncation") if truncation is None else truncation
-        t = math.inf if t is None else float(t)
-        if not t > 0:
-            raise UserError(f"--truncation must be positive (inf: no truncation), got {t}")
-        return t
-
-    def noise(self, n: int, seed: int | None = None, truncation: float | None = None) -> np.ndarray:
-        """Standard normal noise; values beyond ±:meth:`truncation` are redrawn (the truncation
-        trick: less variety, clearer faces)."""
-        rng = np.random.default_rng(seed)
-        z = rng.standard_normal((n, self.noise_dim))
-        truncation = self.truncation(truncation)
-        if math.isfinite(truncation):
-            while (out := np.abs(z) > truncation).any():
-                z[out] = rng.standard_normal(out.sum())
-        return z.astype(np.float32)
-
-    def generate(self, expression: int, n: int, seed: int | None = None, truncation: float | None = None,
-                 noise: np.ndarray | None = None, batch_size: int = 256) -> np.ndarray:
-        """``n`` uint8 faces (n, H, W, 1) of ``expression`` (or one per row of ``noise``), made
-        ``batch_size`` at a time so that any ``n`` fits in memory."""
-        from .gans import to_uint8
-
-        self.check_expression(expression)
-        z = self.noise(n, seed, truncation) if noise is None else np.asarray(noise, np.float32)
-        conditioning = self.config.get("conditioning", "code")
-        if conditioning == "code":
-            code = np.asarray(self.config["codes"], np.float32)[expression][None]
-        faces = []
-        for start in range(0, len(z), batch_size):
-            batch = z[start:start + batch_size]
-            if conditioning == "code":
-                out = self.model([batch, np.repeat(code, len(batch), axis=0)], training=False)
-            elif conditioning == "label":
-                out = self.model([batch, np.full((len(batch), 1), expression, np.int32)], training=False)
-            else:
-                out = self.model(batch, training=False)
-            faces.append(to_uint8(out, self.config.get("output", "tanh")))
-        size = int(self.config.get("image_size", 48))
-        return np.concatenate(faces) if faces else np.zeros((0, size, size, 1), np.uint8)
-
-
-def checkpoint_folder(path: str | Path) -> Path:
-    """The folder of a checkpoint given as its folder or as its ``.keras`` file."""
-    path = Path(path)
-    return path if path.is_dir() else path.parent
-
-
-# what each checkpoint kind is, and the script that uses it
-KINDS = {"cwgan": ("a face generator", "Generative_model/Expression_generator.py"),
-         "dcgan": ("a face generator", "Generative_model/Expression_generator.py"),
-         "ccyclegan": ("an expression translator", "Generative_model/Expression_translator.py")}
-GENERATOR_KINDS = ("cwgan", "dcgan")
-
-
-def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_dim", "expressions"),
-                    example="checkpoints/cwgan_fer2013"):
-    """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file) whose config's
-    ``kind`` is one of ``kinds``; every problem is a one-line UserError that says what to pass instead."""
-    from .model_files import load_model
-
-    path = Path(path)
-    what = KINDS[kinds[0]][0]
-    if not path.exists():
-        raise UserError(f"checkpoint {path} does not exist (expected a folder with {MODEL} and {CONFIG}, e.g. {example})")
-    model_file = path / MODEL if path.is_dir() else path
-    config_file = checkpoint_folder(path) / CONFIG
-    if path.is_file() and not config_file.is_file():
-        raise UserError(f"{path} is a lone model file: {what} checkpoint is a folder holding {MODEL} and {CONFIG}, "
-                        f"e.g. {example} (a recognizer .keras file is evaluated with python -m helpers.evaluate recognizer)")
-    if not model_file.is_file() or not config_file.is_file():
-        raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
-    try:
-        config = json.loads(config_file.read_text())
-        kind = config["kind"]
-        if kind not in kinds:
-            other, script = KINDS.get(kind, ("not a checkpoint this project writes", None))
-            use = f": use it with {script}" if script else ""
-            raise UserError(f"{path} is a {kind} checkpoint, {other}, not {what} ({'/'.join(kinds)}){use}")
-        missing = [key for key in required if key not in config]
-        if missing:
-            raise KeyError(", ".join(missing))
-    except (ValueError, KeyError) as exc:
-        raise UserError(f"{config_file} is not a valid checkpoint config ({exc.__class__.__name__}: {exc})") from None
-    return load_model(model_file), config, path
-
-
-def load_generator(path: str | Path) -> GeneratorCheckpoint:
-    """Load a generator checkpoint folder (or its ``.keras`` file)."""
-    return GeneratorCheckpoint(*load_checkpoint(path))
-
-
-def set_default_truncation(path: str | Path, truncation: float) -> Path:
-    """Record the truncation a release samples with by default (``inf``: none) in its config.json."""
-    gen = load_generator(path)
-    gen.truncation(truncation)  # validates
-    config_file, config = checkpoint_folder(gen.path) / CONFIG, gen.config
-    if math.isinf(truncation):
-        config.pop("truncation", None)
-    else:
-        config["truncation"] = truncation
-    config_file.write_text(json.dumps(config, indent=1))
-    return config_file
+from helpers.cli import run_cli
+from helpers.inference.generators import set_default_truncation
 
 
 def main(argv=None):
     """``python -m helpers.generation CKPT --truncation T``: set a release's default truncation."""
-    import argparse
-
     p = argparse.ArgumentParser(prog="python -m helpers.generation",
                                 description="Set the truncation a generator release samples with by default.")
     p.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
@@ -186,6 +21,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from .cli import run_cli
-
     run_cli(main)

@@ -4,9 +4,11 @@ TensorFlow 2.21 writes its CUDA probe and CPU-feature notices straight to file d
 before ``absl`` logging is set up, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide them: a command-line
 error would reach the user as five lines of noise and one line of message. While TensorFlow is
 imported, :func:`import_tensorflow_quietly` sends descriptor 2 to a temporary file, then writes
-back every line that is not such a notice (and everything, if the import fails)."""
+back every line that is not such a notice (and everything, if the import fails). The LiteRT
+runtime announces its CPU delegate the same way (:data:`LITERT_CHATTER`)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -19,23 +21,25 @@ CHATTER = re.compile(
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
 
 
-def without_chatter(text: str) -> str:
-    """``text`` without TensorFlow's start-up notice lines."""
-    return "".join(line for line in text.splitlines(keepends=True) if not CHATTER.match(line.rstrip("\n")))
+LITERT_CHATTER = re.compile(r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$")
 
 
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its start-up notices filtered out of stderr. Nothing is done when
-    it is already imported, or when ``TF_CPP_MIN_LOG_LEVEL`` is 0 (the user wants the notices)."""
-    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "0":
-        return
+def without_chatter(text: str, chatter: re.Pattern = CHATTER) -> str:
+    """``text`` without the lines ``chatter`` matches (by default TensorFlow's start-up notices)."""
+    return "".join(line for line in text.splitlines(keepends=True) if not chatter.match(line.rstrip("\n")))
+
+
+@contextlib.contextmanager
+def stderr_without(chatter: re.Pattern = CHATTER):
+    """Inside the block, file descriptor 2 goes to a temporary file; afterwards every line that
+    does not match ``chatter`` is written back (everything, if the block raised)."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:
         os.dup2(captured.fileno(), 2)
         failed = True
         try:
-            import tensorflow  # noqa: F401
+            yield
             failed = False
         finally:
             sys.stderr.flush()
@@ -43,5 +47,14 @@ def import_tensorflow_quietly() -> None:
             os.close(saved)
             captured.seek(0)
             text = captured.read().decode(errors="replace")
-            sys.stderr.write(text if failed else without_chatter(text))
+            sys.stderr.write(text if failed else without_chatter(text, chatter))
             sys.stderr.flush()
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its start-up notices filtered out of stderr. Nothing is done when
+    it is already imported, or when ``TF_CPP_MIN_LOG_LEVEL`` is 0 (the user wants the notices)."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "0":
+        return
+    with stderr_without(CHATTER):
+        import tensorflow  # noqa: F401

@@ -3,7 +3,7 @@
     python -m helpers.recognize photo.jpg
     python -m helpers.recognize photos/ --out annotated/ --json faces.json --tta shifts
 
-Finds the frontal faces in each photo (:mod:`helpers.faces`: a Haar cascade from OpenCV's wheel),
+Finds the frontal faces in each photo (:mod:`helpers.data.faces`: a Haar cascade from OpenCV's wheel),
 crops each with a margin to 48x48 grayscale, and reads its expression with the shipped recognizer
 (optionally averaged over test-time views). Writes an annotated copy of each photo with faces
 into --out (box, label, confidence and a bar per expression for every face) and, with --json, a
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import OneLineParser, run_cli
-from .errors import UserError
-from .expressions import EXPRESSIONS
+from helpers.cli import OneLineParser, run_cli
+from helpers.errors import UserError
+from helpers.expressions import EXPRESSIONS
+from helpers.inference.litert import BACKENDS
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
@@ -66,8 +67,8 @@ def annotate(photo: np.ndarray, faces: list[dict]):
 
 def recognize_photo(path: Path, photo: np.ndarray, model, tta: str | None) -> list[dict]:
     """One record per face in ``photo``: file, box, probabilities and label."""
-    from .faces import find_faces
-    from .recognition import predict_proba
+    from helpers.data.faces import find_faces
+    from helpers.inference.recognition import predict_proba
 
     faces = find_faces(photo)
     if not faces:
@@ -79,7 +80,7 @@ def recognize_photo(path: Path, photo: np.ndarray, model, tta: str | None) -> li
 
 
 def parse_args(argv=None):
-    from .recognition import SHIPPED_RECOGNIZER, TTA_VIEWS
+    from helpers.inference.recognition import SHIPPED_RECOGNIZER, TTA_VIEWS
 
     p = OneLineParser(prog="python -m helpers.recognize", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,18 +90,21 @@ def parse_args(argv=None):
     p.add_argument("--json", type=Path, metavar="FILE", help="also write one record per face to FILE")
     p.add_argument("--tta", choices=list(TTA_VIEWS), help="average the recognizer over test-time views of each face")
     p.add_argument("--recognizer", type=Path, default=SHIPPED_RECOGNIZER, help="a .keras recognizer (default: the shipped one)")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="auto: LiteRT when ai-edge-litert is installed and the .tflite file is beside the "
+                        "model (no TensorFlow, a fraction of a second), else Keras")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> list[dict]:
     from tqdm.auto import tqdm
 
-    from .faces import read_photo
-    from .recognition import load_recognizer
+    from helpers.data.faces import read_photo
+    from helpers.inference.recognition import load_recognizer
 
     args = parse_args(argv)
     paths = photo_paths(args.photos)
-    model = load_recognizer(args.recognizer)
+    model = load_recognizer(args.recognizer, backend=args.backend)
     args.out.mkdir(parents=True, exist_ok=True)
     records, no_face, unreadable = [], [], []
     for path in tqdm(paths, desc="photos", unit="photo", disable=len(paths) < 2, file=sys.stderr):

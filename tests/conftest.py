@@ -72,7 +72,10 @@ def _entry_point(args: list[str]):
     """The ``main`` function, program name and arguments of ``python -m MODULE ...`` or
     ``python SCRIPT.py ...`` (a script of the repository)."""
     if args[0] == "-m":
-        return importlib.import_module(args[1]).main, args[1], args[2:]
+        module = importlib.import_module(args[1])
+        if not hasattr(module, "main"):  # a package: python -m runs its __main__
+            module = importlib.import_module(f"{args[1]}.__main__")
+        return module.main, args[1], args[2:]
     spec = importlib.util.spec_from_file_location(f"script_{Path(args[0]).stem}", ROOT / args[0])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -77,9 +77,9 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
     import shutil
 
     from helpers.gans.ccyclegan import CCycleGAN
-    from helpers.synthetic import make_synthetic_faces
-    from helpers.gan_training import DISCRIMINATOR, release_warm_start_fn
-    from helpers.train_ccyclegan import load_init, parse_args
+    from helpers.data.synthetic import make_synthetic_faces
+    from helpers.training.gan_pipeline import DISCRIMINATOR, release_warm_start_fn
+    from helpers.training.ccyclegan import load_init, parse_args
 
     release = tmp_path / "release"
     shutil.copytree(translator_ckpt, release)
@@ -95,8 +95,7 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
     dataset = tf.data.Dataset.from_tensor_slices((faces.images, faces.labels)).batch(16)
     history = tmp_path / "history.json"
 
-    epoch, wall = release_warm_start_fn(parent, gan.generator, gan.discriminator, gan.warm_up_discriminator, dataset,
-                                        history, warmup_epochs=1.0)()
+    epoch, wall = release_warm_start_fn(parent, gan, dataset, history, warmup_epochs=1.0)()
     rows = json.loads(history.read_text())
     assert epoch == 1 and [row["epoch"] for row in rows] == [1]
     assert wall == rows[-1]["wall_s"] if with_discriminator else wall > rows[-1]["wall_s"]  # + the warm-up
@@ -116,7 +115,7 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
 ])
 def test_init_mismatches_are_one_clear_error(translator_ckpt, tmp_path, options, message):
     from helpers.errors import UserError
-    from helpers.train_ccyclegan import parse_args, train
+    from helpers.training.ccyclegan import parse_args, train
 
     args = parse_args(["--data", "synthetic", "--subset", "32", "--init", str(translator_ckpt),
                        "--ckpt-dir", str(tmp_path / "run"), *options])
@@ -126,7 +125,7 @@ def test_init_mismatches_are_one_clear_error(translator_ckpt, tmp_path, options,
 def _faces(folder: Path, n=3):
     from PIL import Image
 
-    from helpers.synthetic import make_synthetic_faces
+    from helpers.data.synthetic import make_synthetic_faces
 
     folder.mkdir()
     for i, img in enumerate(make_synthetic_faces(n).images):
@@ -168,7 +167,7 @@ def test_translator_cli_errors(translator_ckpt, tmp_path, inputs, expression, me
 
 def test_translator_refuses_a_generator_checkpoint(tmp_path):
     from helpers.errors import UserError
-    from helpers.translation import load_translator
+    from helpers.inference.translation import load_translator
 
     (tmp_path / "generator.keras").write_bytes(b"not read: the kind is checked first")
     (tmp_path / "config.json").write_text('{"kind": "cwgan", "noise_dim": 4, "expressions": [0]}')
@@ -179,13 +178,13 @@ def test_translator_refuses_a_generator_checkpoint(tmp_path):
 
 def _unchanged_translator(path):
     """A 'translator' that returns every face as it came: the reference case for the metrics."""
-    from helpers.translation import Translator
+    from helpers.inference.translation import Translator
 
     return Translator(lambda inputs, training=False: inputs[0], {"kind": "ccyclegan", "config": {"name": "none"}}, path)
 
 
 def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
-    from helpers.evaluation import TranslationEvaluation
+    from helpers.evaluation.scores import TranslationEvaluation
 
     r = TranslationEvaluation("synthetic", "PrivateTest", sources=140)(_unchanged_translator(tmp_path))
     assert r["translations"] == 6 * 140
@@ -199,7 +198,7 @@ def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
 
 
 def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
-    from helpers.evaluation import TranslationEvaluation, format_translator
+    from helpers.evaluation.scores import TranslationEvaluation, format_translator
 
     r = TranslationEvaluation("synthetic", "PrivateTest", sources=70)(translator_ckpt)
     assert r["config"] == "T26" and r["epoch"] == 1
@@ -211,7 +210,7 @@ def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
 def test_loss_weight_overrides_reach_the_model_and_the_release(tmp_path):
     import json
 
-    from helpers.train_ccyclegan import parse_args, train
+    from helpers.training.ccyclegan import parse_args, train
 
     ckpt = train(parse_args(["--data", "synthetic", "--subset", "32", "--batch-size", "16", "--epochs", "1",
                              "--cycle-weight", "3", "--identity-weight", "0.5", "--ckpt-dir", str(tmp_path / "run")]))

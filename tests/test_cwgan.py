@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.checkpoints import load_history
+from helpers.models.release import load_history
 from helpers.errors import UserError
-from helpers.gan_training import ResumableRun, TrainingDiverged, train_epochs
-from helpers.representations import fit_expression_codes
+from helpers.training.callbacks import GANCheckpoints, TrainingDiverged, epoch_callbacks
+from helpers.training.representations import fit_expression_codes
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--data", "synthetic", "--subset", "256", "--ae-epochs", "1", "--batch-size", "32", "--n-critic", "2",
@@ -82,7 +82,7 @@ def test_refuses_to_overwrite_then_resumes(trained, run_python):
     assert "Traceback" not in other_critic.stderr
     resumed = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt), "--resume"])
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "resumed" in resumed.stdout and "epoch 2/2" in resumed.stdout and "epoch 1/2" not in resumed.stdout
+    assert "resumed" in resumed.stdout and "Epoch 2/2" in resumed.stdout and "Epoch 1/2" not in resumed.stdout
     history = load_history(ckpt / "training" / "history.json")
     assert history["epoch"].tolist() == [1, 2] and history["wall_s"].is_monotonic_increasing
 
@@ -135,7 +135,7 @@ def test_generator_cli_bad_checkpoint_and_output(tmp_path, run_python):
     for ckpt, out, message in ((tmp_path / "missing", tmp_path / "o", "does not exist"),
                                (bad, tmp_path / "o", "not a loadable Keras model"),
                                (translator, tmp_path / "o", "is a ccyclegan checkpoint, an expression translator, not a "
-                                "face generator (cwgan/dcgan): use it with Generative_model/Expression_translator.py"),
+                                "face generator (cwgan/dcgan/sngan): use it with Generative_model/Expression_translator.py"),
                                ("checkpoints/recognizer_fer2013.keras", tmp_path / "o", "is a lone model file"),
                                (shipped, Path("/proc/forbidden"), "cannot create the output folder")):
         proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), "Fear", "2", str(out)])
@@ -148,7 +148,7 @@ def test_generator_cli_bad_checkpoint_and_output(tmp_path, run_python):
 
 
 def test_generation_in_batches_draws_the_same_faces():
-    from helpers.generation import load_generator
+    from helpers.inference.generators import load_generator
 
     generator = load_generator("checkpoints/cwgan_fer2013")
     whole = generator.generate(3, 5, seed=7)
@@ -172,15 +172,14 @@ def test_nan_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     model = Exploding()
     model(np.zeros((1, 2), "float32"))
     model.compile(optimizer=keras.optimizers.Adam())
-    run = ResumableRun(tmp_path, {"net": model}, {})
+    checkpoints = GANCheckpoints(tmp_path, {"net": model}, {})
     data = tf.data.Dataset.from_tensor_slices(np.zeros((4, 2), "float32")).batch(2)
-
-    def tick(epoch):
-        model.explode.assign(True)
-
-    with pytest.raises(TrainingDiverged, match="epoch 2: g_loss became NaN"):
-        train_epochs(model, data, epochs=3, run=run, on_epoch_end=tick)
-    assert [p.name for p in run.checkpoints()] == ["ckpt-0001"]
+    explode_after_first = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: model.explode.assign(True))
+    callbacks = epoch_callbacks(tmp_path, wall=0.0, time_limit=None, kept=checkpoints.describe_last,
+                                saving=[checkpoints, explode_after_first])
+    with pytest.raises(TrainingDiverged, match=r"epoch 2: g_loss became NaN/inf; stopped. The last good checkpoint \(ckpt-0001\)"):
+        model.fit(data, epochs=3, verbose=0, callbacks=callbacks)
+    assert [p.name for p in checkpoints.checkpoints()] == ["ckpt-0001"]
 
 
 def test_restored_run_continues_exactly_like_the_uninterrupted_one(tmp_path):
@@ -202,11 +201,11 @@ def test_restored_run_continues_exactly_like_the_uninterrupted_one(tmp_path):
     net, opt = make()
     for _ in range(3):
         step(net, opt)
-    ResumableRun(tmp_path, {"net": net}, {"net": opt}).save({"epoch": 1, "wall_s": 0.0})
+    GANCheckpoints(tmp_path, {"net": net}, {"net": opt}).save({"epoch": 1, "wall_s": 0.0})
     step(net, opt)
 
     fresh, fresh_opt = make()
-    assert ResumableRun(tmp_path, {"net": fresh}, {"net": fresh_opt}).restore()["epoch"] == 1
+    assert GANCheckpoints(tmp_path, {"net": fresh}, {"net": fresh_opt}).restore()["epoch"] == 1
     assert int(fresh_opt.iterations) == 3
     step(fresh, fresh_opt)
     for a, b in zip(net.get_weights(), fresh.get_weights()):
@@ -215,12 +214,12 @@ def test_restored_run_continues_exactly_like_the_uninterrupted_one(tmp_path):
 
 def test_a_resumed_run_is_seeded_past_its_completed_epochs(tmp_path):
     """A fresh process restarts every generator: a resume must not replay the first epochs' batches."""
-    from helpers.gan_training import seed_run
+    from helpers.training.gan_pipeline import seed_run
 
     net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     assert seed_run(5, tmp_path, resume=True) == 5  # nothing to resume: the run's own seed
     draws = np.random.rand(3)
-    ResumableRun(tmp_path, {"net": net}, {}).save({"epoch": 4, "wall_s": 0.0})
+    GANCheckpoints(tmp_path, {"net": net}, {}).save({"epoch": 4, "wall_s": 0.0})
     assert seed_run(5, tmp_path, resume=False) == 5 and np.array_equal(np.random.rand(3), draws)
     assert seed_run(5, tmp_path, resume=True) == 9
     keras.utils.set_random_seed(9)
@@ -233,9 +232,9 @@ def test_restoring_into_a_different_network_is_one_clear_error(tmp_path):
     def net(width):
         return keras.Sequential([keras.Input((3,)), keras.layers.Dense(width), keras.layers.Dense(1)])
 
-    ResumableRun(tmp_path, {"generator": net(4)}, {}).save({"epoch": 1, "wall_s": 0.0})
+    GANCheckpoints(tmp_path, {"generator": net(4)}, {}).save({"epoch": 1, "wall_s": 0.0})
     with pytest.raises(UserError, match="saved 'generator' network does not fit"):
-        ResumableRun(tmp_path, {"generator": net(5)}, {}).restore()
+        GANCheckpoints(tmp_path, {"generator": net(5)}, {}).restore()
 
 
 def test_expression_codes_recipe():
@@ -255,8 +254,8 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     (and continues with the saved one where it has), and --guide adds the frozen recognizer's loss."""
     import shutil
 
-    from helpers.gan_training import DISCRIMINATOR
-    from helpers.recognition import load_recognizer, weights_fingerprint
+    from helpers.training.gan_pipeline import DISCRIMINATOR
+    from helpers.inference.recognition import load_recognizer, weights_fingerprint
 
     ckpt, _ = trained
     release = tmp_path / "release"
@@ -267,7 +266,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
                         "--guide", guide, "--ckpt-dir", str(tmp_path / "a")])
     assert first.returncode == 0, first.stderr[-3000:]
     assert "discriminator-only steps" in first.stdout  # the release has no critic: a fresh one, warmed up
-    assert "epoch 2/2" in first.stdout and "epoch 1/2" not in first.stdout
+    assert "Epoch 2/2" in first.stdout and "Epoch 1/2" not in first.stdout
     config = json.loads((tmp_path / "a" / "config.json").read_text())
     assert config["epoch"] == 2 and config["init"]["epoch"] == 1
     assert config["guide"]["fingerprint"] == weights_fingerprint(load_recognizer(guide))
@@ -278,7 +277,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     second = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "3", "--init", str(tmp_path / "a"),
                          "--ckpt-dir", str(tmp_path / "b")])
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "generator and discriminator from" in second.stdout and "epoch 3/3" in second.stdout
+    assert "generator and discriminator from" in second.stdout and "Epoch 3/3" in second.stdout
     assert load_history(tmp_path / "b" / "training" / "history.json")["epoch"].tolist() == [2, 3]
 
     # Resumed without repeating --init: the run keeps the release's codes and its lineage.
@@ -300,7 +299,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     (["--epochs", "3", "--d-width", "16"], "does not fit this run's discriminator"),
 ])
 def test_init_and_guide_mistakes_are_one_clear_error(trained, tmp_path, options, message):
-    from helpers.train_cwgan import parse_args, train
+    from helpers.training.cwgan import parse_args, train
 
     ckpt, _ = trained
     args = parse_args([*SMALL, "--init", str(ckpt), "--ckpt-dir", str(tmp_path / "run"), *options])
@@ -329,7 +328,7 @@ def test_a_release_can_set_its_default_truncation(trained, tmp_path, run_python)
     import math
     import shutil
 
-    from helpers.generation import load_generator
+    from helpers.inference.generators import load_generator
 
     ckpt, _ = trained
     release = tmp_path / "release"

@@ -3,7 +3,8 @@ import time
 import numpy as np
 import pytest
 
-from helpers.data import (UNLABELED, DataError, DataNotFoundError, load_dataset)
+from helpers.data import UNLABELED, load_dataset
+from helpers.errors import DataError, DataNotFoundError
 from conftest import pixel_row, write_image
 
 

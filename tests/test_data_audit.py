@@ -1,7 +1,7 @@
 """exact_duplicates on splits with planted repeats, leaks and label conflicts."""
 import numpy as np
 
-from helpers.data_audit import exact_duplicates
+from helpers.data.audit import exact_duplicates
 
 
 def _faces(*values):

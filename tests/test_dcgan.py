@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.checkpoints import float32_copy
+from helpers.models.release import float32_copy
 from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator
-from helpers.train_dcgan import parse_expression_set
+from helpers.training.dcgan import parse_expression_set
 
 
 def test_there_are_six_variants_and_the_dcgan():

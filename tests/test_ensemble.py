@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.checkpoints import save_float16
+from helpers.models.release import save_float16
 from helpers.models import fer_vgg, recognizer_ensemble
-from helpers.recognition import Judge, load_recognizer
+from helpers.inference.recognition import Judge, load_recognizer
 
 
 def _member(seed):

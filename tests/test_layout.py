@@ -1,13 +1,14 @@
-"""The package's import graph: no cycle, the errors module below everything, and no library module
-that imports a command module (imports inside functions count too)."""
+"""The package's layout and import graph: commands are the top-level modules of ``helpers`` (and
+``helpers.data.__main__``), the library lives in subpackages; no import cycle, the errors module
+below everything, and no library module that imports a command (imports inside functions count)."""
 import ast
 from pathlib import Path
 
 from helpers.data import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "helpers"
-COMMANDS = {"helpers.train_recognizer", "helpers.deep_emotion", "helpers.evaluate",
-            "helpers.train_cwgan", "helpers.train_dcgan", "helpers.train_ccyclegan"}
+FOUNDATION = {"helpers", "helpers.errors", "helpers.expressions", "helpers.cli", "helpers.quiet_import"}
+SUBPACKAGES = {"data", "models", "gans", "training", "evaluation", "inference"}
 
 
 def module_name(path: Path) -> str:
@@ -54,10 +55,25 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_graph_sees_relative_and_local_imports():
+def commands(graph) -> set[str]:
+    """The modules a user runs: top-level modules other than the foundation, and ``__main__``s."""
+    top_level = {f"helpers.{p.stem}" for p in PACKAGE.glob("*.py")} - FOUNDATION
+    return {name for name in graph if name in top_level or name.endswith(".__main__")}
+
+
+def test_graph_sees_package_and_local_imports():
     graph = import_graph()
-    assert "helpers.errors" in graph["helpers.cli"]  # from .errors import UserError
-    assert "helpers.models" in graph["helpers.model_files"]  # inside a function
+    assert "helpers.errors" in graph["helpers.cli"]
+    assert "helpers.models" in graph["helpers.models.files"]  # inside a function
+    assert "helpers.data.fer2013" in graph["helpers.data"]  # a package's __init__
+
+
+def test_the_package_is_commands_over_role_subpackages():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == SUBPACKAGES
+    for name in commands(import_graph()):
+        source = (REPO_ROOT / (name.replace(".", "/") + ".py")).read_text()
+        assert "def main(" in source and 'if __name__ == "__main__":' in source, f"{name} is not a command"
 
 
 def test_cycle_detection_finds_a_planted_cycle():
@@ -75,6 +91,22 @@ def test_errors_module_imports_nothing_of_the_project():
 
 def test_no_library_module_imports_a_command():
     graph = import_graph()
-    assert COMMANDS <= set(graph)
-    offenders = {name: sorted(graph[name] & COMMANDS) for name in set(graph) - COMMANDS if graph[name] & COMMANDS}
+    run = commands(graph)
+    assert {"helpers.train_recognizer", "helpers.evaluate", "helpers.data.__main__"} <= run
+    offenders = {name: sorted(graph[name] & run) for name in set(graph) - run if graph[name] & run}
     assert offenders == {}
+
+
+def test_each_subpackage_imports_only_those_before_it():
+    """The order ``helpers/__init__.py`` gives: data, models, gans, inference, evaluation, training."""
+    order = ["data", "models", "gans", "inference", "evaluation", "training"]
+    assert set(order) == SUBPACKAGES
+    rank = {name: i for i, name in enumerate(order)}
+
+    def package(module):
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 and parts[1] in rank else None
+
+    upward = sorted(f"{m} -> {t}" for m, targets in import_graph().items() if package(m)
+                    for t in targets if package(t) and rank[package(t)] > rank[package(m)])
+    assert upward == []

@@ -4,18 +4,28 @@ import pytest
 import tensorflow as tf
 import keras
 
-from helpers.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
-                            classifier_guidance_generator_loss, cycle_consistency_generator_loss,
-                            expression_discriminator_loss, expression_generator_loss, identity_generator_loss,
-                            least_squares_discriminator_loss, least_squares_generator_loss, minimax_discriminator_loss,
-                            minimax_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
-                            wasserstein_gradient_penalty_loss)
+from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                                 classifier_guidance_generator_loss, cycle_consistency_generator_loss,
+                                 expression_discriminator_loss, expression_generator_loss, hinge_discriminator_loss,
+                                 hinge_generator_loss, identity_generator_loss,
+                                 least_squares_discriminator_loss, least_squares_generator_loss, minimax_discriminator_loss,
+                                 minimax_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
+                                 wasserstein_gradient_penalty_loss)
 
 
 def test_wasserstein_losses():
     real, fake = tf.constant([2.0, 4.0]), tf.constant([1.0, -1.0])
     assert float(wasserstein_critic_loss(real, fake)) == pytest.approx(0.0 - 3.0)
     assert float(wasserstein_generator_loss(fake)) == pytest.approx(0.0)
+
+
+def test_hinge_losses_match_numpy():
+    real, fake = np.array([2.0, 0.5, -1.0], "float32"), np.array([-2.0, -0.5, 1.0], "float32")
+    expected = np.maximum(0, 1 - real).mean() + np.maximum(0, 1 + fake).mean()  # (0 + .5 + 2)/3 + (0 + .5 + 2)/3
+    assert float(hinge_discriminator_loss(tf.constant(real), tf.constant(fake))) == pytest.approx(expected)
+    assert expected == pytest.approx(5 / 3)
+    assert float(hinge_discriminator_loss(tf.constant([3.0]), tf.constant([-3.0]))) == 0.0  # beyond the margins
+    assert float(hinge_generator_loss(tf.constant(fake))) == pytest.approx(-fake.mean())
 
 
 def _linear_critic(w):

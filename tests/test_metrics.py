@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from helpers.metrics import (classification_report, conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
-                             frechet_distance_from_moments, inception_score, kernel_distance, mean_pairwise_distance,
-                             ssim)
+from helpers.evaluation.metrics import (classification_report, conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
+                                        frechet_distance_from_moments, inception_score, kernel_distance, mean_pairwise_distance,
+                                        ssim)
 
 
 def reference_inception_score(p, splits):
@@ -129,9 +129,9 @@ def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
     """A 'generator' that returns the real split's own faces scores like the real data: FID 0,
     IS ratio 1, conditional accuracy = the judge's per-class accuracy on real faces."""
     from helpers.data import load_dataset
-    from helpers.evaluation import GeneratorEvaluation
-    from helpers.generation import GeneratorCheckpoint
-    from helpers.recognition import Judge
+    from helpers.evaluation.scores import GeneratorEvaluation
+    from helpers.inference.generators import GeneratorCheckpoint
+    from helpers.inference.recognition import Judge
     from helpers.models import fer_vgg
 
     splits = load_dataset("synthetic")
@@ -156,10 +156,10 @@ def test_translation_evaluation_in_judge_space_of_a_translator_that_changes_noth
     """With the recognizer-space judge: nothing changed gives L1 0, SSIM 1, target accuracy equal
     to the untouched sources', and an FID above the floor (each target's set holds other expressions)."""
     from helpers.data import load_dataset
-    from helpers.evaluation import TranslationEvaluation
+    from helpers.evaluation.scores import TranslationEvaluation
     from helpers.models import fer_vgg
-    from helpers.recognition import Judge
-    from helpers.translation import Translator
+    from helpers.inference.recognition import Judge
+    from helpers.inference.translation import Translator
 
     judge = Judge(model=fer_vgg(widths=(8, 16), first_width=8, head_width=16))
     evaluation = TranslationEvaluation(split="PrivateTest", judge=judge, sources=200, splits=load_dataset("synthetic"))

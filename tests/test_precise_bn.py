@@ -7,7 +7,7 @@ import pytest
 
 from helpers.errors import UserError
 from helpers.models import fer_vgg
-from helpers.precise_bn import recalibrate_batch_norm
+from helpers.training.precise_bn import recalibrate_batch_norm
 
 
 def _two_norm_model():

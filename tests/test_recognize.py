@@ -8,7 +8,7 @@ from PIL import Image
 from skimage import data
 
 from helpers.expressions import EXPRESSIONS
-from helpers.faces import detect_faces, find_faces, read_photo
+from helpers.data.faces import detect_faces, find_faces, read_photo
 from tools.detector_recall import composite  # the four-astronaut photo docs/results.md measures
 
 

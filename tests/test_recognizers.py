@@ -79,7 +79,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     export = run_python(["-m", "helpers.train_recognizer", "--export", str(run_dir / "best.keras"), "--out", str(out)])
     assert export.returncode == 0, export.stderr[-2000:]
     check = subprocess.run([sys.executable, "-c", (  # the release loads in a clean process
-        "import helpers, keras, numpy as np\n"
+        "import helpers.models, keras, numpy as np\n"
         f"m = keras.models.load_model({str(out)!r}, safe_mode=True)\n"
         "x = np.zeros((2, 48, 48, 1), np.uint8)\n"
         "p = np.asarray(m(x)); assert p.shape == (2, 7) and np.allclose(p.sum(1), 1, atol=1e-4)\n"
@@ -87,7 +87,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     assert check.returncode == 0, check.stderr[-2000:]
     provenance = json.loads((tmp_path / "release.json").read_text())
     assert [row["epoch"] for row in provenance["history"]] == [0, 1, 2]
-    from helpers.checkpoints import load_history
+    from helpers.models.release import load_history
 
     pd.testing.assert_frame_equal(load_history(tmp_path / "release.json").drop(columns="stage"), history,
                                   check_dtype=False)
@@ -135,7 +135,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
 
 def test_a_missing_split_names_those_there_are():
     from helpers.errors import UserError
-    from helpers.evaluation import find_split
+    from helpers.evaluation.scores import find_split
 
     assert find_split({"Training": 0, "PublicTest": 0}, "publictest") == "PublicTest"
     with pytest.raises(UserError, match=r"split 'PublicTest' not in the data; available: Training \(a CSV without a Usage"):
@@ -147,7 +147,7 @@ def test_a_missing_split_names_those_there_are():
 FIRST_BATCH = """
 import argparse, sys
 import numpy as np
-from helpers.train_recognizer import training_dataset
+from helpers.training.recognizer import training_dataset
 x = np.random.default_rng(0).integers(0, 256, (96, 48, 48, 1), dtype=np.uint8)
 args = argparse.Namespace(seed=0, no_augment=False, augment="full", batch_size=32)
 _, labels = next(iter(training_dataset(x, np.arange(96) % 7, args, first_epoch=int(sys.argv[1]))))
@@ -170,7 +170,7 @@ def test_a_resumed_run_draws_new_batches():
 
 
 def test_test_time_views():
-    from helpers.recognition import flips, shifted_views, ten_crops
+    from helpers.inference.recognition import flips, shifted_views, ten_crops
 
     x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1), dtype=np.uint8)
     mirrored = flips(x)
@@ -193,7 +193,7 @@ def test_predict_proba_averages_the_views():
     import keras
 
     from helpers.errors import UserError
-    from helpers.recognition import TTA_VIEWS, predict_proba
+    from helpers.inference.recognition import TTA_VIEWS, predict_proba
 
     # Softmax over (left-half mean, right-half mean): a mirror swaps the two, so averaging a
     # face with its mirror gives exactly 1/2 each; one view does not.
@@ -211,7 +211,7 @@ def test_predict_proba_averages_the_views():
 
 
 def test_record_names_each_protocol_and_is_dropped_with_the_weights(tmp_path):
-    from helpers.checkpoints import provenance_without_evaluations
+    from helpers.models.release import provenance_without_evaluations
     from helpers.evaluate import record
 
     checkpoint = tmp_path / "model.keras"
@@ -225,7 +225,7 @@ def test_record_names_each_protocol_and_is_dropped_with_the_weights(tmp_path):
 
 
 def test_judge_fingerprint_follows_the_weights():
-    from helpers.recognition import Judge
+    from helpers.inference.recognition import Judge
 
     model = fer_vgg(widths=(8, 8, 8, 8), first_width=8, head_width=16)
     before = Judge(model=model).fingerprint
@@ -236,7 +236,7 @@ def test_judge_fingerprint_follows_the_weights():
 
 
 def test_judge_cache_is_keyed_by_weights_and_images(tmp_path, monkeypatch):
-    from helpers.recognition import Judge
+    from helpers.inference.recognition import Judge
 
     monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path))
     model = fer_vgg(widths=(8, 16), first_width=8, head_width=16)
@@ -267,7 +267,7 @@ def test_recorded_command_reproduces_a_programmatic_call():
 
 def test_class_weights_keep_the_mean_weight_at_one():
     from helpers.errors import UserError
-    from helpers.train_recognizer import class_weights
+    from helpers.training.recognizer import class_weights
 
     labels = np.array([0] + [1] * 4)
     assert class_weights(labels, 0.0, num_classes=2) is None
@@ -279,7 +279,7 @@ def test_class_weights_keep_the_mean_weight_at_one():
 
 
 def test_load_history_names_a_missing_file(tmp_path):
-    from helpers.checkpoints import load_history
+    from helpers.models.release import load_history
     from helpers.errors import UserError
 
     with pytest.raises(UserError, match="no training history"):
@@ -287,7 +287,7 @@ def test_load_history_names_a_missing_file(tmp_path):
 
 
 def test_deep_emotion_cli_forwards_a_second_stage(monkeypatch):
-    import helpers.train_recognizer as train_recognizer
+    import helpers.training.recognizer as train_recognizer
     from helpers.deep_emotion import main
 
     seen = {}
@@ -301,7 +301,7 @@ def test_deep_emotion_cli_forwards_a_second_stage(monkeypatch):
 
 
 def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch):
-    import helpers.train_recognizer as train_recognizer
+    import helpers.training.recognizer as train_recognizer
     from helpers.errors import UserError
     from helpers.deep_emotion import main
 
@@ -320,8 +320,8 @@ def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch
 def test_light_augmentation_only_flips_and_shifts():
     """``--augment light`` neither rotates nor erases: a face of vertical stripes keeps every
     row identical (flips and shifts move columns, never mix rows), where the full set does not."""
-    from helpers.tfdata import augmenter
-    from helpers.train_recognizer import AUGMENTATIONS
+    from helpers.data.pipelines import augmenter
+    from helpers.training.recognizer import AUGMENTATIONS
 
     stripes = np.tile(np.arange(48, dtype=np.uint8) * 5, (64, 48, 1))[..., None]  # (64, 48, 48, 1)
 

@@ -4,12 +4,18 @@ import numpy as np
 import pytest
 
 from helpers import release_check
-from helpers.release_check import REFERENCE, SHIPPED, check, compare
+from helpers.data import REPO_ROOT
+from helpers.evaluation.references import REFERENCE, SHIPPED, check, compare
 
 
 @pytest.fixture(scope="module")
 def comparisons():
     return check()
+
+
+@pytest.fixture(scope="module")
+def litert_comparisons():
+    return check(backend="litert")
 
 
 def test_every_shipped_model_has_recorded_outputs():
@@ -23,6 +29,22 @@ def test_shipped_model_gives_its_recorded_outputs(comparisons, name):
     assert result.ok, f"{name}: {result.detail}"
 
 
+@pytest.mark.parametrize("name", SHIPPED)
+def test_litert_twin_gives_the_recorded_outputs(litert_comparisons, name):
+    """Generators and translators within 1 grey level; recognizers the same argmax, within 1e-3."""
+    result = next(r for r in litert_comparisons if r.name == name)
+    assert result.ok, f"{name} (LiteRT): {result.detail}"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_model_file_is_at_most_10_mb(name):
+    kind, path = SHIPPED[name]
+    keras_file = REPO_ROOT / path / "generator.keras" if kind != "recognizer" else REPO_ROOT / path
+    for file in (keras_file, keras_file.with_suffix(".tflite")):
+        assert file.is_file(), f"{file} is missing: a release ships both files"
+        assert file.stat().st_size <= 10_000_000, f"{file} is {file.stat().st_size / 1e6:.1f} MB"
+
+
 def test_comparison_catches_two_grey_levels_and_a_changed_answer():
     images = np.full((3, 48, 48, 1), 100, np.uint8)
     assert compare("generator", images, images + 1)[0]
@@ -31,6 +53,8 @@ def test_comparison_catches_two_grey_levels_and_a_changed_answer():
     assert compare("recognizer", probs, probs + 5e-5)[0]
     assert not compare("recognizer", probs, probs + 5e-4)[0]
     assert not compare("recognizer", probs, probs[:, ::-1])[0]
+    assert compare("recognizer", probs, probs + 5e-4, backend="litert")[0]
+    assert not compare("recognizer", probs, probs + 2e-3, backend="litert")[0]
 
 
 def test_a_missing_model_fails_the_check(tmp_path, monkeypatch):
@@ -42,4 +66,4 @@ def test_a_missing_model_fails_the_check(tmp_path, monkeypatch):
 def test_cli_prints_one_line_per_model(capsys):
     assert release_check.main(["recognizer_fer2013", "cwgan_fer2013"]) == 0
     out = capsys.readouterr().out
-    assert "ok   recognizer_fer2013" in out and "2 of 2 shipped models give their recorded outputs" in out
+    assert "ok   recognizer_fer2013" in out and "2 of 2 shipped models (keras) give their recorded outputs" in out

@@ -22,7 +22,7 @@ def test_shipped_generator_record_is_what_its_notebook_checks(name):
     smoke mode too, and compares the headline line with the stored one. This test ties that
     stored line to ``metrics.json`` (which the README quotes) and to the release's own config, so
     a change of weights, sampling, judge or metric code fails CI without scoring twice."""
-    from helpers.evaluation import generator_summary
+    from helpers.evaluation.scores import generator_summary
 
     folder = REPO_ROOT / "checkpoints" / name
     record, config = (json.loads((folder / f).read_text()) for f in ("metrics.json", "config.json"))
@@ -35,7 +35,7 @@ def test_shipped_generator_record_is_what_its_notebook_checks(name):
 def test_shipped_synthetic_translator_record_is_what_notebook_06_checks():
     """Notebook 06 scores the translator trained on synthetic faces (its identity section) in
     smoke mode too; its checked output must show the numbers of the shipped ``metrics.json``."""
-    from helpers.evaluation import format_translator
+    from helpers.evaluation.scores import format_translator
 
     folder = REPO_ROOT / "checkpoints" / "ccyclegan_synthetic"
     record, config = (json.loads((folder / f).read_text()) for f in ("metrics.json", "config.json"))
@@ -47,7 +47,7 @@ def test_shipped_synthetic_translator_record_is_what_notebook_06_checks():
 
 @pytest.fixture(scope="module")
 def shipped_fingerprint():
-    from helpers.recognition import Judge
+    from helpers.inference.recognition import Judge
 
     return Judge().fingerprint
 
@@ -62,7 +62,7 @@ def test_shipped_metrics_were_measured_by_the_shipped_recognizer(name, shipped_f
 
 
 @pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013", "ccyclegan_synthetic"])
-def test_shipped_checkpoint_folder_is_at_most_10_mb(name):
+def test_shipped_checkpoint_folder_is_at_most_10_mb_besides_its_litert_twin(name):
     folder = REPO_ROOT / "checkpoints" / name
     assert folder.is_dir(), f"{folder} is missing: the release must be committed"
-    assert sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) <= 10_000_000
+    assert sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and f.suffix != ".tflite") <= 10_000_000

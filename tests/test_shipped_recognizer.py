@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers.recognition import SHIPPED_RECOGNIZER, Judge
+from helpers.inference.recognition import SHIPPED_RECOGNIZER, Judge
 
 
 
@@ -20,7 +20,7 @@ def test_size_and_interface():
 
 @pytest.mark.fer2013
 def test_privatetest_accuracy_matches_the_record(fer2013):
-    from helpers.metrics import conditional_accuracy
+    from helpers.evaluation.metrics import conditional_accuracy
 
     record = json.loads(SHIPPED_RECOGNIZER.with_suffix(".json").read_text())
     x, y = fer2013["PrivateTest"]
@@ -37,7 +37,7 @@ def test_shipped_deep_emotion_matches_its_record(fer2013):
     """One view on the whole split pins the weights. The reported ten-crop figure costs ten times
     as much (about 4 minutes here), so CI leaves it to its recorded command; the views themselves
     are tested in test_recognizers.py."""
-    from helpers.recognition import load_recognizer, predict_proba
+    from helpers.inference.recognition import load_recognizer, predict_proba
 
     checkpoint = SHIPPED_RECOGNIZER.with_name("deep_emotion_fer2013.keras")
     record = json.loads(checkpoint.with_suffix(".json").read_text())

@@ -1,6 +1,6 @@
 import numpy as np
 
-from helpers.synthetic import (EXPRESSION_PARAMS, IDENTITY_FACTORS, make_synthetic_faces, render_face)
+from helpers.data.synthetic import (EXPRESSION_PARAMS, IDENTITY_FACTORS, make_synthetic_faces, render_face)
 
 
 def test_shapes_labels_and_factors():

@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from helpers.tfdata import augmenter, make_dataset, random_erasing
+from helpers.data.pipelines import augmenter, make_dataset, random_erasing
 
 
 def _data(n=20):

@@ -1,4 +1,4 @@
-"""Measure the face detectors that ship inside OpenCV's wheel, to choose helpers.faces.CASCADE.
+"""Measure the face detectors that ship inside OpenCV's wheel, to choose helpers.data.faces.CASCADE.
 
     python tools/detector_recall.py [--fer-faces 100]
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from helpers.faces import detect_faces, cascade, to_gray  # noqa: E402
+from helpers.data.faces import detect_faces, cascade, to_gray  # noqa: E402
 
 CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt.xml",
             "haarcascade_frontalface_alt2.xml", "haarcascade_frontalface_alt_tree.xml")

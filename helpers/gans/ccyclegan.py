@@ -2,13 +2,13 @@
 configuration of the experiment log (:data:`helpers.models.ccyclegan_nets.CONFIGS`)."""
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
-from . import to_model_range
-from ..expressions import NUM_EXPRESSIONS
-from ..losses import (cycle_consistency_generator_loss, expression_discriminator_loss, expression_generator_loss,
-                      identity_generator_loss, least_squares_discriminator_loss, least_squares_generator_loss)
+from helpers.data.pixels import to_model_range
+from helpers.gans.adversarial import AdversarialModel
+from helpers.expressions import NUM_EXPRESSIONS
+from helpers.gans.losses import (cycle_consistency_generator_loss, expression_discriminator_loss, expression_generator_loss,
+                                 identity_generator_loss, least_squares_discriminator_loss, least_squares_generator_loss)
 
 
 def translation_pairs(images, labels, all_targets: bool):
@@ -25,36 +25,28 @@ def translation_pairs(images, labels, all_targets: bool):
     return images, labels, (labels + offset) % NUM_EXPRESSIONS
 
 
-class CCycleGAN(keras.Model):
+class CCycleGAN(AdversarialModel):
     """Generator G(x, target) and a two-headed discriminator D(x) -> (realness, expression)."""
 
     def __init__(self, generator, discriminator, config, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator, self.config = generator, discriminator, config
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.d_adv_tracker = keras.metrics.Mean(name="d_adv")
-        self.d_cls_tracker = keras.metrics.Mean(name="d_cls")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.g_adv_tracker = keras.metrics.Mean(name="g_adv")
-        self.g_cls_tracker = keras.metrics.Mean(name="g_cls")
-        self.cycle_tracker = keras.metrics.Mean(name="cycle")
-        self.identity_tracker = keras.metrics.Mean(name="identity")
+        super().__init__(generator, discriminator, **kwargs)
+        self.config = config
+        self.d_adv_tracker = self.tracker("d_adv")
+        self.d_cls_tracker = self.tracker("d_cls")
+        self.g_adv_tracker = self.tracker("g_adv")
+        self.g_cls_tracker = self.tracker("g_cls")
+        self.cycle_tracker = self.tracker("cycle")
+        self.identity_tracker = self.tracker("identity")
 
     def compile(self, d_optimizer, g_optimizer, adversarial_weight=None, classification_weight=None,
                 cycle_weight=None, identity_weight=None, **kwargs):
         """Optimizers and loss weights (defaults: the configuration's)."""
-        super().compile(**kwargs)
+        super().compile(d_optimizer, g_optimizer, **kwargs)
         c = self.config
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         self.w_adv = c.adversarial_weight if adversarial_weight is None else adversarial_weight
         self.w_cls = c.classification_weight if classification_weight is None else classification_weight
         self.w_cycle = c.cycle_weight if cycle_weight is None else cycle_weight
         self.w_identity = c.identity_weight if identity_weight is None else identity_weight
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.d_adv_tracker, self.d_cls_tracker, self.g_loss_tracker, self.g_adv_tracker,
-                self.g_cls_tracker, self.cycle_tracker, self.identity_tracker]
 
     def call(self, inputs, training=False):
         images, targets = inputs
@@ -110,6 +102,6 @@ class CCycleGAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 
         # 4. Track every term.
-        for tracker, value in zip(self.metrics, (d_loss, d_adv, d_cls, g_loss, g_adv, g_cls, cyc, idt)):
+        for tracker, value in zip(self.metrics, (d_loss, g_loss, d_adv, d_cls, g_adv, g_cls, cyc, idt)):
             tracker.update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self.results()

@@ -1,14 +1,14 @@
 """Conditional WGAN-GP, keras-io style: one ``keras.Model`` subclass with its own train step."""
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from . import to_model_range
-from ..losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
-                      classifier_guidance_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
-                      wasserstein_gradient_penalty_loss)
+from helpers.data.pixels import to_model_range
+from helpers.gans.adversarial import AdversarialModel
+from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                                 classifier_guidance_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
+                                 wasserstein_gradient_penalty_loss)
 
 
 def guide_views(fake, max_shift: int = 3):
@@ -25,7 +25,7 @@ def guide_views(fake, max_shift: int = 3):
     return tf.ensure_shape(padded[:, dy:dy + size, dx:dx + size, :], [None, size, size, x.shape[-1]])
 
 
-class ConditionalWGAN(keras.Model):
+class ConditionalWGAN(AdversarialModel):
     """WGAN-GP (Gulrajani et al. 2017) conditioned on per-expression codes.
 
     ``codes`` is the (7, k) table of expression representations; a batch of labels is
@@ -42,46 +42,30 @@ class ConditionalWGAN(keras.Model):
     def __init__(self, generator, critic, codes, noise_dim: int = 100, n_critic: int = 5,
                  gp_weight: float = 10.0, ac_weight: float = 0.0, g_ac_weight: float = 0.0,
                  guide=None, guide_weight: float = 0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = generator
-        self.critic = critic
+        super().__init__(generator, critic, **kwargs)
         self.codes = tf.constant(np.asarray(codes, np.float32))
         self.noise_dim = noise_dim
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.ac_weight, self.g_ac_weight = ac_weight, g_ac_weight
-        self.has_classifier = len(critic.outputs) == 2  # [score, class_logits]
         if ac_weight and not self.has_classifier:
             raise ValueError("ac_weight > 0 needs a critic with a class head (cwgan_critic(..., num_classes=7))")
         self.guide, self.guide_weight = guide, guide_weight if guide is not None else 0.0
         if guide is not None:
             guide.trainable = False
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.gp_tracker = keras.metrics.Mean(name="gp")
-        self.w_distance_tracker = keras.metrics.Mean(name="w_distance")
-        self.class_loss_tracker = keras.metrics.Mean(name="real_class_loss")
-        self.g_class_loss_tracker = keras.metrics.Mean(name="fake_class_loss")
-        self.guide_loss_tracker = keras.metrics.Mean(name="guide_loss")
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        self.gp_tracker = self.tracker("gp")
+        self.w_distance_tracker = self.tracker("w_distance")
+        self.class_loss_tracker = self.tracker("real_class_loss", active=bool(ac_weight))
+        self.g_class_loss_tracker = self.tracker("fake_class_loss", active=bool(ac_weight))
+        self.guide_loss_tracker = self.tracker("guide_loss", active=bool(self.guide_weight))
 
     @property
-    def metrics(self):
-        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.gp_tracker, self.w_distance_tracker]
-        trackers += [self.class_loss_tracker, self.g_class_loss_tracker] if self.ac_weight else []
-        return trackers + ([self.guide_loss_tracker] if self.guide_weight else [])
-
-    def _critic(self, inputs, training=True):
-        """``(score, class_logits or None)`` whether or not the critic has a classifier head."""
-        out = self.critic(inputs, training=training)
-        return (out[0], out[1]) if self.has_classifier else (out, None)
+    def critic(self):
+        """The discriminator, by its WGAN name."""
+        return self.discriminator
 
     def _score(self, inputs, training=True):
-        return self._critic(inputs, training)[0]
+        return self.discriminate(inputs, training)[0]
 
     def call(self, inputs, training=False):
         noise, labels = inputs
@@ -93,8 +77,8 @@ class ConditionalWGAN(keras.Model):
         noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
         with tf.GradientTape() as tape:
             fake = self.generator([noise, codes], training=True)
-            real_scores, real_logits = self._critic([real, codes])
-            fake_scores, _ = self._critic([fake, codes])
+            real_scores, real_logits = self.discriminate([real, codes])
+            fake_scores, _ = self.discriminate([fake, codes])
             w_loss = wasserstein_critic_loss(real_scores, fake_scores)
             gp = wasserstein_gradient_penalty_loss(self._score, real, fake, codes, weight=self.gp_weight)
             class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
@@ -126,7 +110,7 @@ class ConditionalWGAN(keras.Model):
         noise = tf.random.normal((batch, self.noise_dim))
         with tf.GradientTape() as tape:
             fake = self.generator([noise, codes], training=True)
-            fake_scores, fake_logits = self._critic([fake, codes])
+            fake_scores, fake_logits = self.discriminate([fake, codes])
             g_loss = wasserstein_generator_loss(fake_scores)
             if self.ac_weight:
                 fake_class_loss = auxiliary_classifier_generator_loss(labels, fake_logits)
@@ -147,4 +131,4 @@ class ConditionalWGAN(keras.Model):
             self.g_class_loss_tracker.update_state(fake_class_loss)
         if self.guide_weight:
             self.guide_loss_tracker.update_state(guide_loss)
-        return {m.name: m.result() for m in self.metrics}
+        return self.results()

@@ -1,15 +1,15 @@
 """DCGAN (unconditional or label-conditioned), keras-io style."""
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
-from . import to_model_range
-from ..losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
-                      minimax_discriminator_loss, minimax_generator_loss)
+from helpers.data.pixels import to_model_range
+from helpers.gans.adversarial import AdversarialModel
+from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                                 minimax_discriminator_loss, minimax_generator_loss)
 
 
-class DCGAN(keras.Model):
+class DCGAN(AdversarialModel):
     """Minimax GAN with the non-saturating generator loss. ``conditional=True`` feeds the label
     to both networks; the data pipeline yields ``(uint8 images, labels)`` either way. With
     ``ac_weight > 0`` the discriminator also classifies the expression (it returns
@@ -18,41 +18,21 @@ class DCGAN(keras.Model):
 
     def __init__(self, generator, discriminator, noise_dim: int = 100, conditional: bool = False,
                  output: str = "tanh", label_smoothing: float = 0.1, ac_weight: float = 0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
+        super().__init__(generator, discriminator, **kwargs)
         self.noise_dim = noise_dim
         self.conditional = conditional
         self.output_range = output
         self.label_smoothing = label_smoothing
         self.ac_weight = ac_weight
-        self.has_classifier = len(discriminator.outputs) == 2  # [logit, class_logits]
         if ac_weight and not self.has_classifier:
             raise ValueError("ac_weight > 0 needs a discriminator with a class head (auxiliary_classifier=True)")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real_prob")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake_prob")
-        self.class_loss_tracker = keras.metrics.Mean(name="real_class_loss")
-        self.g_class_loss_tracker = keras.metrics.Mean(name="fake_class_loss")
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-
-    @property
-    def metrics(self):
-        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-        return trackers + ([self.class_loss_tracker, self.g_class_loss_tracker] if self.ac_weight else [])
+        self.d_real_tracker = self.tracker("d_real_prob")
+        self.d_fake_tracker = self.tracker("d_fake_prob")
+        self.class_loss_tracker = self.tracker("real_class_loss", active=bool(ac_weight))
+        self.g_class_loss_tracker = self.tracker("fake_class_loss", active=bool(ac_weight))
 
     def _in(self, x, labels):
         return [x, labels] if self.conditional else x
-
-    def _discriminate(self, x, labels):
-        """``(logit, class_logits or None)`` whether or not D has a classifier head."""
-        out = self.discriminator(self._in(x, labels), training=True)
-        return (out[0], out[1]) if self.has_classifier else (out, None)
 
     def call(self, inputs, training=False):
         noise, labels = inputs
@@ -68,8 +48,8 @@ class DCGAN(keras.Model):
         # 2. Discriminator step: real -> 1 (smoothed), fake -> 0 (+ classify the real expressions).
         with tf.GradientTape() as tape:
             fake = self.generator(self._in(noise, labels), training=True)
-            real_logits, real_class = self._discriminate(real, labels)
-            fake_logits, _ = self._discriminate(fake, labels)
+            real_logits, real_class = self.discriminate(self._in(real, labels))
+            fake_logits, _ = self.discriminate(self._in(fake, labels))
             d_loss = minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
             if self.ac_weight:
                 class_loss = auxiliary_classifier_discriminator_loss(labels, real_class)
@@ -81,7 +61,7 @@ class DCGAN(keras.Model):
         noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
         with tf.GradientTape() as tape:
             fake = self.generator(self._in(noise, labels), training=True)
-            gen_logits, gen_class = self._discriminate(fake, labels)
+            gen_logits, gen_class = self.discriminate(self._in(fake, labels))
             g_loss = minimax_generator_loss(gen_logits)
             if self.ac_weight:
                 fake_class_loss = auxiliary_classifier_generator_loss(labels, gen_class)
@@ -97,4 +77,4 @@ class DCGAN(keras.Model):
         if self.ac_weight:
             self.class_loss_tracker.update_state(class_loss)
             self.g_class_loss_tracker.update_state(fake_class_loss)
-        return {m.name: m.result() for m in self.metrics}
+        return self.results()

@@ -1,5 +1,5 @@
 """A convolutional autoencoder for 48x48x1 faces; its bottleneck codes feed the PCA expression
-representations (:mod:`helpers.representations`)."""
+representations (:mod:`helpers.training.representations`)."""
 from __future__ import annotations
 
 import keras

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 import keras
 from keras import layers
 
-from ..expressions import NUM_EXPRESSIONS
+from helpers.expressions import NUM_EXPRESSIONS
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import keras
 from keras import layers
 
-from .layers import FusedBatchNorm
+from helpers.models.layers import FusedBatchNorm
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .layers import FusedBatchNorm
+from helpers.models.layers import FusedBatchNorm
 
 
 def cwgan_generator(noise_dim: int = 100, code_dim: int = 16, width: int = 128) -> keras.Model:

@@ -13,7 +13,7 @@ class FusedBatchNorm(keras.layers.Layer):
     moving variance; the same ``momentum``/``epsilon``), but under ``mixed_bfloat16`` it keeps
     the bf16 speed-up on CPU, where Keras' generic batch norm casts to float32 and loses it (the
     README's precision notes give the measured throughputs). Statistics stay in float32 (``autocast=False``).
-    :func:`helpers.checkpoints.to_standard_layers` swaps it for the Keras layer on export."""
+    :func:`helpers.models.release.to_standard_layers` swaps it for the Keras layer on export."""
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3, **kwargs):
         super().__init__(autocast=False, **kwargs)

@@ -12,9 +12,9 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from ..expressions import NUM_EXPRESSIONS
-from .layers import FusedBatchNorm
-from .spatial_transformer import SpatialTransformer
+from helpers.expressions import NUM_EXPRESSIONS
+from helpers.models.layers import FusedBatchNorm
+from helpers.models.spatial_transformer import SpatialTransformer
 
 # Pixel statistics of FER2013 Training (notebook 01 prints them).
 FER_MEAN = 130.96

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .expressions import NUM_EXPRESSIONS
-from .gans import to_model_range, to_uint8
-from .generation import load_checkpoint
+from helpers.expressions import NUM_EXPRESSIONS
+from helpers.data.pixels import to_model_range, to_uint8
+from helpers.inference.generators import load_checkpoint
 
 
 class Translator:
@@ -33,5 +33,7 @@ class Translator:
         return np.stack(columns, axis=1)
 
 
-def load_translator(path: str | Path) -> Translator:
-    return Translator(*load_checkpoint(path, kinds=("ccyclegan",), required=("expressions",), example="checkpoints/ccyclegan_fer2013"))
+def load_translator(path: str | Path, backend: str = "keras") -> Translator:
+    """Load a translator checkpoint folder (or its ``.keras`` file), on Keras or LiteRT."""
+    return Translator(*load_checkpoint(path, kinds=("ccyclegan",), required=("expressions",),
+                                       example="checkpoints/ccyclegan_fer2013", backend=backend))

@@ -1,6 +1,6 @@
 """Evaluation maths on arrays: accuracy and confusion, Inception Score, Fréchet and kernel
 distances, conditional accuracy, diversity. Pure NumPy/SciPy: the classifier or feature
-extractor that feeds them lives in :mod:`helpers.recognition`."""
+extractor that feeds them lives in :mod:`helpers.inference.recognition`."""
 from __future__ import annotations
 
 import warnings
@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-from .expressions import EXPRESSIONS, NUM_EXPRESSIONS
+from helpers.expressions import EXPRESSIONS, NUM_EXPRESSIONS
 
 
 # ------------------------------------------------------------------------- classification

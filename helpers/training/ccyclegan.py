@@ -7,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import command_line, gan_training_parser
-from .errors import UserError
+from helpers.cli import command_line, gan_training_parser
+from helpers.errors import UserError
 
 
 def translation_grid_fn(gan, images: np.ndarray):
     """A ``sample_fn(epoch, path)``: fixed sources (rows) next to their 7 translations."""
-    from .expressions import NUM_EXPRESSIONS
-    from .gans import to_model_range, to_uint8
-    from .plots import save_png, tile
+    from helpers.expressions import NUM_EXPRESSIONS
+    from helpers.data.pixels import to_model_range, to_uint8
+    from helpers.evaluation.plots import save_png, tile
 
     def sample(epoch, path):
         x = np.asarray(to_model_range(images))
@@ -30,7 +30,7 @@ def translation_grid_fn(gan, images: np.ndarray):
 
 def parse_args(argv=None, description: str | None = None):
     """The training script's arguments (the script passes its docstring as the description)."""
-    from .models.ccyclegan_nets import CONFIGS
+    from helpers.models.ccyclegan_nets import CONFIGS
 
     p = gan_training_parser(description, epochs=30, batch_size=32, ckpt_dir="runs/ccyclegan",
                             batch_help="real faces per step (x6 translations from T24 on)")
@@ -67,8 +67,8 @@ def parse_args(argv=None, description: str | None = None):
 
 def load_init(args):
     """The release ``--init`` names, checked against the options of this run."""
-    from .gan_training import check_init_epochs
-    from .translation import load_translator
+    from helpers.training.gan_pipeline import check_init_epochs
+    from helpers.inference.translation import load_translator
 
     parent = load_translator(args.init)
     built = {"config": args.config, "width": args.width, "downsamplings": args.downsamplings}
@@ -85,50 +85,39 @@ def train(args) -> Path:
     """Train from parsed ``ccyclegan.py`` arguments; the translator release (generator.keras +
     config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
     import keras
-    import tensorflow as tf
 
-    from .data import load_dataset
-    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, seed_run, train_epochs
-    from .gans.ccyclegan import CCycleGAN
-    from .models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
-    from .precision import set_training_precision
+    from helpers.expressions import NUM_EXPRESSIONS
+    from helpers.gans.ccyclegan import CCycleGAN
+    from helpers.models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
+    from helpers.training.gan_pipeline import GANRun, fit_gan, gan_dataset, release_warm_start_fn, seed_run, training_faces
+    from helpers.training.precision import set_training_precision
 
     if args.config not in CONFIGS:
         raise UserError(f"unknown configuration {args.config!r}; choose one of {', '.join(CONFIGS)}")
     config = CONFIGS[args.config]
-    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)  # a resumed run draws new batches and noise
-    x, y = load_dataset(args.data)["Training"]
-    if args.subset:
-        x, y = x[: args.subset], y[: args.subset]
-    fixed = np.concatenate([x[y == e][:1] for e in range(7) if (y == e).any()])
+    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
+    x, y = training_faces(args)
+    fixed = np.concatenate([x[y == e][:1] for e in range(NUM_EXPRESSIONS) if (y == e).any()])
     args.precision = set_training_precision(args.bf16)
-    generator, discriminator = ccyclegan_generator(config, args.width, args.downsamplings), ccyclegan_discriminator(config, args.width)
-    gan = CCycleGAN(generator, discriminator, config)
+    gan = CCycleGAN(ccyclegan_generator(config, args.width, args.downsamplings),
+                    ccyclegan_discriminator(config, args.width), config)
     lr = config.learning_rate if args.lr is None else args.lr
     d_lr = lr if args.d_lr is None else args.d_lr
-    d_opt = keras.optimizers.Adam(d_lr, beta_1=0.5)
-    g_opt = keras.optimizers.Adam(lr, beta_1=0.5)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt, cycle_weight=args.cycle_weight, identity_weight=args.identity_weight)
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+                cycle_weight=args.cycle_weight, identity_weight=args.identity_weight)
     gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
-               .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
-    run = ResumableRun(Path(args.ckpt_dir) / "training", {"generator": generator, "discriminator": discriminator},
-                       {"generator": g_opt, "discriminator": d_opt}, keep=args.keep)
-    release_config = {"kind": "ccyclegan", "image_size": 48, "expressions": list(range(7)), "config": config.to_dict(),
-                      "width": args.width,
-                      "downsamplings": args.downsamplings,
+    dataset = gan_dataset(x, y, args.batch_size, seed)
+    release_config = {"kind": "ccyclegan", "image_size": 48, "expressions": list(range(NUM_EXPRESSIONS)),
+                      "config": config.to_dict(), "width": args.width, "downsamplings": args.downsamplings,
                       "loss_weights": {"adversarial": gan.w_adv, "classification": gan.w_cls, "cycle": gan.w_cycle,
-                                       "identity": gan.w_identity}, "learning_rate": lr, "d_learning_rate": d_lr, "command": getattr(args, "command", None), "train_args": vars(args)}
-
+                                       "identity": gan.w_identity},
+                      "learning_rate": lr, "d_learning_rate": d_lr, "command": getattr(args, "command", None),
+                      "train_args": vars(args)}
     warm_start = None
     if args.init:
         parent = load_init(args)
         release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
-        warm_start = release_warm_start_fn(parent, generator, discriminator, gan.warm_up_discriminator, dataset,
-                                           run.run_dir / "history.json", args.d_warmup_epochs)
-    release = release_fn(Path(args.ckpt_dir), generator, discriminator, release_config, args.snapshot_every)
-    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume, on_epoch_end=release,
-                 sample_fn=translation_grid_fn(gan, fixed), sample_every=args.sample_every, warm_start=warm_start,
-                 time_limit=args.time_limit)
-    return Path(args.ckpt_dir)
+        warm_start = release_warm_start_fn(parent, gan, dataset, Path(args.ckpt_dir) / "training" / "history.json",
+                                           args.d_warmup_epochs)
+    return fit_gan(GANRun(gan, release_config, translation_grid_fn(gan, fixed), warm_start=warm_start), dataset, args)

@@ -1,6 +1,6 @@
 """Scoring checkpoints, like with like: recognizers on a labelled split, generators and
 translators against real faces in the judge's feature space (the maths is in
-:mod:`helpers.metrics`), the one-line summaries the notebooks and the README quote, and the
+:mod:`helpers.evaluation.metrics`), the one-line summaries the notebooks and the README quote, and the
 tolerance within which a fresh evaluation repeats a recorded one. ``python -m helpers.evaluate``
 is the command over this module."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
-from .expressions import EXPRESSIONS
+from helpers.errors import UserError
+from helpers.expressions import EXPRESSIONS
 
 
 def find_split(splits, split: str) -> str:
@@ -27,9 +27,9 @@ def find_split(splits, split: str) -> str:
 def evaluate_recognizer(checkpoint, data=None, split: str = "PrivateTest", tta: str | None = None) -> dict:
     """Accuracy, macro accuracy, per-class accuracy and confusion matrix of a recognizer, on one
     view of each face or averaged over the test-time views ``tta`` (see ``recognition.TTA_VIEWS``)."""
-    from .data import load_dataset
-    from .metrics import classification_report
-    from .recognition import load_recognizer, predict_proba
+    from helpers.data import load_dataset
+    from helpers.evaluation.metrics import classification_report
+    from helpers.inference.recognition import load_recognizer, predict_proba
 
     model = load_recognizer(checkpoint)
     splits = load_dataset(data)
@@ -71,8 +71,8 @@ class GeneratorEvaluation:
 
     def __init__(self, data=None, split: str = "PrivateTest", judge=None, seed: int = 0, splits=None,
                  truncation: float | None = None):
-        from .data import load_dataset
-        from .recognition import Judge
+        from helpers.data import load_dataset
+        from helpers.inference.recognition import Judge
 
         splits = splits if splits is not None else load_dataset(data)
         split = find_split(splits, split)
@@ -85,7 +85,7 @@ class GeneratorEvaluation:
     def reference(self, expressions: tuple) -> dict:
         """Judge outputs for the real split and a count-matched Training sample (cached)."""
         if expressions not in self._real:
-            from .metrics import frechet_distance, kernel_distance
+            from helpers.evaluation.metrics import frechet_distance, kernel_distance
 
             keep = np.isin(self.y_real, expressions)
             order = np.argsort(self.y_real[keep], kind="stable")  # expression blocks, as the fakes are made
@@ -103,9 +103,9 @@ class GeneratorEvaluation:
         return self._real[expressions]
 
     def __call__(self, generator) -> dict:
-        from .generation import GeneratorCheckpoint, load_generator
-        from .metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance, inception_score,
-                              kernel_distance, mean_pairwise_distance)
+        from helpers.inference.generators import GeneratorCheckpoint, load_generator
+        from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance, inception_score,
+                                                kernel_distance, mean_pairwise_distance)
 
         gen = generator if isinstance(generator, GeneratorCheckpoint) else load_generator(generator)
         expressions = tuple(sorted(gen.expressions))
@@ -150,14 +150,14 @@ class TranslationEvaluation:
       into each expression as the split holds faces of it; the floor is a count-matched Training
       sample vs the split (:meth:`GeneratorEvaluation.reference`);
     - on the synthetic faces (``data="synthetic"``), where each source's identity is known, the
-      judge is :class:`helpers.synthetic.SyntheticReadout` and FID gives way to the identity-factor
+      judge is :class:`helpers.data.synthetic.SyntheticReadout` and FID gives way to the identity-factor
       error: |factors read from the translation - the source's true factors|, next to the read-out's
       own error on the untouched sources (its floor) and the error of guessing 0.5 (chance)."""
 
     def __init__(self, data=None, split: str = "PrivateTest", judge=None, sources: int = 0, seed: int = 0, splits=None):
         self.split, self.seed, self.synthetic = split, seed, str(data) == "synthetic"
         if self.synthetic:
-            from .synthetic import SyntheticReadout, synthetic_split_faces
+            from helpers.data.synthetic import SyntheticReadout, synthetic_split_faces
 
             faces = synthetic_split_faces(split)
             self.x, self.y, self.identity = faces.images, faces.labels, faces.identity
@@ -173,9 +173,9 @@ class TranslationEvaluation:
                 self.identity = self.identity[pick]
 
     def __call__(self, translator) -> dict:
-        from .expressions import NUM_EXPRESSIONS
-        from .metrics import frechet_distance, ssim
-        from .translation import Translator, load_translator
+        from helpers.expressions import NUM_EXPRESSIONS
+        from helpers.evaluation.metrics import frechet_distance, ssim
+        from helpers.inference.translation import Translator, load_translator
 
         tr = translator if isinstance(translator, Translator) else load_translator(translator)
         rng = np.random.default_rng(self.seed)
@@ -208,7 +208,7 @@ class TranslationEvaluation:
             "source_l1": float(np.concatenate(l1).mean()), "source_ssim": float(sum(similarity) / pairs),
             "cycle_l1": float(np.concatenate(cycle).mean())}
         if self.synthetic:
-            from .synthetic import IDENTITY_FACTORS
+            from helpers.data.synthetic import IDENTITY_FACTORS
 
             floor = np.abs(self.judge.identity(self.x) - self.identity).mean(axis=0)
             error = np.concatenate(identity_error).mean(axis=0)

@@ -5,9 +5,13 @@ pipelines hand them raw 0..255 values (as float32 once augmented).
 """
 from __future__ import annotations
 
-import numpy as np
-import tensorflow as tf
-import keras
+from helpers.quiet_import import import_tensorflow_quietly
+
+import_tensorflow_quietly()  # before Keras: TensorFlow's start-up notices stay out of stderr
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import keras  # noqa: E402
 
 
 def random_erasing(images: tf.Tensor, probability: float = 0.5, max_fraction: float = 0.2) -> tf.Tensor:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import command_line, gan_training_parser
-from .errors import UserError
-from .expressions import NUM_EXPRESSIONS
+from helpers.cli import command_line, gan_training_parser
+from helpers.errors import UserError
+from helpers.expressions import NUM_EXPRESSIONS
 
 
 def load_codes(path: str | Path) -> np.ndarray:
@@ -40,7 +40,7 @@ def check_resumable(ckpt_dir: Path, saved: dict, args) -> None:
 
 def load_guide(path: str):
     """The ``--guide`` recognizer, refused if it is the judge that will score the generator."""
-    from .recognition import SHIPPED_RECOGNIZER, load_recognizer, weights_fingerprint
+    from helpers.inference.recognition import SHIPPED_RECOGNIZER, load_recognizer, weights_fingerprint
 
     guide = load_recognizer(path)
     fingerprint = weights_fingerprint(guide)
@@ -53,8 +53,8 @@ def load_guide(path: str):
 
 def load_init(args, code_dim: int | None):
     """The release ``--init`` names, checked against the options of this run."""
-    from .gan_training import check_init_epochs
-    from .generation import load_generator
+    from helpers.training.gan_pipeline import check_init_epochs
+    from helpers.inference.generators import load_generator
 
     parent = load_generator(args.init)
     if parent.config.get("kind") != "cwgan":
@@ -69,20 +69,6 @@ def load_init(args, code_dim: int | None):
                         f"{code_dim}: leave --codes out to use the release's")
     check_init_epochs(parent, args.epochs)
     return parent
-
-
-def sample_grid_fn(gan, noise_dim: int, per_row: int = 8, seed: int = 1234):
-    """A ``sample_fn(epoch, path)`` writing a 7-row grid (one row per expression) from fixed noise."""
-    from .gans import to_uint8
-    from .plots import save_png, tile
-
-    noise = np.random.default_rng(seed).standard_normal((NUM_EXPRESSIONS * per_row, noise_dim)).astype(np.float32)
-    labels = np.repeat(np.arange(NUM_EXPRESSIONS), per_row).astype(np.int32)
-
-    def sample(epoch, path):
-        save_png(tile(to_uint8(gan((noise, labels), training=False)), cols=per_row), path, scale=2)
-
-    return sample
 
 
 def parse_args(argv=None, description: str | None = None):
@@ -117,18 +103,33 @@ def parse_args(argv=None, description: str | None = None):
     return args
 
 
+def expression_codes(args, x, y, saved: dict, parent) -> np.ndarray:
+    """The run's (7, k) codes: ``--codes``, the continued release's, the resumed run's, or new ones
+    from an autoencoder trained on ``x``."""
+    from helpers.training.representations import train_autoencoder_codes
+
+    codes_file = Path(args.ckpt_dir) / "representation" / "expression_codes.npz"
+    if args.codes:
+        return load_codes(args.codes)
+    if parent is not None:
+        return np.asarray(parent.config["codes"], np.float32)
+    if "codes" in saved:
+        return np.asarray(saved["codes"], np.float32)
+    if args.resume and codes_file.exists():  # killed after the autoencoder, before the first epoch
+        return load_codes(codes_file)
+    return train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs, out_dir=codes_file.parent, seed=args.seed)[0]
+
+
 def train(args) -> Path:
     """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
     release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
     import keras
-    import tensorflow as tf
 
-    from .data import load_dataset
-    from .gan_training import ResumableRun, release_fn, release_warm_start_fn, seed_run, train_epochs
-    from .gans.cwgan import ConditionalWGAN
-    from .models import cwgan_critic, cwgan_generator
-    from .precision import set_training_precision
-    from .representations import train_autoencoder_codes
+    from helpers.gans.cwgan import ConditionalWGAN
+    from helpers.models import cwgan_critic, cwgan_generator
+    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, release_warm_start_fn, sample_grid_fn,
+                                               seed_run, training_faces)
+    from helpers.training.precision import set_training_precision
 
     ckpt_dir = Path(args.ckpt_dir)
     # A resumed run keeps what its release config says: its codes and the release it continued.
@@ -136,57 +137,37 @@ def train(args) -> Path:
     saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
     if saved:
         check_resumable(ckpt_dir, saved, args)
-    seed = seed_run(args.seed, ckpt_dir / "training", args.resume)  # a resumed run draws new batches and noise
-    x, y = load_dataset(args.data)["Training"]
-    if args.subset:
-        x, y = x[: args.subset], y[: args.subset]
-
-    codes_file = ckpt_dir / "representation" / "expression_codes.npz"
-    codes = load_codes(args.codes) if args.codes else None
-    parent = load_init(args, None if codes is None else codes.shape[1]) if args.init else None
-    if codes is None:  # the release's, the run's own, or new ones
-        if parent is not None:
-            codes = np.asarray(parent.config["codes"], np.float32)
-        elif "codes" in saved:
-            codes = np.asarray(saved["codes"], np.float32)
-        elif args.resume and codes_file.exists():  # killed after the autoencoder, before the first epoch
-            codes = load_codes(codes_file)
-        else:
-            codes = train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs,
-                                            out_dir=ckpt_dir / "representation", seed=args.seed)[0]
+    seed = seed_run(args.seed, ckpt_dir / "training", args.resume)
+    x, y = training_faces(args)
+    parent = load_init(args, load_codes(args.codes).shape[1] if args.codes else None) if args.init else None
+    codes = expression_codes(args, x, y, saved, parent)
     args.precision = set_training_precision(args.bf16)
-    generator = cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width)
+
     critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
                           features=args.d_features)
     guide, guide_fingerprint = load_guide(args.guide) if args.guide else (None, None)
-    gan = ConditionalWGAN(generator, critic, codes, noise_dim=args.noise_dim, n_critic=args.n_critic,
-                          gp_weight=args.gp_weight, ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight,
-                          guide=guide, guide_weight=args.guide_weight)
-    d_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
-    g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
-    gan.compile(d_optimizer=d_opt, g_optimizer=g_opt)
+    gan = ConditionalWGAN(cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width), critic, codes,
+                          noise_dim=args.noise_dim, n_critic=args.n_critic, gp_weight=args.gp_weight,
+                          ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight, guide=guide,
+                          guide_weight=args.guide_weight)
+    gan.compile(d_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9),
+                g_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9))
     gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
-               .batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
-    run = ResumableRun(ckpt_dir / "training", {"generator": generator, "critic": critic},
-                       {"generator": g_opt, "critic": d_opt}, keep=args.keep)
+    dataset = gan_dataset(x, y, args.batch_size, seed)
     config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",
               "expressions": list(range(NUM_EXPRESSIONS)), "codes": codes.tolist(),
               "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
               "command": getattr(args, "command", None), "train_args": vars(args)}
     if guide is not None:
         config["guide"] = {"recognizer": args.guide, "fingerprint": guide_fingerprint, "weight": args.guide_weight}
-
-    warm_start = None
     if parent is None and "init" in saved:  # resumed without repeating --init
         config["init"] = saved["init"]
+    warm_start = None
     if parent is not None:
         config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "guide", "init")}}
-        warm_start = release_warm_start_fn(parent, generator, critic, gan.warm_up_discriminator, dataset,
-                                           run.run_dir / "history.json", args.d_warmup_epochs)
-    train_epochs(gan, dataset, epochs=args.epochs, run=run, resume=args.resume,
-                 sample_fn=sample_grid_fn(gan, args.noise_dim), sample_every=args.sample_every,
-                 on_epoch_end=release_fn(ckpt_dir, generator, critic, config, args.snapshot_every), warm_start=warm_start,
-                 time_limit=args.time_limit)
-    return ckpt_dir
+        warm_start = release_warm_start_fn(parent, gan, dataset, ckpt_dir / "training" / "history.json",
+                                           args.d_warmup_epochs)
+    run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim), discriminator_name="critic",
+                 warm_start=warm_start)
+    return fit_gan(run, dataset, args)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .expressions import NUM_EXPRESSIONS
+from helpers.expressions import NUM_EXPRESSIONS
 
 
 def fit_expression_codes(codes: np.ndarray, labels: np.ndarray, k: int = 12, seed: int = 0):
@@ -38,7 +38,7 @@ def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 
     with ``out_dir``, also save ``autoencoder.keras`` and ``expression_codes.npz`` there. Returns ``(codes (7, k), encoder, decoder, pca, history)``."""
     import keras
 
-    from .models import conv_autoencoder
+    from helpers.models import conv_autoencoder
 
     keras.utils.set_random_seed(seed)
     autoencoder, encoder, decoder = conv_autoencoder(latent_dim)

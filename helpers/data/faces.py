@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
+from helpers.errors import UserError
 
 CASCADE = "haarcascade_frontalface_alt2.xml"
 SCALE_FACTOR, MIN_NEIGHBORS = 1.05, 5  # finer scale steps find more faces; 5 neighbours keep false ones out

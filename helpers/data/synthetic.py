@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .expressions import NUM_EXPRESSIONS
+from helpers.expressions import NUM_EXPRESSIONS
 
 IDENTITY_FACTORS = ("face_width", "face_height", "skin_tone", "eye_spacing", "hair_tone", "hair_volume")
 EXPRESSION_PARAMS = ("mouth_curve", "mouth_open", "mouth_width", "mouth_asym", "brow_height", "brow_tilt", "eye_open")

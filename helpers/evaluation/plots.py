@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .expressions import EXPRESSIONS, NUM_EXPRESSIONS
+from helpers.expressions import EXPRESSIONS, NUM_EXPRESSIONS
 
 
 def _plt():

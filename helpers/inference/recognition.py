@@ -6,17 +6,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import REPO_ROOT
-from .errors import UserError
-from .expressions import NUM_EXPRESSIONS
+from helpers.data import REPO_ROOT
+from helpers.errors import UserError
+from helpers.expressions import NUM_EXPRESSIONS
 
 SHIPPED_RECOGNIZER = REPO_ROOT / "checkpoints" / "recognizer_fer2013.keras"
 FEATURE_LAYER = "features"
 
 
-def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER):
-    """Load a recognizer ``.keras`` file (safe mode); a missing or broken file is a UserError."""
-    from .model_files import load_model
+def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER, backend: str = "keras"):
+    """Load a recognizer ``.keras`` file (safe mode), or with ``backend`` the LiteRT file beside it
+    (:func:`helpers.inference.litert.choose_backend`), which predicts the same way without
+    TensorFlow; a missing or broken file is a UserError."""
+    from helpers.inference.litert import LiteRTModel, choose_backend
 
     path = Path(path)
     if path.is_dir():
@@ -24,6 +26,11 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER):
                         "(generator and translator folders are scored with python -m helpers.evaluate generator/translator)")
     if not path.is_file():
         raise UserError(f"recognizer checkpoint {path} does not exist (the shipped one is {SHIPPED_RECOGNIZER})")
+    litert_file = path.with_suffix(".tflite")
+    if choose_backend(backend, litert_file) == "litert":
+        return LiteRTModel(litert_file)
+    from helpers.models.files import load_model
+
     model = load_model(path)
     shapes = [tuple(t.shape) for t in (*model.inputs, *model.outputs)]
     if shapes != [(None, 48, 48, 1), (None, NUM_EXPRESSIONS)]:
@@ -129,7 +136,7 @@ class Judge:
         """``(probs, features)`` of the same images from one forward pass. With ``cache`` the result
         is kept under :func:`helpers.data.cache_dir`, keyed by the judge's fingerprint and the
         images' bytes: real faces that every evaluation compares with are judged once."""
-        from .data import array_fingerprint, cache_dir, write_cache
+        from helpers.data import array_fingerprint, cache_dir, write_cache
 
         images = np.asarray(images)
         cached = None

@@ -37,6 +37,18 @@ def wasserstein_gradient_penalty_loss(critic, real, fake, *critic_args, weight: 
     return weight * tf.reduce_mean(tf.square(norms - 1.0))
 
 
+# ------------------------------------------------------------------------------------ hinge
+def hinge_discriminator_loss(real_scores, fake_scores):
+    """E[max(0, 1 - D(real))] + E[max(0, 1 + D(fake))] (Lim & Ye 2017; SNGAN, BigGAN): real
+    scores are pushed above 1 and fake ones below -1, and no further."""
+    return tf.reduce_mean(tf.nn.relu(1.0 - real_scores)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_scores))
+
+
+def hinge_generator_loss(fake_scores):
+    """-E[D(G(z))], as the Wasserstein generator loss: the hinge only bounds the discriminator."""
+    return -tf.reduce_mean(fake_scores)
+
+
 # --------------------------------------------------------------------------- least squares
 def least_squares_discriminator_loss(real_scores, fake_scores):
     """LSGAN (Mao et al. 2017): ½E[(D(real) - 1)²] + ½E[D(fake)²]."""

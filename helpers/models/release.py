@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import UserError
+from helpers.errors import UserError
 
 
 def to_standard_layers(config: dict) -> dict:
@@ -28,7 +28,7 @@ def to_standard_layers(config: dict) -> dict:
 def export_model(src: str | Path, out: str | Path) -> Path:
     """Load a training checkpoint (possibly mixed precision, with optimizer state) and save a
     float32, standard-layer copy with the same weights at ``out``."""
-    from .model_files import load_model, save_model
+    from helpers.models.files import load_model, save_model
 
     if not Path(src).is_file():
         raise UserError(f"{src} does not exist")
@@ -136,7 +136,7 @@ def save_float16(model, out: str | Path) -> Path:
     import h5py
     import numpy as np
 
-    from .model_files import WEIGHTS_ENTRY, read_entries, save_model, write_entries
+    from helpers.models.files import WEIGHTS_ENTRY, read_entries, save_model, write_entries
 
     out = save_model(model, out)
     entries = read_entries(out)

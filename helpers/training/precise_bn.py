@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import UserError
+from helpers.errors import UserError
 
 
 def recalibrate_batch_norm(model, images: np.ndarray, batch_size: int = 256, seed: int = 0,

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, DataNotFoundError, UnknownExpressionError
-from .expressions import NUM_EXPRESSIONS, from_ckplus, from_rafdb
+from helpers.errors import DataError, DataNotFoundError, UnknownExpressionError
+from helpers.expressions import NUM_EXPRESSIONS, from_ckplus, from_rafdb
 
 IMAGE_SIZE = 48
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 FER_USAGES = ("Training", "PublicTest", "PrivateTest")
 UNLABELED = -1
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "Data"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff"}
 _FOLDER_USAGE = {"train": "Training", "training": "Training", "test": "Test",
@@ -96,10 +96,10 @@ def load_dataset(path: str | os.PathLike | None = None, *, strict: bool = True,
     folder tree, or RAF-DB ``basic/``; ``None`` means :func:`default_fer2013_path`. With
     ``strict=False`` malformed rows or unreadable images are skipped and counted in
     ``result.skipped``. ``path="synthetic"`` gives the offline cartoon faces of
-    :mod:`helpers.synthetic`. ``native=True`` keeps RAF-DB at 100x100 RGB.
+    :mod:`helpers.data.synthetic`. ``native=True`` keeps RAF-DB at 100x100 RGB.
     """
     if path is not None and str(path) == "synthetic":
-        from .synthetic import synthetic_splits
+        from helpers.data.synthetic import synthetic_splits
 
         return Splits(synthetic_splits())
     path = Path(path) if path is not None else default_fer2013_path()
@@ -361,41 +361,3 @@ def load_rafdb(root: str | os.PathLike, *, native: bool = False, strict: bool = 
     out = Splits({u: (np.stack(x), np.asarray(y, np.int64)) for u, (x, y) in buckets.items()})
     out.skipped = skipped
     return out
-
-
-def main(argv=None):
-    """``python -m helpers.data [PATH] [--timing]``: print the splits a layout yields."""
-    import argparse
-    import time
-
-    from .cli import run_cli
-
-    parser = argparse.ArgumentParser(prog="python -m helpers.data", description="Load a dataset and print its splits.")
-    parser.add_argument("path", nargs="?", help="data file or folder (default: $FER2013_PATH or Data/fer2013.csv[.gz])")
-    parser.add_argument("--timing", action="store_true", help="time a parse without cache, then a cached reload")
-    parser.add_argument("--lenient", action="store_true", help="skip malformed rows instead of stopping")
-
-    def run(args_list):
-        args = parser.parse_args(args_list)
-        if args.timing:
-            t0 = time.perf_counter()
-            load_dataset(args.path, strict=not args.lenient, cache=False)
-            parse = time.perf_counter() - t0
-            load_dataset(args.path, strict=not args.lenient)
-        t0 = time.perf_counter()
-        splits = load_dataset(args.path, strict=not args.lenient)
-        reload = time.perf_counter() - t0
-        for usage, (x, y) in splits.items():
-            print(f"{usage:12s} {x.shape} labels per class: {np.bincount(y[y >= 0], minlength=NUM_EXPRESSIONS).tolist()}")
-        if splits.skipped:
-            print(f"skipped {splits.skipped} malformed rows")
-        if args.timing:
-            print(f"parse (no cache): {parse:.2f} s; cached reload: {reload:.3f} s")
-
-    run_cli(run, argv)
-
-
-if __name__ == "__main__":
-    from .cli import run_cli
-
-    run_cli(main)

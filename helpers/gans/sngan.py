@@ -1,0 +1,89 @@
+"""Projection cGAN with spectral normalisation, hinge loss, DiffAugment and an EMA generator."""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from helpers.data.pixels import to_model_range
+from helpers.gans.adversarial import AdversarialModel
+from helpers.gans.augment import POLICIES, diff_augment
+from helpers.gans.losses import hinge_discriminator_loss, hinge_generator_loss
+
+
+class ProjectionSNGAN(AdversarialModel):
+    """A class-conditional GAN in the recipe of SNGAN with a projection discriminator (Miyato &
+    Koyama 2018), as BigGAN uses it at scale:
+
+    - the discriminator (:func:`helpers.models.sngan_nets.sngan_discriminator`) is spectrally
+      normalised and scores ``(face, expression)`` pairs with the hinge loss;
+    - both networks' steps show it DiffAugment views (:mod:`helpers.gans.augment`) of real and
+      generated faces, so it cannot memorise the 436 Disgust faces;
+    - ``ema_generator``, an exponential moving average of the generator's weights (Karras et
+      al.), is what samples and what is released: it averages out the last steps' oscillation.
+
+    The data pipeline yields ``(uint8 faces, labels)``; the fakes of a step have the labels of
+    its real faces, so a class-balanced pipeline balances both."""
+
+    def __init__(self, generator, discriminator, noise_dim: int = 128, ema_decay: float = 0.999,
+                 augment=POLICIES, **kwargs):
+        super().__init__(generator, discriminator, **kwargs)
+        self.noise_dim, self.ema_decay, self.augment = noise_dim, ema_decay, tuple(augment)
+        self.ema_generator = keras.models.clone_model(generator)
+        self.ema_generator.set_weights(generator.get_weights())
+        self.ema_generator.trainable = False
+        self.d_real_tracker = self.tracker("d_real_score")
+        self.d_fake_tracker = self.tracker("d_fake_score")
+
+    @property
+    def release_generator(self):
+        return self.ema_generator
+
+    def call(self, inputs, training=False):
+        noise, labels = inputs
+        return self.ema_generator([noise, tf.reshape(tf.cast(labels, tf.int32), (-1, 1))], training=False)
+
+    def _views(self, faces):
+        return diff_augment(faces, self.augment) if self.augment else faces
+
+    def update_ema(self):
+        """ema <- d·ema + (1 - d)·weights, every weight including batch-norm statistics; ``d``
+        ramps up as min(ema_decay, (1 + t) / (10 + t)) over the first steps, so the average
+        does not start from the untrained generator."""
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+
+    def train_step(self, data):
+        # 1. Real faces to [-1, 1]; labels as (B, 1) ints; fresh noise.
+        images, labels = data
+        real = to_model_range(images)
+        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
+        batch = tf.shape(real)[0]
+
+        # 2. Discriminator step: hinge loss on augmented views of real and generated faces.
+        fake = self.generator([tf.random.normal((batch, self.noise_dim)), labels], training=True)
+        with tf.GradientTape() as tape:
+            real_scores, _ = self.discriminate([self._views(real), labels])
+            fake_scores, _ = self.discriminate([self._views(fake), labels])
+            d_loss = hinge_discriminator_loss(real_scores, fake_scores)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+
+        # 3. Generator step: raise the discriminator's score of augmented views of new fakes.
+        with tf.GradientTape() as tape:
+            fake = self.generator([tf.random.normal((batch, self.noise_dim)), labels], training=True)
+            gen_scores, _ = self.discriminate([self._views(fake), labels])
+            g_loss = hinge_generator_loss(gen_scores)
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+
+        # 4. Move the sampling generator towards the trained one.
+        self.update_ema()
+
+        # 5. Track the losses and the discriminator's mean scores.
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(tf.reduce_mean(real_scores))
+        self.d_fake_tracker.update_state(tf.reduce_mean(fake_scores))
+        return self.results()

@@ -1,0 +1,65 @@
+"""The networks of the projection cGAN (:class:`helpers.gans.sngan.ProjectionSNGAN`), in stock Keras
+layers only, so that a release loads anywhere without the project's code.
+
+Generator: z -> 6x6 maps, then three (2x nearest-neighbour resizing, 3x3 conv) stages to 48x48,
+each followed by class-conditional batch norm (de Vries et al. 2017; Miyato & Koyama 2018): batch
+norm without its own scale and offset, then a per-expression scale ``1 + gamma(y)`` and offset
+``beta(y)``, so that every layer can change with the expression. Upsampling then convolving
+avoids the checkerboard of transposed convolutions.
+
+Discriminator: spectrally normalised convolutions (Miyato et al. 2018) down to 6x6, a sum over
+positions to a feature vector h, and the projection output ``w·h + <embed(y), h>`` (Miyato &
+Koyama 2018): the expression enters as an inner product with the features, not as an input."""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from helpers.expressions import NUM_EXPRESSIONS
+from helpers.models.layers import FusedBatchNorm
+
+
+def conditional_batch_norm(x, label_embedding, name: str):
+    """Batch norm (the fused kernel; a release has Keras' layer) followed by a scale and an offset
+    that are functions of the expression."""
+    channels = x.shape[-1]
+    x = FusedBatchNorm(name=f"{name}_bn")(x)
+    gamma = layers.Reshape((1, 1, channels))(layers.Dense(channels, kernel_initializer="zeros", name=f"{name}_gamma")(label_embedding))
+    beta = layers.Reshape((1, 1, channels))(layers.Dense(channels, kernel_initializer="zeros", name=f"{name}_beta")(label_embedding))
+    return layers.Add()([layers.Multiply()([x, layers.Rescaling(1.0, offset=1.0)(gamma)]), beta])
+
+
+def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64) -> keras.Model:
+    """[noise (B, noise_dim), label (B, 1) int] -> (B, 48, 48, 1) in [-1, 1]; ``width`` is the
+    channel count at 48x48 (8x at 6x6)."""
+    noise = keras.Input((noise_dim,), name="noise")
+    label = keras.Input((1,), dtype="int32", name="label")
+    embedding = layers.Flatten()(layers.Embedding(NUM_EXPRESSIONS, embed_dim, name="label_embedding")(label))
+    x = layers.Dense(6 * 6 * 8 * width, name="project")(noise)
+    x = layers.Reshape((6, 6, 8 * width))(x)
+    x = layers.ReLU()(conditional_batch_norm(x, embedding, "block0"))
+    for i, channels in enumerate((4 * width, 2 * width, width), start=1):
+        size = 6 * 2 ** i  # a static size: LiteRT's converter keeps the following convolution a built-in op
+        x = layers.Resizing(size, size, interpolation="nearest", name=f"block{i}_upsample")(x)
+        x = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"block{i}_conv")(x)
+        x = layers.ReLU()(conditional_batch_norm(x, embedding, f"block{i}"))
+    out = layers.Conv2D(1, 3, padding="same", activation="tanh", name="to_face")(x)
+    return keras.Model([noise, label], out, name="sngan_generator")
+
+
+def sngan_discriminator(width: int = 32) -> keras.Model:
+    """[face (B, 48, 48, 1) in [-1, 1], label (B, 1) int] -> a score (B, 1), no sigmoid."""
+    def sn(layer):
+        return layers.SpectralNormalization(layer)
+
+    face = keras.Input((48, 48, 1), name="face")
+    label = keras.Input((1,), dtype="int32", name="label")
+    x = layers.LeakyReLU(0.1)(sn(layers.Conv2D(width, 3, padding="same"))(face))
+    for channels in (2 * width, 4 * width, 8 * width):          # 48 -> 24 -> 12 -> 6
+        x = layers.LeakyReLU(0.1)(sn(layers.Conv2D(channels, 4, strides=2, padding="same"))(x))
+    features = layers.Rescaling(36.0, name="sum_pool")(layers.GlobalAveragePooling2D()(x))  # the sum over 6x6
+    one_hot = layers.CategoryEncoding(NUM_EXPRESSIONS, output_mode="one_hot")(label)
+    projection = layers.Dot(axes=1)([sn(layers.Dense(8 * width, use_bias=False, name="label_projection"))(one_hot),
+                                     features])
+    score = layers.Add()([sn(layers.Dense(1, name="score"))(features), projection])
+    return keras.Model([face, label], score, name="sngan_discriminator")

@@ -1,0 +1,207 @@
+"""The one path every GAN trainer takes: Training faces -> a seeded tf.data pipeline -> the
+networks, compiled -> resume (or continue a release) -> ``fit`` with the shared callbacks -> a
+release after every epoch. A trainer (:mod:`.cwgan`, :mod:`.dcgan`, :mod:`.ccyclegan`) states only
+what differs: its networks and losses, its sample grid and what its release records.
+
+A run folder ``CKPT/`` holds the release (``generator.keras`` + ``config.json``, and the
+discriminator's weights for ``--init``) and ``CKPT/training/``: ``ckpt-NNNN/`` (the last
+``--keep`` epochs, for ``--resume``), ``history.json``, ``tensorboard/`` and ``samples/``."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from helpers.errors import UserError
+
+DISCRIMINATOR = "discriminator.weights.h5"
+
+
+def seed_run(seed: int, run_dir: str | Path, resume: bool) -> int:
+    """Seed Python, NumPy, TensorFlow and Keras for a run in ``run_dir`` and return the seed for
+    its data stream: ``seed`` plus the epochs of the newest checkpoint when resuming. Every
+    process starts its generators afresh, so with the bare seed a resumed run would replay the
+    batches and the noise of its first epochs instead of drawing new ones."""
+    import keras
+
+    from helpers.training.callbacks import checkpoint_folders
+
+    found = checkpoint_folders(run_dir) if resume else []
+    stream_seed = seed + (json.loads((found[-1] / "state.json").read_text())["epoch"] if found else 0)
+    keras.utils.set_random_seed(stream_seed)
+    return stream_seed
+
+
+def training_faces(args, expressions=None) -> tuple[np.ndarray, np.ndarray]:
+    """The Training faces and labels of ``--data`` (only ``expressions`` if given), the first
+    ``--subset`` of them for a smoke run; refused when fewer than one batch remain."""
+    from helpers.data import load_dataset
+
+    x, y = load_dataset(args.data)["Training"]
+    if expressions is not None:
+        keep = np.isin(y, expressions)
+        x, y = x[keep], y[keep]
+    if args.subset:
+        x, y = x[: args.subset], y[: args.subset]
+    if len(x) < args.batch_size:
+        raise UserError(f"only {len(x)} training images; lower --batch-size below {args.batch_size}")
+    return x, y
+
+
+def gan_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
+    """``(uint8 faces, labels)`` batches, reshuffled every epoch from ``seed``; whole batches only."""
+    import tensorflow as tf
+
+    return (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed)
+            .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+
+
+def sample_grid_fn(gan, rows, noise_dim: int, output: str = "tanh", per_row: int = 8, seed: int = 1234):
+    """A ``sample(epoch, path)`` writing ``per_row`` faces for each expression of ``rows`` from
+    the same fixed noise every epoch, so that grids of successive epochs compare."""
+    from helpers.evaluation.plots import save_png, tile
+    from helpers.data.pixels import to_uint8
+
+    noise = np.random.default_rng(seed).standard_normal((len(rows) * per_row, noise_dim)).astype(np.float32)
+    labels = np.repeat(np.asarray(rows, np.int32), per_row)
+
+    def sample(epoch, path):
+        save_png(tile(to_uint8(gan((noise, labels), training=False), output), cols=per_row), path, scale=2)
+
+    return sample
+
+
+def save_discriminator(directory: Path, discriminator) -> None:
+    """The discriminator's (or critic's) weights next to a release's generator (atomically
+    replaced), so that ``--init`` can continue the release with the one it was trained against."""
+    tmp = Path(directory) / "discriminator.tmp.weights.h5"
+    discriminator.save_weights(tmp)
+    os.replace(tmp, Path(directory) / DISCRIMINATOR)
+
+
+def check_init_epochs(parent, epochs: int) -> None:
+    """Epochs count on from a released generator's epoch, so ``--epochs`` (the epoch to stop at)
+    must be larger."""
+    if epochs <= int(parent.config.get("epoch", 0)):
+        raise UserError(f"--init {parent.path} is epoch {parent.config.get('epoch')}; epochs count on from it, "
+                        f"so --epochs must be larger (it is the epoch to stop at)")
+
+
+def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float):
+    """A run's ``warm_start`` for ``--init``: copy the release's generator and the discriminator
+    it was trained against (or, for a release without one, warm up a fresh discriminator alone
+    with ``gan.warm_up_discriminator``), carry over the release's history, and return the
+    release's epoch and wall time (plus the warm-up's)."""
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    from helpers.inference.generators import checkpoint_folder
+
+    def warm_start() -> tuple[int, float]:
+        t0 = time.time()
+        gan.generator.set_weights(parent.model.get_weights())
+        epoch, wall = int(parent.config.get("epoch", 0)), 0.0
+        folder = checkpoint_folder(parent.path)
+        if (folder / "training" / "history.json").exists():
+            rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
+            history_path.write_text(json.dumps(rows, indent=0))
+            wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
+        if (folder / DISCRIMINATOR).exists():
+            try:
+                gan.discriminator.load_weights(folder / DISCRIMINATOR)
+            except ValueError as exc:
+                raise UserError(f"{folder / DISCRIMINATOR} does not fit this run's discriminator ({str(exc)[:100]}): "
+                                "pass the options the release was trained with") from None
+            print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
+            return epoch, wall
+        steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
+        step = tf.function(gan.warm_up_discriminator)
+        bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
+        losses = {}
+        for i, (images, labels) in enumerate(bar):
+            losses = step(images, labels)
+            if i % 50 == 0:
+                bar.set_postfix({k: f"{float(v):.3f}" for k, v in losses.items()})
+        print(f"generator from {parent.path} (epoch {epoch}), which has no {DISCRIMINATOR}; {steps} discriminator-only "
+              "steps, last " + " ".join(f"{k} {float(v):.4f}" for k, v in losses.items()), flush=True)
+        return epoch, wall + time.time() - t0
+
+    return warm_start
+
+
+@dataclass
+class GANRun:
+    """What a trainer hands to :func:`fit_gan`.
+
+    ``gan``: a compiled :class:`helpers.gans.adversarial.AdversarialModel`, built;
+    ``release_config``: what the release's ``config.json`` records (the epoch is added);
+    ``sample(epoch, path)``: the fixed-seed grid; ``discriminator_name``: the discriminator's
+    name in checkpoints; ``release_discriminator``: whether a release keeps its weights (for
+    ``--init``); ``warm_start()``: for a run that continues a release, returns its epoch and
+    wall time after loading it; ``steps_per_epoch``: for an endless (resampled) dataset."""
+
+    gan: object
+    release_config: dict
+    sample: Callable
+    discriminator_name: str = "discriminator"
+    release_discriminator: bool = True
+    warm_start: Callable | None = None
+    steps_per_epoch: int | None = None
+
+
+def release_callback(ckpt_dir: Path, run: GANRun, snapshot_every: int):
+    """After each epoch: the release in ``ckpt_dir`` (and every ``snapshot_every``-th snapshot,
+    see :func:`helpers.inference.generators.release_epoch`), with the discriminator beside it;
+    when training ends, the release's LiteRT twin."""
+    import keras
+
+    from helpers.inference.generators import MODEL, release_epoch, save_litert_release
+
+    def release(epoch, logs=None):
+        for folder in release_epoch(ckpt_dir, run.gan.release_generator, run.release_config, epoch + 1, snapshot_every):
+            if run.release_discriminator:
+                save_discriminator(folder, run.gan.discriminator)
+
+    def litert_twin(logs=None):
+        if (ckpt_dir / MODEL).is_file():
+            save_litert_release(ckpt_dir)
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=release, on_train_end=litert_twin)
+
+
+def fit_gan(run: GANRun, dataset, args) -> Path:
+    """Train ``run.gan`` on ``dataset`` up to ``--epochs`` with Keras ``fit``: resumed from the
+    newest checkpoint with ``--resume``, or warm-started from a release; after every epoch the
+    NaN guard, a checkpoint, a history row, TensorBoard scalars, the sample grid (every
+    ``--sample-every`` epochs) and the release; stopped early by ``--time-limit``. Returns the
+    release folder ``--ckpt-dir``."""
+    from helpers.training.callbacks import EpochHistory, GANCheckpoints, SampleGrid, epoch_callbacks
+
+    gan, ckpt_dir = run.gan, Path(args.ckpt_dir)
+    run_dir = ckpt_dir / "training"
+    checkpoints = GANCheckpoints(run_dir, gan.checkpointed(run.discriminator_name),
+                                 {"generator": gan.g_optimizer, run.discriminator_name: gan.d_optimizer}, keep=args.keep)
+    start, wall = 0, 0.0
+    if args.resume:
+        state = checkpoints.restore()
+        if state is not None:
+            start, wall = state["epoch"], state["wall_s"]
+            print(f"resumed {run_dir} at epoch {start}")
+    elif checkpoints.checkpoints():
+        raise UserError(f"{run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
+    if start == 0 and run.warm_start is not None:
+        start, wall = run.warm_start()
+    saving = [checkpoints, EpochHistory(run_dir / "history.json"),
+              SampleGrid(run.sample, run_dir / "samples", args.sample_every),
+              release_callback(ckpt_dir, run, args.snapshot_every)]
+    callbacks = epoch_callbacks(run_dir, wall=wall, time_limit=args.time_limit, kept=checkpoints.describe_last,
+                                saving=saving)
+    gan.fit(dataset, epochs=args.epochs, initial_epoch=start, steps_per_epoch=run.steps_per_epoch, callbacks=callbacks,
+            verbose=2, shuffle=False)
+    return ckpt_dir

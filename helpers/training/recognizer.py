@@ -1,0 +1,311 @@
+"""Recognizer training: FER2013 Training, selection on PublicTest, checkpoints and resume; and the
+other things ``python -m helpers.train_recognizer`` does with a trained recognizer: a benchmark,
+batch-norm recalibration and ensembles. The command's help describes the files a run writes."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from helpers.errors import UserError
+from helpers.expressions import NUM_EXPRESSIONS
+
+
+def completed_epochs(run_dir: Path) -> tuple[int, float]:
+    """The number of epochs a run folder's ``last.keras`` has completed, and their wall time."""
+    import pandas as pd
+
+    if (run_dir / "last.json").exists():
+        state = json.loads((run_dir / "last.json").read_text())
+        return state["epoch"], state["wall_s"]
+    history = pd.read_csv(run_dir / "history.csv")  # a run from before last.json existed
+    return len(history), float(history["wall_s"].iloc[-1]) if len(history) else 0.0
+
+
+def resume_state(run_dir: Path, epoch: int):
+    """The model (with optimizer state) after ``epoch`` completed epochs (see
+    :func:`completed_epochs`) and the best PublicTest accuracy so far; the history is cut back
+    to that epoch so a kill between two writes never duplicates a row."""
+    import keras
+    import pandas as pd
+
+    import helpers.models  # noqa: F401
+
+    model = keras.models.load_model(run_dir / "last.keras")
+    history = pd.read_csv(run_dir / "history.csv")
+    history = history[history["epoch"] < epoch]
+    history.to_csv(run_dir / "history.csv", index=False)
+    best = float(history["val_accuracy"].max()) if len(history) else None
+    return model, best
+
+
+AUGMENTATIONS = {"full": {}, "light": {"rotation_deg": 0.0, "shift": 0.05, "zoom": 0.0, "erasing": 0.0}}
+"""``--augment``: keyword overrides of :func:`helpers.data.pipelines.augmenter`'s defaults."""
+
+
+def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
+    """The shuffled, augmented, one-hot training batches of a run that starts at epoch
+    ``first_epoch``, after seeding Python, NumPy, TensorFlow and Keras (so also the dropout of
+    a model built next) with ``args.seed + first_epoch``, as are the shuffle and augmentation.
+    Every process starts its generators afresh: with the bare seed a resumed run would replay
+    the order, augmentations and dropout of its first epoch instead of drawing new ones."""
+    import keras
+
+    from helpers.data.pipelines import augmenter, make_dataset
+
+    seed = args.seed + first_epoch
+    keras.utils.set_random_seed(seed)
+    augment = None if args.no_augment else augmenter(seed=seed, **AUGMENTATIONS[args.augment])
+    return make_dataset(x, np.eye(NUM_EXPRESSIONS, dtype="float32")[y], batch_size=args.batch_size, shuffle=True,
+                        augment=augment, seed=seed)
+
+
+def class_weights(labels: np.ndarray, power: float, num_classes: int = NUM_EXPRESSIONS) -> dict[int, float] | None:
+    """Loss weights per class proportional to ``count ** -power``, scaled so that the mean weight
+    over the training images is 1 (the loss keeps its scale). ``power`` 0 is no weighting (None),
+    0.5 a square-root balance, 1 full balance. FER2013's Disgust is 1.5% of Training: with 0.5
+    a Disgust face weighs 4.1 times a Happy one."""
+    if power == 0:
+        return None
+    counts = np.bincount(labels, minlength=num_classes).astype("float64")
+    if (counts == 0).any():
+        raise UserError(f"class balance needs every expression in the training data; counts are {counts.astype(int).tolist()}")
+    raw = counts ** -power
+    raw *= counts.sum() / (counts * raw).sum()
+    return {c: float(w) for c, w in enumerate(raw)}
+
+
+def initialise_from(model, path: Path, run_dir: Path) -> None:
+    """Copy the weights of a trained recognizer (same architecture) into ``model`` and keep its
+    provenance file beside the run."""
+    from helpers.inference.recognition import load_recognizer
+
+    source = load_recognizer(path)
+    try:
+        model.set_weights(source.get_weights())
+    except ValueError:
+        raise UserError(f"{path} is not a {model.name} with these --model-args: "
+                        "pass the --model and --model-args it was trained with") from None
+    provenance = path.with_suffix(".json")
+    if provenance.exists():
+        (run_dir / "init_provenance.json").write_text(provenance.read_text())
+
+
+def flag(args, option: str) -> str:
+    """The command-line flag the user typed for ``option`` (``lr`` -> ``--lr``, or the front end's own)."""
+    return args.flags.get(option, "--" + option.replace("_", "-"))
+
+
+# the options that fix a run's model, data and schedule: a resume must repeat them
+RUN_OPTIONS = ("model", "model_args", "epochs", "batch_size", "lr", "optimizer", "weight_decay", "warmup_epochs",
+               "label_smoothing", "class_balance", "init", "no_augment", "augment", "subset", "seed")
+
+
+def check_resume_options(run_dir: Path, args) -> dict:
+    """Refuse to resume a run with other options than it was started with: the saved optimizer
+    carries the old schedule (more --epochs would train at a learning rate of 0), and the history
+    would mix two recipes. Returns the run's ``config.json`` (empty if it has none)."""
+    path = run_dir / "config.json"
+    if not path.exists():
+        return {}
+    saved = json.loads(path.read_text())
+
+    def same(key: str) -> bool:
+        old, new = saved[key], getattr(args, key)
+        if key == "model_args":
+            return json.loads(old) == json.loads(new)
+        if key == "init" and old and new:
+            return os.path.normpath(old) == os.path.normpath(new)
+        return old == new
+
+    changed = [k for k in RUN_OPTIONS if k in saved and not same(k)]
+    if changed:
+        def options(values):
+            return ", ".join(f"{flag(args, k)} {values[k]}" for k in changed)
+        raise UserError(f"{run_dir} was started with {options(saved)}, not {options(vars(args))}: --resume continues "
+                        f"a run with its own options (its command: {saved['command']}); to train on with new ones, "
+                        f"start a new {flag(args, 'run_dir')} with --init {run_dir / 'best.keras'}")
+    return saved
+
+
+def check_resume_data(run_dir: Path, saved: dict, args) -> None:
+    """Refuse to resume a run on other faces than it was trained on (``args.data_fingerprint``
+    against ``saved``, its ``config.json``; runs started before the fingerprint was recorded pass)."""
+    if saved.get("data_fingerprint", args.data_fingerprint) != args.data_fingerprint:
+        started_on = saved["data"] or "the default FER2013 (Data/fer2013.csv[.gz] or $FER2013_PATH)"
+        raise UserError(f"{run_dir} was trained on other data than --data {args.data or '(default)'} gives "
+                        f"(fingerprint {saved['data_fingerprint']}, not {args.data_fingerprint}): resume it on "
+                        f"the data it was started with, {started_on}")
+
+
+def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
+    """The run's ``config.json``: its options and the command that started it, plus
+    ``resumed_after_epochs``, the epochs after which it was continued with ``--resume`` (a
+    resume of a finished run, which trains nothing, is not one), and ``data_fingerprint``
+    (:func:`helpers.data.array_fingerprint` of its Training and PublicTest faces and labels)."""
+    path = run_dir / "config.json"
+    if resumed_after and path.exists():
+        config = json.loads(path.read_text())
+        config.pop("resume", None)  # written by versions before the command left --resume out
+        if resumed_after < args.epochs:
+            config["resumed_after_epochs"] = [*config.get("resumed_after_epochs", []), resumed_after]
+    else:
+        options = {k: v for k, v in vars(args).items() if k not in ("resume", "flags")}
+        config = {"command": args.command, **options, "resumed_after_epochs": []}
+    path.write_text(json.dumps(config, indent=2))
+
+
+def train(args) -> Path:
+    import keras
+
+    from helpers.training.callbacks import SaveLast, epoch_callbacks
+    from helpers.data import array_fingerprint, load_dataset
+    from helpers.models import build_recognizer
+    from helpers.training.precision import set_training_precision
+    from helpers.data.pipelines import make_dataset
+
+    run_dir = Path(args.run_dir)
+    if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
+        raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
+    resuming = args.resume and (run_dir / "last.keras").exists()
+    saved = check_resume_options(run_dir, args) if resuming else {}
+    initial_epoch, prior = completed_epochs(run_dir) if resuming else (0, 0.0)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    args.precision = set_training_precision(args.bf16)
+
+    splits = load_dataset(args.data)
+    x_train, y_train = splits["Training"]
+    x_val, y_val = splits["PublicTest"]
+    if args.subset:
+        x_train, y_train = x_train[: args.subset], y_train[: args.subset]
+        x_val, y_val = x_val[: max(64, args.subset // 4)], y_val[: max(64, args.subset // 4)]
+    args.data_fingerprint = array_fingerprint(x_train, y_train, x_val, y_val)
+    if resuming:
+        check_resume_data(run_dir, saved, args)
+    train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
+    val_ds = make_dataset(x_val, np.eye(NUM_EXPRESSIONS, dtype="float32")[y_val], batch_size=256)
+
+    model = build_recognizer(args.model, **json.loads(args.model_args))
+    steps = int(np.ceil(len(x_train) / args.batch_size))
+    warmup = int(args.warmup_epochs * steps)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, args.epochs * steps - warmup), warmup_target=args.lr, warmup_steps=warmup)
+    if args.optimizer == "sgd":
+        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        opt = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
+    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
+
+    best = None
+    if resuming:
+        model, best = resume_state(run_dir, initial_epoch)
+        print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
+    elif args.init:
+        initialise_from(model, Path(args.init), run_dir)
+    weights = class_weights(y_train, args.class_balance)
+    if weights:
+        print("class weights:", {k: round(v, 2) for k, v in weights.items()})
+    write_run_config(run_dir, args, initial_epoch)
+    saving = [keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy", mode="max",
+                                              save_best_only=True, initial_value_threshold=best),
+              keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+              SaveLast(run_dir)]
+    callbacks = epoch_callbacks(run_dir, wall=prior, time_limit=args.time_limit, saving=saving,
+                                kept=lambda: f"{run_dir / 'last.keras'} (its last good epoch)")
+    model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=initial_epoch,
+              callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
+    return run_dir / "best.keras"
+
+
+def benchmark(args) -> float:
+    """Training throughput (images/s) of the configured model and precision on random data."""
+    import time
+
+    import keras
+
+    from helpers.models import build_recognizer
+    from helpers.training.precision import set_training_precision
+
+    precision = set_training_precision(args.bf16, force=True)  # measure what was asked for
+    model = build_recognizer(args.model, **json.loads(args.model_args))
+    model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (args.batch_size * args.benchmark, 48, 48, 1), dtype=np.uint8)
+    y = rng.integers(0, NUM_EXPRESSIONS, len(x))
+    model.fit(x[: 2 * args.batch_size], y[: 2 * args.batch_size], batch_size=args.batch_size, verbose=0)  # warm-up
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=args.batch_size, verbose=0)
+    rate = len(x) / (time.perf_counter() - t0)
+    print(f"{args.model} {precision} batch {args.batch_size}: {rate:.0f} images/s")
+    return rate
+
+
+def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+    """One-view accuracy of a recognizer, rounded to 4 digits as the provenance records it."""
+    from helpers.inference.recognition import predict_proba
+
+    return round(float(np.mean(predict_proba(model, x).argmax(1) == y)), 4)
+
+
+def recalibrate(args) -> Path:
+    """``--recalibrate-bn``: PreciseBN statistics from the clean Training split (``--subset``
+    limits it), PublicTest accuracy before and after, the model at ``--out`` and its provenance
+    (the source's, without its now stale evaluations) with a ``batch_norm_recalibration`` record."""
+    from helpers.models.release import float32_copy, provenance_without_evaluations
+    from helpers.data import load_dataset
+    from helpers.models.files import save_model
+    from helpers.training.precise_bn import recalibrate_batch_norm
+    from helpers.inference.recognition import load_recognizer
+
+    src, out = Path(args.recalibrate_bn), Path(args.out)
+    model = float32_copy(load_recognizer(src))  # standard float32 layers, as released
+    splits = load_dataset(args.data)
+    x_train = splits["Training"][0][: args.subset or None]
+    x_val, y_val = splits["PublicTest"]
+
+    before = accuracy(model, x_val, y_val)
+    batches = recalibrate_batch_norm(model, x_train, batch_size=args.batch_size, seed=args.seed)
+    after = accuracy(model, x_val, y_val)
+    print(f"PublicTest accuracy: {100 * before:.2f}% with the training statistics, {100 * after:.2f}% recalibrated")
+    save_model(model, out)
+    provenance = provenance_without_evaluations(src.with_suffix(".json"))
+    provenance["batch_norm_recalibration"] = {
+        "command": args.command, "training_images": batches * args.batch_size, "batch_size": args.batch_size,
+        "seed": args.seed, "publictest_accuracy_before": before, "publictest_accuracy_after": after}
+    out.with_suffix(".json").write_text(json.dumps(provenance, indent=2))
+    return out
+
+
+def ensemble(args) -> Path:
+    """``--ensemble``: the members (released recognizers), their PublicTest accuracy and the
+    ensemble's, the ensemble at ``--out`` with float16 weight matrices, and its provenance: the
+    command, the accuracies and each member's provenance (without its now stale evaluations)."""
+    from helpers.models.release import provenance_without_evaluations, save_float16
+    from helpers.data import load_dataset
+    from helpers.models import recognizer_ensemble
+    from helpers.inference.recognition import load_recognizer
+
+    paths, out = [Path(p) for p in args.ensemble], Path(args.out)
+    if len(paths) < 2:
+        raise UserError(f"--ensemble joins two or more recognizers; got only {paths[0]}")
+    members = [load_recognizer(p) for p in paths]
+    try:
+        model = recognizer_ensemble(members)
+    except ValueError as exc:
+        raise UserError(f"these recognizers cannot be joined ({exc}): each needs a 'features' layer and a "
+                        "softmax 'probabilities' layer after it, as helpers.models builds them") from None
+    x_val, y_val = load_dataset(args.data)["PublicTest"]
+
+    accuracies = [accuracy(m, x_val, y_val) for m in members]
+    provenance = {"command": args.command, "ensemble": "features concatenated, logits averaged",
+                  "member_publictest_accuracy": accuracies,
+                  "members": [{"file": str(p), **provenance_without_evaluations(p.with_suffix(".json"))} for p in paths]}
+    save_float16(model, out)  # --out may be one of the members: all of them are read by now
+    provenance["ensemble_publictest_accuracy"] = accuracy(load_recognizer(out), x_val, y_val)  # as stored, in float16
+    print("PublicTest accuracy:", ", ".join(f"{p.name} {100 * a:.2f}%" for p, a in zip(paths, accuracies)),
+          f"-> ensemble {100 * provenance['ensemble_publictest_accuracy']:.2f}%")
+    out.with_suffix(".json").write_text(json.dumps(provenance, indent=2))
+    return out

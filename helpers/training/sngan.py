@@ -1,0 +1,94 @@
+"""The projection cGAN's trainer (:class:`helpers.gans.sngan.ProjectionSNGAN`): class-balanced
+batches, the networks of :mod:`helpers.models.sngan_nets`, two-time-scale Adam, and the shared
+GAN pipeline (:mod:`helpers.training.gan_pipeline`). Used by ``Generative_model/sngan.py``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from helpers.cli import command_line, gan_training_parser
+from helpers.errors import UserError
+from helpers.expressions import NUM_EXPRESSIONS
+
+
+def class_sampling_weights(labels: np.ndarray, power: float) -> np.ndarray:
+    """How often each expression is drawn: proportional to count**(1 - power), so 0 keeps the
+    data's frequencies and 1 draws every expression equally often. Absent expressions get 0."""
+    counts = np.bincount(labels, minlength=NUM_EXPRESSIONS).astype(np.float64)
+    weights = np.where(counts > 0, counts ** (1.0 - power), 0.0)
+    return weights / weights.sum()
+
+
+def balanced_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, power: float):
+    """An endless stream of ``(uint8 faces, labels)`` batches whose expressions are drawn with
+    :func:`class_sampling_weights`; each expression's faces are reshuffled on every pass."""
+    import tensorflow as tf
+
+    weights = class_sampling_weights(y, power)
+    present = [e for e in range(NUM_EXPRESSIONS) if weights[e] > 0]
+    streams = [tf.data.Dataset.from_tensor_slices((x[y == e], y[y == e])).shuffle(int((y == e).sum()), seed=seed + e)
+               .repeat() for e in present]
+    mixed = tf.data.Dataset.sample_from_datasets(streams, weights=[float(weights[e]) for e in present], seed=seed)
+    return mixed.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def parse_args(argv=None, description: str | None = None):
+    """The training script's arguments (the script passes its docstring as the description)."""
+    from helpers.gans.augment import POLICIES
+
+    p = gan_training_parser(description, epochs=60, batch_size=64, ckpt_dir="runs/sngan")
+    p.add_argument("--noise-dim", type=int, default=128)
+    p.add_argument("--g-width", type=int, default=32, help="generator channels at 48x48 (8x at 6x6)")
+    p.add_argument("--d-width", type=int, default=32, help="discriminator channels at 48x48 (8x at 6x6)")
+    p.add_argument("--g-lr", type=float, default=1e-4, help="generator Adam learning rate")
+    p.add_argument("--d-lr", type=float, default=4e-4, help="discriminator Adam learning rate (two time-scale updates)")
+    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the sampling generator's weight average")
+    p.add_argument("--augment", default=",".join(POLICIES),
+                   help=f"DiffAugment transforms, a comma list of {', '.join(POLICIES)} ('none': off)")
+    p.add_argument("--class-balance", type=float, default=0.5, metavar="POWER",
+                   help="draw each expression with probability proportional to count**(1 - POWER): "
+                        "0 keeps FER2013's frequencies, 1 draws all seven equally often")
+    args = p.parse_args(argv)
+    args.command = command_line("Generative_model/sngan.py", argv)
+    return args
+
+
+def augment_policy(text: str) -> tuple[str, ...]:
+    from helpers.gans.augment import POLICIES
+
+    names = () if text.strip().lower() == "none" else tuple(n.strip() for n in text.split(",") if n.strip())
+    if unknown := sorted(set(names) - set(POLICIES)):
+        raise UserError(f"--augment: unknown transform {', '.join(unknown)}; choose from {', '.join(POLICIES)} or none")
+    return names
+
+
+def train(args) -> Path:
+    """Train from parsed ``sngan.py`` arguments; the release (the averaged generator's
+    generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
+    import keras
+
+    from helpers.gans.sngan import ProjectionSNGAN
+    from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
+    from helpers.training.gan_pipeline import GANRun, fit_gan, sample_grid_fn, seed_run, training_faces
+    from helpers.training.precision import set_training_precision
+
+    if not 0.0 <= args.class_balance <= 1.0:
+        raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
+    policy = augment_policy(args.augment)
+    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
+    x, y = training_faces(args)
+    args.precision = set_training_precision(args.bf16)
+    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), sngan_discriminator(args.d_width),
+                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy)
+    gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
+                g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999))
+    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+
+    config = {"kind": "sngan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "label",
+              "output": "tanh", "expressions": sorted(int(e) for e in np.unique(y)),
+              "sampling_weights": class_sampling_weights(y, args.class_balance).round(4).tolist(),
+              "command": getattr(args, "command", None), "train_args": vars(args)}
+    run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim),
+                 steps_per_epoch=len(x) // args.batch_size)
+    return fit_gan(run, balanced_dataset(x, y, args.batch_size, seed, args.class_balance), args)

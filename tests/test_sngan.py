@@ -1,0 +1,119 @@
+"""The projection cGAN: DiffAugment's transforms, class-balanced sampling, the EMA generator, the
+projection discriminator, and a smoke run through the shared pipeline to Expression_generator.py."""
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers.gans.augment import diff_augment, random_cutout, random_translation
+from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
+from helpers.training.sngan import balanced_dataset, class_sampling_weights
+
+
+def test_translation_moves_every_face_by_at_most_an_eighth():
+    x = np.zeros((64, 48, 48, 1), "float32")
+    x[:, 24, 24, 0] = 1.0
+    moved = random_translation(tf.constant(x)).numpy()
+    assert moved.shape == x.shape and np.allclose(moved.sum(axis=(1, 2, 3)), 1.0)  # the dot stays inside
+    shifts = np.array([np.argwhere(face[..., 0])[0] for face in moved]) - 24
+    assert np.abs(shifts).max() <= 6 and len({tuple(s) for s in shifts}) > 10
+
+
+def test_cutout_blanks_one_square_of_a_quarter_or_less():
+    x = tf.ones((256, 48, 48, 1))
+    out = random_cutout(x).numpy()
+    blanked = (out == 0).mean(axis=(1, 2, 3))
+    assert blanked.max() == pytest.approx(0.25) and blanked.min() > 0.0 and set(np.unique(out)) == {0.0, 1.0}
+
+
+def test_diff_augment_is_differentiable_and_checks_its_policy():
+    x = tf.Variable(tf.random.uniform((4, 48, 48, 1), -1, 1))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(diff_augment(x))
+    grad = tape.gradient(loss, x)
+    assert grad is not None and float(tf.reduce_sum(tf.abs(grad))) > 0
+    assert np.array_equal(diff_augment(x, ()).numpy(), x.numpy())
+    with pytest.raises(ValueError, match="unknown DiffAugment"):
+        diff_augment(x, ("flip",))
+
+
+def test_class_sampling_weights_go_from_the_data_to_uniform():
+    labels = np.repeat(np.arange(7), [400, 40, 400, 800, 400, 400, 0])
+    natural, uniform, root = (class_sampling_weights(labels, p) for p in (0.0, 1.0, 0.5))
+    np.testing.assert_allclose(natural, np.bincount(labels, minlength=7) / len(labels))
+    np.testing.assert_allclose(uniform, [1 / 6] * 6 + [0.0])
+    assert root[6] == 0.0 and natural[1] < root[1] < uniform[1] and root.sum() == pytest.approx(1.0)
+
+
+def test_balanced_batches_draw_the_rare_expression_as_often_as_the_rest():
+    labels = np.repeat(np.arange(7), [300, 20, 300, 300, 300, 300, 300])
+    faces = labels.astype("uint8")[:, None, None, None] * np.ones((1, 48, 48, 1), "uint8")
+    drawn = np.concatenate([y.numpy() for _, y in balanced_dataset(faces, labels, 64, seed=0, power=1.0).take(40)])
+    share = np.bincount(drawn, minlength=7) / len(drawn)
+    assert abs(share[1] - 1 / 7) < 0.03 and share.min() > 0.1  # the data's share of Disgust is 1/91
+    faces_of, _ = next(iter(balanced_dataset(faces, labels, 64, seed=0, power=1.0)))
+    assert faces_of.dtype == tf.uint8
+
+
+def test_projection_discriminator_scores_the_pair_not_the_face():
+    d = sngan_discriminator(8)
+    for layer in d.layers:  # perturb the projection so that labels matter from the start
+        if "label_projection" in layer.name:
+            layer.set_weights([np.random.default_rng(0).normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    face = tf.random.uniform((1, 48, 48, 1), -1, 1)
+    scores = [float(d([face, tf.constant([[e]])])[0, 0]) for e in range(7)]
+    assert len(set(np.round(scores, 5))) == 7
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in d.layers)
+
+
+def test_the_generator_follows_the_label_through_conditional_batch_norm():
+    g = sngan_generator(16, 8)
+    for layer in g.layers:
+        if layer.name.endswith("_gamma"):
+            layer.set_weights([np.random.default_rng(1).normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    z = tf.random.normal((2, 16))
+    happy, sad = g([z, tf.constant([[3], [3]])]), g([z, tf.constant([[4], [4]])])
+    assert happy.shape == (2, 48, 48, 1) and float(tf.reduce_max(tf.abs(happy - sad))) > 1e-3
+
+
+def test_the_sampling_generator_is_a_moving_average():
+    from helpers.gans.sngan import ProjectionSNGAN
+
+    gan = ProjectionSNGAN(sngan_generator(16, 8), sngan_discriminator(8), noise_dim=16, ema_decay=0.9)
+    gan.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+    gan.g_optimizer.build(gan.generator.trainable_variables)
+    gan.g_optimizer.iterations.assign(1000)  # past the ramp: the decay is ema_decay
+    before = [w.copy() for w in gan.ema_generator.get_weights()]
+    shifted = [w + 1.0 for w in gan.generator.get_weights()]
+    gan.generator.set_weights(shifted)
+    gan.update_ema()
+    for average, old, new in zip(gan.ema_generator.get_weights(), before, shifted):
+        np.testing.assert_allclose(average, 0.9 * old + 0.1 * new, rtol=1e-5, atol=1e-6)
+    assert gan.release_generator is gan.ema_generator and "release_generator" in gan.checkpointed()
+
+
+def test_smoke_training_resumes_and_the_release_generates(tmp_path, run_python):
+    ckpt = tmp_path / "sngan"
+    command = ["Generative_model/sngan.py", "--data", "synthetic", "--subset", "128", "--batch-size", "32",
+               "--g-width", "8", "--d-width", "8", "--epochs", "2", "--ckpt-dir", str(ckpt)]
+    first = run_python(command + ["--time-limit", "0"])  # stops after its first epoch
+    assert first.returncode == 0 and "continue with --resume" in first.stdout, first.stderr[-3000:]
+    resumed = run_python(command + ["--resume"])
+    assert resumed.returncode == 0 and "resumed" in resumed.stdout, resumed.stderr[-3000:]
+    history = json.loads((ckpt / "training" / "history.json").read_text())
+    assert [row["epoch"] for row in history] == [1, 2] and all(np.isfinite(row["d_loss"]) for row in history)
+    config = json.loads((ckpt / "config.json").read_text())
+    assert config["kind"] == "sngan" and config["epoch"] == 2 and len(config["sampling_weights"]) == 7
+    released = json.loads(keras.saving.load_model(ckpt / "generator.keras", safe_mode=True).to_json())
+    assert "FusedBatchNorm" not in json.dumps(released)  # a release is stock Keras layers only
+    from helpers.inference.generators import load_generator
+
+    keras_faces = load_generator(ckpt, backend="keras").generate(1, 4, seed=0)
+    litert_faces = load_generator(ckpt, backend="litert").generate(1, 4, seed=0)  # written when training ended
+    assert np.abs(keras_faces.astype(int) - litert_faces.astype(int)).max() <= 1
+    out = run_python(["Generative_model/Expression_generator.py", str(ckpt), "Disgust", "3", str(tmp_path / "out")])
+    assert out.returncode == 0 and len(list((tmp_path / "out").glob("Disgust_0*.png"))) == 3, out.stderr[-3000:]
+    bad = run_python(command + ["--resume", "--augment", "color,flip"])
+    assert bad.returncode == 2 and "unknown transform flip" in bad.stderr
