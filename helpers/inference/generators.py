@@ -29,7 +29,8 @@ def save_generator(directory: str | Path, generator, config: dict, litert: bool 
     """Write ``generator.keras`` (readable by every supported Keras), its LiteRT twin
     ``generator.tflite`` and ``config.json``, atomically replacing older ones. With
     ``litert=False`` (a release refreshed every epoch) an older ``generator.tflite`` is removed
-    instead, so the two files never disagree; :func:`save_litert_release` writes it at the end."""
+    instead, so the two files never disagree; :func:`save_litert_release` writes it when a
+    training run completes."""
     from helpers.models.files import save_model
 
     directory = Path(directory)
@@ -40,7 +41,7 @@ def save_generator(directory: str | Path, generator, config: dict, litert: bool 
 
 def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, snapshot_every: int = 0) -> list[Path]:
     """After an epoch: refresh the release in ``ckpt_dir`` (float32, standard Keras layers; its
-    LiteRT file follows at the end of training) and, every ``snapshot_every`` epochs, keep a
+    LiteRT twin follows when the run completes) and, every ``snapshot_every`` epochs, keep a
     loadable copy in ``ckpt_dir/training/generators/epoch_NNNN/``. Returns the folders written."""
     from helpers.models.release import float32_copy
 

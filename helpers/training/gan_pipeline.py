@@ -157,30 +157,26 @@ class GANRun:
 
 def release_callback(ckpt_dir: Path, run: GANRun, snapshot_every: int):
     """After each epoch: the release in ``ckpt_dir`` (and every ``snapshot_every``-th snapshot,
-    see :func:`helpers.inference.generators.release_epoch`), with the discriminator beside it;
-    when training ends, the release's LiteRT twin."""
+    see :func:`helpers.inference.generators.release_epoch`), with the discriminator beside it."""
     import keras
 
-    from helpers.inference.generators import MODEL, release_epoch, save_litert_release
+    from helpers.inference.generators import release_epoch
 
     def release(epoch, logs=None):
         for folder in release_epoch(ckpt_dir, run.gan.release_generator, run.release_config, epoch + 1, snapshot_every):
             if run.release_discriminator:
                 save_discriminator(folder, run.gan.discriminator)
 
-    def litert_twin(logs=None):
-        if (ckpt_dir / MODEL).is_file():
-            save_litert_release(ckpt_dir)
-
-    return keras.callbacks.LambdaCallback(on_epoch_end=release, on_train_end=litert_twin)
+    return keras.callbacks.LambdaCallback(on_epoch_end=release)
 
 
 def fit_gan(run: GANRun, dataset, args) -> Path:
     """Train ``run.gan`` on ``dataset`` up to ``--epochs`` with Keras ``fit``: resumed from the
     newest checkpoint with ``--resume``, or warm-started from a release; after every epoch the
     NaN guard, a checkpoint, a history row, TensorBoard scalars, the sample grid (every
-    ``--sample-every`` epochs) and the release; stopped early by ``--time-limit``. Returns the
-    release folder ``--ckpt-dir``."""
+    ``--sample-every`` epochs) and the release; stopped early by ``--time-limit``. A run that
+    reaches ``--epochs`` also exports the release's LiteRT twin (an export takes seconds, so not
+    every epoch; until then the release has none). Returns the release folder ``--ckpt-dir``."""
     from helpers.training.callbacks import EpochHistory, GANCheckpoints, SampleGrid, epoch_callbacks
 
     gan, ckpt_dir = run.gan, Path(args.ckpt_dir)
@@ -202,6 +198,10 @@ def fit_gan(run: GANRun, dataset, args) -> Path:
               release_callback(ckpt_dir, run, args.snapshot_every)]
     callbacks = epoch_callbacks(run_dir, wall=wall, time_limit=args.time_limit, kept=checkpoints.describe_last,
                                 saving=saving)
-    gan.fit(dataset, epochs=args.epochs, initial_epoch=start, steps_per_epoch=run.steps_per_epoch, callbacks=callbacks,
-            verbose=2, shuffle=False)
+    history = gan.fit(dataset, epochs=args.epochs, initial_epoch=start, steps_per_epoch=run.steps_per_epoch,
+                      callbacks=callbacks, verbose=2, shuffle=False)
+    if history.epoch and history.epoch[-1] + 1 == args.epochs:
+        from helpers.inference.generators import save_litert_release
+
+        save_litert_release(ckpt_dir)
     return ckpt_dir
