@@ -22,7 +22,6 @@ from helpers.expressions import expression_name
 
 CONFIG = "config.json"
 MODEL = "generator.keras"
-LITERT_SUFFIX = ".tflite"
 
 
 def save_generator(directory: str | Path, generator, config: dict, litert: bool = True) -> Path:
@@ -55,9 +54,10 @@ def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, sna
 
 def save_litert_release(ckpt_dir: str | Path) -> Path:
     """The LiteRT twin of the release in ``ckpt_dir``, exported from its ``generator.keras``."""
-    from helpers.models.files import load_model, save_litert
+    from helpers.models.files import LITERT_SUFFIX, load_model, save_litert
 
-    return save_litert(load_model(Path(ckpt_dir) / MODEL), (Path(ckpt_dir) / MODEL).with_suffix(LITERT_SUFFIX))
+    model_file = Path(ckpt_dir) / MODEL
+    return save_litert(load_model(model_file), model_file.with_suffix(LITERT_SUFFIX))
 
 
 class GeneratorCheckpoint:
@@ -140,7 +140,7 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
     ``kind`` is one of ``kinds``; every problem is a one-line UserError that says what to pass instead.
     ``backend`` (see :func:`helpers.inference.litert.choose_backend`) picks the Keras model or
     the LiteRT file beside it, which is called the same way."""
-    from helpers.inference.litert import LiteRTModel, choose_backend
+    from helpers.inference.litert import load_twin
 
     path = Path(path)
     what = KINDS[kinds[0]][0]
@@ -165,8 +165,8 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
             raise KeyError(", ".join(missing))
     except (ValueError, KeyError) as exc:
         raise UserError(f"{config_file} is not a valid checkpoint config ({exc.__class__.__name__}: {exc})") from None
-    if choose_backend(backend, model_file.with_suffix(LITERT_SUFFIX)) == "litert":
-        return LiteRTModel(model_file.with_suffix(LITERT_SUFFIX)), config, path
+    if (twin := load_twin(model_file, backend)) is not None:
+        return twin, config, path
     from helpers.models.files import load_model
 
     return load_model(model_file), config, path

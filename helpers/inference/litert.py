@@ -41,6 +41,13 @@ def choose_backend(backend: str, litert_file: Path) -> str:
     return "litert"
 
 
+def load_twin(keras_file: str | Path, backend: str):
+    """The LiteRT twin of ``keras_file`` (same name, :data:`SUFFIX`) when ``backend`` chooses it
+    (:func:`choose_backend`), else ``None``: the caller loads the Keras file."""
+    twin = Path(keras_file).with_suffix(SUFFIX)
+    return LiteRTModel(twin) if choose_backend(backend, twin) == "litert" else None
+
+
 def keras_input_names(keras_file: Path) -> list[str]:
     """The input names of a ``.keras`` file in the model's order, read from its config (no Keras)."""
     with zipfile.ZipFile(keras_file) as archive:

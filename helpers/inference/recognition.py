@@ -18,7 +18,7 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER, backend: str = "keras
     """Load a recognizer ``.keras`` file (safe mode), or with ``backend`` the LiteRT file beside it
     (:func:`helpers.inference.litert.choose_backend`), which predicts the same way without
     TensorFlow; a missing or broken file is a UserError."""
-    from helpers.inference.litert import LiteRTModel, choose_backend
+    from helpers.inference.litert import load_twin
 
     path = Path(path)
     if path.is_dir():
@@ -26,9 +26,8 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER, backend: str = "keras
                         "(generator and translator folders are scored with python -m helpers.evaluate generator/translator)")
     if not path.is_file():
         raise UserError(f"recognizer checkpoint {path} does not exist (the shipped one is {SHIPPED_RECOGNIZER})")
-    litert_file = path.with_suffix(".tflite")
-    if choose_backend(backend, litert_file) == "litert":
-        return LiteRTModel(litert_file)
+    if (twin := load_twin(path, backend)) is not None:
+        return twin
     from helpers.models.files import load_model
 
     model = load_model(path)
