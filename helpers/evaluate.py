@@ -44,7 +44,6 @@ def main(argv=None):
     gen.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
     add_data_argument(gen)
     gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with (default: PrivateTest)")
-    gen.add_argument("--judge", default=None, help="recognizer whose probabilities and features are used (default: the shipped one)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--truncation", type=float, default=None,
                      help="redraw noise values beyond ±T (default: the release's own default, if it sets one; inf: none)")
@@ -57,17 +56,12 @@ def main(argv=None):
     add_data_argument(tra)
     tra.add_argument("--split", default="PrivateTest", help="the faces to translate (default: PrivateTest)")
     tra.add_argument("--sources", type=int, default=0, help="a random sample of N sources (0: the whole split)")
-    tra.add_argument("--judge", default=None, help="recognizer that judges the target expression (default: the shipped one)")
     tra.add_argument("--seed", type=int, default=0)
     tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     args = parser.parse_args(argv)
 
-    if args.kind in ("generator", "translator"):
-        from helpers.inference.recognition import Judge
-
-        judge = Judge(args.judge) if args.judge else None
     if args.kind == "generator":
-        evaluation = GeneratorEvaluation(args.data, args.split, judge=judge, seed=args.seed, truncation=args.truncation)
+        evaluation = GeneratorEvaluation(args.data, args.split, seed=args.seed, truncation=args.truncation)
         result = evaluation(args.checkpoint)
         print(format_generator(result))
         if args.over_epochs:
@@ -75,7 +69,7 @@ def main(argv=None):
             _write_json(table.to_dict(orient="records"), args.over_epochs)
             print(table.round(3).to_string(index=False))
     elif args.kind == "translator":
-        result = TranslationEvaluation(args.data, args.split, judge=judge, sources=args.sources, seed=args.seed)(args.checkpoint)
+        result = TranslationEvaluation(args.data, args.split, sources=args.sources, seed=args.seed)(args.checkpoint)
         print(format_translator(result))
     else:
         result = evaluate_recognizer(args.checkpoint, args.data, args.split, args.tta)
@@ -88,13 +82,14 @@ def main(argv=None):
 
 
 def record(result: dict) -> Path:
-    """Add ``<split>[_<tta>]_accuracy`` and ``..._macro_accuracy`` to ``<checkpoint>.json``
-    (e.g. ``privatetest_shifts_accuracy``, ``publictest_ten_crop_macro_accuracy``)."""
+    """Add ``<split>[_<tta>]_accuracy``, ``..._macro_accuracy`` and ``..._per_class_accuracy`` to
+    ``<checkpoint>.json`` (e.g. ``privatetest_shifts_accuracy``, ``publictest_ten_crop_macro_accuracy``)."""
     path = Path(result["checkpoint"]).with_suffix(".json")
     data = json.loads(path.read_text()) if path.exists() else {}
     key = result["split"].lower() + (f"_{result['tta'].replace('-', '_')}" if result["tta"] else "")
     data[f"{key}_accuracy"] = round(result["accuracy"], 4)
     data[f"{key}_macro_accuracy"] = round(result["macro_accuracy"], 4)
+    data[f"{key}_per_class_accuracy"] = {name: round(acc, 4) for name, acc in result["per_class_accuracy"].items()}
     data.setdefault("evaluation_commands", {})[key] = (
         f"python -m helpers.evaluate recognizer {result['checkpoint']} --split {result['split']}"
         + (f" --tta {result['tta']}" if result["tta"] else ""))

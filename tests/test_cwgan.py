@@ -295,7 +295,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     (["--epochs", "1"], "--epochs must be larger"),
     (["--epochs", "3", "--g-width", "16"], "cwgan release with --noise-dim 100 --g-width 32"),
     (["--epochs", "30", "--init", str(ROOT / "checkpoints" / "dcgan_fer2013")], "is a dcgan release, not a cwgan one"),
-    (["--epochs", "3", "--guide", "checkpoints/recognizer_fer2013.keras"], "is the shipped recognizer"),
+    (["--epochs", "3", "--guide", "checkpoints/judge/fer_judge_v1.keras"], "is the judge"),
     (["--epochs", "3", "--d-width", "16"], "does not fit this run's discriminator"),
 ])
 def test_init_and_guide_mistakes_are_one_clear_error(trained, tmp_path, options, message):

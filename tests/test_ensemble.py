@@ -9,7 +9,8 @@ import pytest
 
 from helpers.models.release import save_float16
 from helpers.models import fer_vgg, recognizer_ensemble
-from helpers.inference.recognition import Judge, load_recognizer
+from helpers.inference.judge import Judge
+from helpers.inference.recognition import load_recognizer
 
 
 def _member(seed):

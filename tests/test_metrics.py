@@ -131,7 +131,7 @@ def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
     from helpers.data import load_dataset
     from helpers.evaluation.scores import GeneratorEvaluation
     from helpers.inference.generators import GeneratorCheckpoint
-    from helpers.inference.recognition import Judge
+    from helpers.inference.judge import Judge
     from helpers.models import fer_vgg
 
     splits = load_dataset("synthetic")
@@ -158,7 +158,7 @@ def test_translation_evaluation_in_judge_space_of_a_translator_that_changes_noth
     from helpers.data import load_dataset
     from helpers.evaluation.scores import TranslationEvaluation
     from helpers.models import fer_vgg
-    from helpers.inference.recognition import Judge
+    from helpers.inference.judge import Judge
     from helpers.inference.translation import Translator
 
     judge = Judge(model=fer_vgg(widths=(8, 16), first_width=8, head_width=16))

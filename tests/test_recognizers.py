@@ -217,15 +217,17 @@ def test_record_names_each_protocol_and_is_dropped_with_the_weights(tmp_path):
     checkpoint = tmp_path / "model.keras"
     (tmp_path / "model.json").write_text(json.dumps({"command": "train"}))
     for split, tta in (("PrivateTest", None), ("PrivateTest", "ten-crop"), ("PublicTest", "shifts")):
-        record({"checkpoint": str(checkpoint), "split": split, "tta": tta, "accuracy": 0.61234, "macro_accuracy": 0.5})
+        record({"checkpoint": str(checkpoint), "split": split, "tta": tta, "accuracy": 0.61234, "macro_accuracy": 0.5,
+                "per_class_accuracy": {"Angry": 0.55555, "Fear": 0.4}})
     data = json.loads((tmp_path / "model.json").read_text())
     assert data["privatetest_accuracy"] == 0.6123 and data["privatetest_ten_crop_macro_accuracy"] == 0.5
+    assert data["publictest_shifts_per_class_accuracy"] == {"Angry": 0.5556, "Fear": 0.4}
     assert data["evaluation_commands"]["publictest_shifts"].endswith("--split PublicTest --tta shifts")
     assert provenance_without_evaluations(tmp_path / "model.json") == {"command": "train"}
 
 
 def test_judge_fingerprint_follows_the_weights():
-    from helpers.inference.recognition import Judge
+    from helpers.inference.judge import Judge
 
     model = fer_vgg(widths=(8, 8, 8, 8), first_width=8, head_width=16)
     before = Judge(model=model).fingerprint
@@ -236,7 +238,7 @@ def test_judge_fingerprint_follows_the_weights():
 
 
 def test_judge_cache_is_keyed_by_weights_and_images(tmp_path, monkeypatch):
-    from helpers.inference.recognition import Judge
+    from helpers.inference.judge import Judge
 
     monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path))
     model = fer_vgg(widths=(8, 16), first_width=8, head_width=16)

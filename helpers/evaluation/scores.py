@@ -59,7 +59,7 @@ class GeneratorEvaluation:
 
     For the expressions a generator can produce, it generates as many faces per expression as
     the split holds (so IS splits and set sizes match), and compares them, in the judge's
-    feature space (the shipped recognizer by default), with the split's faces:
+    feature space (the frozen judge, :mod:`helpers.inference.judge`, by default), with the split's faces:
 
     - conditional accuracy: the share of faces made for e that the judge calls e (and the macro mean);
     - Inception Score of the fakes and of the real split (same sizes; both shuffled by one permutation,
@@ -72,7 +72,7 @@ class GeneratorEvaluation:
     def __init__(self, data=None, split: str = "PrivateTest", judge=None, seed: int = 0, splits=None,
                  truncation: float | None = None):
         from helpers.data import load_dataset
-        from helpers.inference.recognition import Judge
+        from helpers.inference.judge import Judge
 
         splits = splits if splits is not None else load_dataset(data)
         split = find_split(splits, split)

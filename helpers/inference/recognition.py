@@ -1,5 +1,6 @@
-"""The recognizer as a judge: loading, batched prediction, test-time augmentation (TTA), and the
-feature space in which IS / FID / KID are computed for generated faces."""
+"""Recognizers in use: loading, batched prediction, test-time augmentation (TTA), the model that
+returns probabilities and features together, and the weights' fingerprint. The frozen judge that
+scores generators is :mod:`helpers.inference.judge`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -112,44 +113,3 @@ def weights_fingerprint(model) -> str:
     for weight in model.weights:
         digest.update(np.ascontiguousarray(np.asarray(weight), dtype=np.float32).tobytes())
     return digest.hexdigest()[:12]
-
-
-class Judge:
-    """Probabilities and features from one recognizer, for IS / FID / KID / conditional accuracy
-    in a FER-domain space. ``Judge()`` uses the shipped recognizer."""
-
-    def __init__(self, path: str | Path = SHIPPED_RECOGNIZER, model=None):
-        self.model = model if model is not None else load_recognizer(path)
-        self._both = probs_and_features_model(self.model)
-
-    @property
-    def fingerprint(self) -> str:
-        """:func:`weights_fingerprint` of the judge: recorded with every generator's metrics, so a
-        number measured by another recognizer is never mistaken for this one's."""
-        return weights_fingerprint(self.model)
-
-    def probs(self, images, batch_size: int = 512) -> np.ndarray:
-        return predict_proba(self.model, images, batch_size)
-
-    def probs_and_features(self, images, batch_size: int = 512, cache: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """``(probs, features)`` of the same images from one forward pass. With ``cache`` the result
-        is kept under :func:`helpers.data.cache_dir`, keyed by the judge's fingerprint and the
-        images' bytes: real faces that every evaluation compares with are judged once."""
-        from helpers.data import array_fingerprint, cache_dir, write_cache
-
-        images = np.asarray(images)
-        cached = None
-        if cache:
-            cached = cache_dir() / "judged" / f"{self.fingerprint}-{array_fingerprint(images, digits=16)}.npz"
-            if cached.exists():
-                with np.load(cached) as z:
-                    return z["probs"], z["features"]
-        batches = [self._both.predict_on_batch(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
-        probs, features = (np.concatenate([np.asarray(b[k]) for b in batches]) for k in (0, 1))
-        if cached is not None:
-            write_cache(cached, probs=probs, features=features)
-        return probs, features
-
-    def features(self, images, batch_size: int = 512, cache: bool = False) -> np.ndarray:
-        return self.probs_and_features(images, batch_size, cache)[1]
-

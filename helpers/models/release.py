@@ -92,6 +92,7 @@ def provenance_without_evaluations(path: Path) -> dict:
     for key in data.pop("evaluation_commands", {}):
         data.pop(f"{key}_accuracy", None)
         data.pop(f"{key}_macro_accuracy", None)
+        data.pop(f"{key}_per_class_accuracy", None)
     return data
 
 

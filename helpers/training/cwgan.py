@@ -39,16 +39,13 @@ def check_resumable(ckpt_dir: Path, saved: dict, args) -> None:
 
 
 def load_guide(path: str):
-    """The ``--guide`` recognizer, refused if it is the judge that will score the generator."""
-    from helpers.inference.recognition import SHIPPED_RECOGNIZER, load_recognizer, weights_fingerprint
+    """The ``--guide`` recognizer and its fingerprint, refused if it is the judge that will score
+    the generator."""
+    from helpers.inference.judge import refuse_as_guide
+    from helpers.inference.recognition import load_recognizer
 
     guide = load_recognizer(path)
-    fingerprint = weights_fingerprint(guide)
-    if SHIPPED_RECOGNIZER.is_file() and fingerprint == weights_fingerprint(load_recognizer(SHIPPED_RECOGNIZER)):
-        raise UserError(f"--guide {path} is the shipped recognizer, which judges the generators: guiding with it would "
-                        "grade the generator by its own teacher. Use another recognizer (e.g. "
-                        "checkpoints/deep_emotion_fer2013.keras)")
-    return guide, fingerprint
+    return guide, refuse_as_guide(guide)
 
 
 def load_init(args, code_dim: int | None):
@@ -90,7 +87,7 @@ def parse_args(argv=None, description: str | None = None):
                    help="weight of that classifier's cross-entropy on the generator's fakes")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--guide", metavar="KERAS", default=None,
-                   help="a frozen recognizer (not the shipped judge) whose cross-entropy on the fakes the generator "
+                   help="a frozen recognizer (not the judge) whose cross-entropy on the fakes the generator "
                         "also minimises, e.g. checkpoints/deep_emotion_fer2013.keras")
     p.add_argument("--guide-weight", type=float, default=1.0, help="weight of the --guide cross-entropy")
     p.add_argument("--init", metavar="RELEASE", default=None,
