@@ -268,7 +268,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     assert "discriminator-only steps" in first.stdout  # the release has no critic: a fresh one, warmed up
     assert "Epoch 2/2" in first.stdout and "Epoch 1/2" not in first.stdout
     config = json.loads((tmp_path / "a" / "config.json").read_text())
-    assert config["epoch"] == 2 and config["init"]["epoch"] == 1
+    assert config["epoch"] == 2 and config["init"]["epoch"] == 1 and config["init"]["discriminator"] == "fresh"
     assert config["guide"]["fingerprint"] == weights_fingerprint(load_recognizer(guide))
     history = load_history(tmp_path / "a" / "training" / "history.json")
     assert history["epoch"].tolist() == [2] and np.isfinite(history["guide_loss"]).all()
@@ -278,6 +278,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
                          "--ckpt-dir", str(tmp_path / "b")])
     assert second.returncode == 0, second.stderr[-3000:]
     assert "generator and discriminator from" in second.stdout and "Epoch 3/3" in second.stdout
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["init"]["discriminator"] == "from release"
     assert load_history(tmp_path / "b" / "training" / "history.json")["epoch"].tolist() == [2, 3]
 
     # Resumed without repeating --init: the run keeps the release's codes and its lineage.
@@ -363,3 +364,15 @@ def test_critic_arity_comes_from_the_network_not_the_loss_weight():
     assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["w_distance"]))
     with pytest.raises(ValueError, match="class head"):
         ConditionalWGAN(generator, cwgan_critic(4, width=4), codes, noise_dim=8, ac_weight=1.0)
+
+
+def test_a_continuation_can_start_its_discriminator_afresh(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers.training.gan_pipeline import DISCRIMINATOR, init_discriminator
+
+    release = SimpleNamespace(path=tmp_path)
+    assert init_discriminator(release, fresh=False) == "fresh"  # a release that kept none
+    (tmp_path / DISCRIMINATOR).write_bytes(b"")
+    assert init_discriminator(release, fresh=False) == "from release"
+    assert init_discriminator(release, fresh=True) == "fresh"

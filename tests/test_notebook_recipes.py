@@ -91,3 +91,11 @@ def test_a_recorded_first_stage_replays_to_a_release(name, tmp_path, fer2013):
     stage = recorded_stages(CHECKPOINTS / name)[0]
     release = run_stage(stage, stage.replay_argv(tmp_path / "stage1", epochs=1, extra=["--subset", "128"]))
     assert release.exists() and (release.suffix == ".keras" or (release / "generator.keras").is_file())
+
+
+def test_a_continuation_that_began_with_a_fresh_discriminator_replays_so():
+    cwgan, ccyclegan = recorded_stages(CHECKPOINTS / "cwgan_fer2013"), recorded_stages(CHECKPOINTS / "ccyclegan_fer2013")
+    assert [s.fresh_discriminator for s in cwgan] == [False, True]
+    assert [s.fresh_discriminator for s in ccyclegan] == [False, True, False, False]
+    assert "--fresh-discriminator" in ccyclegan[1].replay_argv("runs/b", init="runs/a")
+    assert "--fresh-discriminator" not in ccyclegan[2].replay_argv("runs/c", init="runs/b")

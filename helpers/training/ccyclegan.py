@@ -50,6 +50,8 @@ def parse_args(argv=None, description: str | None = None):
                         "trained with the same --config, --width and --downsamplings): its generator and the "
                         "discriminator saved with it, with new optimizers; epochs count on from the release's, "
                         "so --epochs is the epoch to stop at")
+    p.add_argument("--fresh-discriminator", action="store_true",
+                   help="with --init: start the discriminator afresh, with the warm-up, even where the release saved one")
     p.add_argument("--d-warmup-epochs", type=float, default=3.0,
                    help="with --init of a release without discriminator.weights.h5 (those before it was "
                         "saved with the generator): epochs of discriminator-only updates before the generator "
@@ -89,7 +91,8 @@ def train(args) -> Path:
     from helpers.expressions import NUM_EXPRESSIONS
     from helpers.gans.ccyclegan import CCycleGAN
     from helpers.models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
-    from helpers.training.gan_pipeline import GANRun, fit_gan, gan_dataset, release_warm_start_fn, seed_run, training_faces
+    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
+                                               seed_run, training_faces)
     from helpers.training.precision import set_training_precision
 
     if args.config not in CONFIGS:
@@ -117,7 +120,8 @@ def train(args) -> Path:
     warm_start = None
     if args.init:
         parent = load_init(args)
-        release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")}}
+        release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")},
+                                  "discriminator": init_discriminator(parent, args.fresh_discriminator)}
         warm_start = release_warm_start_fn(parent, gan, dataset, Path(args.ckpt_dir) / "training" / "history.json",
-                                           args.d_warmup_epochs)
+                                           args.d_warmup_epochs, args.fresh_discriminator)
     return fit_gan(GANRun(gan, release_config, translation_grid_fn(gan, fixed), warm_start=warm_start), dataset, args)

@@ -93,6 +93,8 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--init", metavar="RELEASE", default=None,
                    help="continue a released cWGAN (its generator, and its critic where saved) with new optimizers; "
                         "epochs count on from its epoch")
+    p.add_argument("--fresh-discriminator", action="store_true",
+                   help="with --init: start the discriminator afresh, with the warm-up, even where the release saved one")
     p.add_argument("--d-warmup-epochs", type=float, default=1.0,
                    help="with --init of a release without discriminator.weights.h5: epochs of critic-only steps first")
     args = p.parse_args(argv)
@@ -124,7 +126,7 @@ def train(args) -> Path:
 
     from helpers.gans.cwgan import ConditionalWGAN
     from helpers.models import cwgan_critic, cwgan_generator
-    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, release_warm_start_fn, sample_grid_fn,
+    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn, sample_grid_fn,
                                                seed_run, training_faces)
     from helpers.training.precision import set_training_precision
 
@@ -162,9 +164,10 @@ def train(args) -> Path:
         config["init"] = saved["init"]
     warm_start = None
     if parent is not None:
-        config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "guide", "init")}}
+        config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "guide", "init")},
+                          "discriminator": init_discriminator(parent, args.fresh_discriminator)}
         warm_start = release_warm_start_fn(parent, gan, dataset, ckpt_dir / "training" / "history.json",
-                                           args.d_warmup_epochs)
+                                           args.d_warmup_epochs, args.fresh_discriminator)
     run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim), discriminator_name="critic",
                  warm_start=warm_start)
     return fit_gan(run, dataset, args)

@@ -93,11 +93,21 @@ def check_init_epochs(parent, epochs: int) -> None:
                         f"so --epochs must be larger (it is the epoch to stop at)")
 
 
-def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float):
+def init_discriminator(parent, fresh: bool) -> str:
+    """How a run that continues ``parent`` starts its discriminator, as its release records it
+    (``config["init"]["discriminator"]``, which :mod:`helpers.training.recipes` replays): from
+    the release's saved weights, or fresh with a warm-up (``--fresh-discriminator``, or a release
+    that kept none)."""
+    from helpers.inference.generators import checkpoint_folder
+
+    return "from release" if not fresh and (checkpoint_folder(parent.path) / DISCRIMINATOR).exists() else "fresh"
+
+
+def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float, fresh: bool = False):
     """A run's ``warm_start`` for ``--init``: copy the release's generator and the discriminator
-    it was trained against (or, for a release without one, warm up a fresh discriminator alone
-    with ``gan.warm_up_discriminator``), carry over the release's history, and return the
-    release's epoch and wall time (plus the warm-up's)."""
+    it was trained against (or, for a release without one or with ``fresh``, warm up a fresh
+    discriminator alone with ``gan.warm_up_discriminator``), carry over the release's history,
+    and return the release's epoch and wall time (plus the warm-up's)."""
     import tensorflow as tf
     from tqdm.auto import tqdm
 
@@ -112,7 +122,7 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
             rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
             history_path.write_text(json.dumps(rows, indent=0))
             wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
-        if (folder / DISCRIMINATOR).exists():
+        if init_discriminator(parent, fresh) == "from release":
             try:
                 gan.discriminator.load_weights(folder / DISCRIMINATOR)
             except ValueError as exc:
@@ -128,7 +138,7 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
             losses = step(images, labels)
             if i % 50 == 0:
                 bar.set_postfix({k: f"{float(v):.3f}" for k, v in losses.items()})
-        print(f"generator from {parent.path} (epoch {epoch}), which has no {DISCRIMINATOR}; {steps} discriminator-only "
+        print(f"generator from {parent.path} (epoch {epoch}), a fresh discriminator; {steps} discriminator-only "
               "steps, last " + " ".join(f"{k} {float(v):.4f}" for k, v in losses.items()), flush=True)
         return epoch, wall + time.time() - t0
 

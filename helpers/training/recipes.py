@@ -32,10 +32,12 @@ TRAINERS = {"helpers.train_recognizer": "helpers.train_recognizer", "helpers.dee
 @dataclass
 class Stage:
     """One recorded training run: the program (a key of :data:`TRAINERS`), its arguments as
-    recorded, and the epochs to train."""
+    recorded, the epochs to train, and, for a GAN that continued a release, whether its
+    discriminator started afresh (the release records it as ``init.discriminator``)."""
     program: str
     argv: list[str]
     epochs: int
+    fresh_discriminator: bool = False
 
     @property
     def folder_option(self) -> str:
@@ -65,6 +67,7 @@ class Stage:
             i += 1
         kept += ["--epochs", str(self.epochs if epochs is None else epochs), self.folder_option, str(out_dir), "--resume"]
         kept += ["--init", str(init)] if init is not None else []
+        kept += ["--fresh-discriminator"] if init is not None and self.fresh_discriminator else []
         return kept + list(extra or [])
 
 
@@ -89,8 +92,10 @@ def recorded_stages(checkpoint: str | Path) -> list[Stage]:
     if path.is_dir():
         config, chain = json.loads((path / "config.json").read_text()), []
         while config:
-            chain.append(Stage(*parse_command(config["command"]), epochs=int(config["epoch"])))
-            config = config.get("init") if isinstance(config.get("init"), dict) else None
+            parent = config.get("init") if isinstance(config.get("init"), dict) else None
+            chain.append(Stage(*parse_command(config["command"]), epochs=int(config["epoch"]),
+                               fresh_discriminator=bool(parent) and parent.get("discriminator") == "fresh"))
+            config = parent
         return chain[::-1]
     record = json.loads(path.with_suffix(".json").read_text())
     return [Stage(*parse_command(stage["command"]), epochs=int(stage["epochs"])) for stage in record["stages"]]
