@@ -59,7 +59,7 @@ def _imagenet_weights(weights: str | None, filename: str, net: str) -> str | Non
     cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / filename
     if cached.exists():
         return "imagenet"
-    print(f"[{net}] ImageNet weights not in the Keras cache ({cached}): using weights=None (random init); "
+    print(f"[{net}] ImageNet weights ({filename}) are not in the Keras cache: using weights=None (random init); "
           f"pass weights='imagenet' to let Keras download them.")
     return None
 
