@@ -218,7 +218,7 @@ def test_record_names_each_protocol_and_is_dropped_with_the_weights(tmp_path):
     (tmp_path / "model.json").write_text(json.dumps({"command": "train"}))
     for split, tta in (("PrivateTest", None), ("PrivateTest", "ten-crop"), ("PublicTest", "shifts")):
         record({"checkpoint": str(checkpoint), "split": split, "tta": tta, "accuracy": 0.61234, "macro_accuracy": 0.5,
-                "per_class_accuracy": {"Angry": 0.55555, "Fear": 0.4}})
+                "per_class_accuracy": {"Angry": 0.55556, "Fear": 0.4}})
     data = json.loads((tmp_path / "model.json").read_text())
     assert data["privatetest_accuracy"] == 0.6123 and data["privatetest_ten_crop_macro_accuracy"] == 0.5
     assert data["publictest_shifts_per_class_accuracy"] == {"Angry": 0.5556, "Fear": 0.4}
