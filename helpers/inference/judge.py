@@ -16,8 +16,9 @@ from helpers.data import REPO_ROOT
 from helpers.errors import UserError
 
 JUDGE_NAME = "fer-judge-v1"
-RESTORE = "git checkout -- checkpoints/judge/fer_judge_v1.keras"
-JUDGE_FILE = REPO_ROOT / "checkpoints" / "judge" / "fer_judge_v1.keras"
+JUDGE_PATH = "checkpoints/judge/fer_judge_v1.keras"  # relative to the repository
+JUDGE_FILE = REPO_ROOT / JUDGE_PATH
+RESTORE = f"git checkout -- {JUDGE_PATH}"
 JUDGE_FINGERPRINT = "a751e0eb8518"
 
 
@@ -30,15 +31,16 @@ class Judge:
     def __init__(self, model=None):
         from helpers.inference.recognition import load_recognizer, probs_and_features_model, weights_fingerprint
 
-        if model is None:
+        from_file = model is None
+        if from_file:
             if not JUDGE_FILE.is_file():
                 raise UserError(f"the judge {JUDGE_FILE} is missing: restore it with {RESTORE}")
             model = load_recognizer(JUDGE_FILE)
-            if (found := weights_fingerprint(model)) != JUDGE_FINGERPRINT:
-                raise UserError(f"{JUDGE_FILE} has weights {found}, not the judge's {JUDGE_FINGERPRINT}: the judge never "
-                                f"changes; restore it with {RESTORE}")
         self.model = model
         self.fingerprint = weights_fingerprint(model)
+        if from_file and self.fingerprint != JUDGE_FINGERPRINT:
+            raise UserError(f"{JUDGE_FILE} has weights {self.fingerprint}, not the judge's {JUDGE_FINGERPRINT}: the judge "
+                            f"never changes; restore it with {RESTORE}")
         self.name = JUDGE_NAME if self.fingerprint == JUDGE_FINGERPRINT else f"unofficial judge {self.fingerprint}"
         self._both = probs_and_features_model(model)
 

@@ -126,8 +126,8 @@ def train(args) -> Path:
 
     from helpers.gans.cwgan import ConditionalWGAN
     from helpers.models import cwgan_critic, cwgan_generator
-    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn, sample_grid_fn,
-                                               seed_run, training_faces)
+    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
+                                               sample_grid_fn, seed_run, training_faces)
     from helpers.training.precision import set_training_precision
 
     ckpt_dir = Path(args.ckpt_dir)
