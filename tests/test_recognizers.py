@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.models import deep_emotion, discriminator_classifier, fer_vgg
+from helpers.models import deep_emotion, discriminator_classifier, fer_vgg, imagenet_weights
+from helpers.models import recognizers
 from helpers.models.spatial_transformer import affine_grid, bilinear_sample
 
 
@@ -37,6 +38,35 @@ def test_recognizers_take_uint8_and_name_their_features(build):
     probs = np.asarray(model(x))
     assert probs.shape == (3, 7) and np.allclose(probs.sum(1), 1.0, atol=1e-4)
     assert model.get_layer("features") is not None
+
+
+def test_auto_imagenet_weights_use_the_cache_then_the_network_then_random(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    fetched = []
+
+    def offline(address, timeout):
+        raise OSError("no route")
+
+    def download(filename, origin, cache_subdir):
+        fetched.append(origin)
+        (tmp_path / cache_subdir).mkdir(exist_ok=True)
+        (tmp_path / cache_subdir / filename).touch()
+
+    monkeypatch.setattr(recognizers.socket, "create_connection", offline)
+    assert imagenet_weights("vgg16") is None
+    assert "using weights=None" in capsys.readouterr().out
+    assert imagenet_weights("vgg16", weights="imagenet") == "imagenet"  # explicit choices pass through
+
+    class Connection:
+        def close(self):
+            pass
+
+    monkeypatch.setattr(recognizers.socket, "create_connection", lambda address, timeout: Connection())
+    monkeypatch.setattr(recognizers.keras.utils, "get_file", download)
+    assert imagenet_weights("vgg16") == "imagenet"
+    assert fetched == [recognizers.KERAS_APPLICATIONS_URL + recognizers.IMAGENET_FILES["vgg16"]]
+    monkeypatch.setattr(recognizers.socket, "create_connection", offline)
+    assert imagenet_weights("vgg16") == "imagenet"  # now from the cache, with no network
 
 
 def test_deep_emotion_starts_as_identity_attention():

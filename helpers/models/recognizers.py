@@ -7,7 +7,9 @@ penultimate layer ``features`` (the embedding used for FID/KID and diversity).""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlparse
 
 import keras
 from keras import layers
@@ -50,26 +52,41 @@ def fer_vgg(input_shape=(48, 48, 1), widths=(64, 128, 256, 256), first_width: in
     return keras.Model(inputs, _head(x, head_width, dropout), name=name)
 
 
-def _imagenet_weights(weights: str | None, filename: str, net: str) -> str | None:
-    """``"auto"`` (the default) means ImageNet weights when the file is in the Keras cache, else
-    ``None`` with a one-line notice, so the default works offline; an explicit ``"imagenet"``
-    lets Keras download the file where the network allows."""
+KERAS_APPLICATIONS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
+IMAGENET_FILES = {"vgg16": "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                  "resnet50": "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"}
+"""Where ``keras.applications`` keeps each backbone's ImageNet weights without the top."""
+
+
+def imagenet_weights(net: str, weights: str | None = "auto", timeout: float = 3.0) -> str | None:
+    """Resolve ``weights`` for an ImageNet backbone (``"vgg16"`` or ``"resnet50"``).
+
+    ``"auto"`` means ``"imagenet"`` when the file is in the Keras cache or can be downloaded into it
+    now (Colab, any machine online), else ``None`` (random initialisation) with a one-line notice,
+    so the default works offline. Anything else is returned as it is."""
     if weights != "auto":
         return weights
-    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / filename
-    if cached.exists():
+    path = IMAGENET_FILES[net]
+    filename = path.rsplit("/", 1)[1]
+    if (Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / filename).exists():
         return "imagenet"
-    print(f"[{net}] ImageNet weights ({filename}) are not in the Keras cache: using weights=None (random init); "
-          f"pass weights='imagenet' to let Keras download them.")
-    return None
+    host = urlparse(KERAS_APPLICATIONS_URL).hostname
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()  # fail fast offline
+        keras.utils.get_file(filename, KERAS_APPLICATIONS_URL + path, cache_subdir="models")
+        return "imagenet"
+    except Exception as error:  # keras.utils.get_file reports a failed download as a bare Exception
+        print(f"[{net}] ImageNet weights ({filename}) are not cached and could not be downloaded from {host} "
+              f"({type(error).__name__}): using weights=None (random init).")
+        return None
 
 
-def _imagenet_transfer(application, weights_file: str, name: str, input_size: int, weights: str | None,
+def _imagenet_transfer(application, name: str, input_size: int, weights: str | None,
                        trainable_base: bool | None, head_width: int, dropout: float) -> keras.Model:
     """An ImageNet backbone on 48x48x1 uint8 faces: upscaled to ``input_size``, gray to RGB,
     ImageNet-centred (caffe-style BGR mean; the three channels are equal), global pooling, our head.
     The base is frozen with ImageNet weights and trained with random ones (``trainable_base=None``)."""
-    weights = _imagenet_weights(weights, weights_file, name)
+    weights = imagenet_weights(name, weights)
     inputs = keras.Input((48, 48, 1), name="image")
     x = layers.Resizing(input_size, input_size, name="upscale")(inputs)
     x = layers.Concatenate(name="gray_to_rgb")([x, x, x])
@@ -84,15 +101,14 @@ def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainabl
                    head_width: int = 256, dropout: float = 0.5) -> keras.Model:
     """The classic recipe: ImageNet VGG16 without its top on FER2013 upscaled to 160x160x3,
     with a small head (see :func:`_imagenet_transfer`)."""
-    return _imagenet_transfer(keras.applications.VGG16, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", "vgg16",
-                              input_size, weights, trainable_base, head_width, dropout)
+    return _imagenet_transfer(keras.applications.VGG16, "vgg16", input_size, weights, trainable_base, head_width, dropout)
 
 
 def resnet50_transfer(input_size: int = 96, weights: str | None = "auto", trainable_base: bool | None = True,
                       head_width: int = 256, dropout: float = 0.5) -> keras.Model:
     """CCycleGAN classifier C2: ImageNet ResNet50 on grayscale replicated to RGB, fine-tuned."""
-    return _imagenet_transfer(keras.applications.ResNet50, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                              "resnet50", input_size, weights, trainable_base, head_width, dropout)
+    return _imagenet_transfer(keras.applications.ResNet50, "resnet50", input_size, weights, trainable_base,
+                              head_width, dropout)
 
 
 def discriminator_classifier(widths=(64, 128, 256, 512), dropout: float = 0.3) -> keras.Model:
