@@ -1,8 +1,11 @@
 """The frozen judge: one file, one fingerprint, refused in any other form and as a guide."""
 
+import json
+
 import numpy as np
 import pytest
 
+from helpers.data import REPO_ROOT
 from helpers.errors import UserError
 from helpers.inference import judge as judge_module
 from helpers.inference.judge import JUDGE_FILE, JUDGE_FINGERPRINT, JUDGE_NAME, Judge, refuse_as_guide
@@ -53,11 +56,9 @@ def test_the_evaluation_cli_has_no_other_judge(run_python):
 
 
 def test_every_shipped_generator_and_translator_figure_comes_from_the_judge():
-    import json
-    from pathlib import Path
-
-    checkpoints = Path(__file__).resolve().parents[1] / "checkpoints"
-    records = {path: json.loads(path.read_text()) for path in sorted(checkpoints.rglob("metrics*.json"))}
-    judged = {path: r.get("judge") for path, r in records.items() if r.get("judge") != "synthetic read-out"}
+    checkpoints = REPO_ROOT / "checkpoints"
+    judges = {str(path.relative_to(checkpoints)): json.loads(path.read_text()).get("judge")
+              for path in sorted(checkpoints.rglob("metrics*.json"))}
+    judged = {name: j for name, j in judges.items() if j != "synthetic read-out"}
     assert len(judged) >= 9  # the cWGAN, the DCGAN and its variants, the CCycleGAN and its ablation
-    assert {str(path.relative_to(checkpoints)): j for path, j in judged.items() if j != JUDGE_FINGERPRINT} == {}
+    assert {name: j for name, j in judged.items() if j != JUDGE_FINGERPRINT} == {}
