@@ -60,7 +60,10 @@ class OneLineParser(argparse.ArgumentParser):
 def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_dir: str,
                         batch_help: str = "images per step") -> OneLineParser:
     """The arguments every GAN training script shares: data, epochs, batch size, checkpoint
-    folder, resume, time limit, sampling, checkpoints kept, smoke subset, bf16 and seed."""
+    folder, resume, time limit, sampling, checkpoints kept, smoke subset, where and in what
+    precision to train (:func:`helpers.training.distribute.add_scale_out_arguments`) and seed."""
+    from helpers.training.distribute import add_scale_out_arguments
+
     p = OneLineParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_argument(p)
     p.add_argument("--epochs", type=int, default=epochs)
@@ -74,7 +77,7 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
                    help="also keep the generator of every N-th epoch as a loadable checkpoint in "
                         "<ckpt-dir>/training/generators/epoch_NNNN/ (for metrics over training; 0: off)")
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
-    p.add_argument("--bf16", action="store_true", help=BF16_HELP)
+    add_scale_out_arguments(p, BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     return p
 

@@ -16,6 +16,7 @@ import argparse
 import json
 
 from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, run_cli
+from helpers.training.distribute import add_scale_out_arguments
 
 DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}
 # Our recipe's size: the paper's 10-channel extractor under-fits FER2013 (public
@@ -50,7 +51,7 @@ def parse_args(argv=None):
     p.add_argument("--run_dir", default="runs/deep_emotion")
     p.add_argument("--resume", action="store_true", help="continue --run_dir after a kill or --time_limit, with the same options")
     p.add_argument("--time_limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
-    p.add_argument("--bf16", action="store_true", help=BF16_HELP)
+    add_scale_out_arguments(p, BF16_HELP, sep="_")
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
     args = p.parse_args(argv)
     if not (args.setup or args.train):
@@ -77,7 +78,10 @@ def main(argv=None):
         forwarded += ["--data", args.data] if args.data else []
         forwarded += ["--init", args.init] if args.init else []
         forwarded += ["--class-balance", str(args.class_balance)] if args.class_balance else []
-        forwarded += ["--resume"] * args.resume + ["--bf16"] * args.bf16
+        forwarded += ["--resume"] * args.resume + ["--jit-compile"] * args.jit_compile
+        forwarded += ["--strategy", args.strategy] if args.strategy != "one" else []
+        forwarded += ["--cpu-devices", str(args.cpu_devices)] if args.cpu_devices else []
+        forwarded += ["--precision", args.precision] if args.precision != "float32" else []
         forwarded += ["--subset", str(args.subset)] if args.subset else []
         forwarded += ["--time-limit", str(args.time_limit)] if args.time_limit is not None else []
         recognizer = recognizer_args(forwarded)

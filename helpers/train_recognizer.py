@@ -37,6 +37,7 @@ import argparse
 import sys
 
 from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
+from helpers.training.distribute import add_scale_out_arguments
 from helpers.training.recognizer import AUGMENTATIONS, benchmark, ensemble, recalibrate, train
 
 
@@ -66,7 +67,7 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
     p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
-    p.add_argument("--bf16", action="store_true", help=BF16_HELP)
+    add_scale_out_arguments(p, BF16_HELP)
     p.add_argument("--seed", type=int, default=0)
     mode = p.add_mutually_exclusive_group()  # training is the default; each of these replaces it
     mode.add_argument("--benchmark", type=int, metavar="STEPS", default=0,

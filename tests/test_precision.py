@@ -1,4 +1,5 @@
-"""--bf16 trains in mixed_bfloat16 only where the hardware runs it natively."""
+"""--precision: mixed_bfloat16 (--bf16) only where the hardware runs it natively; auto also takes
+mixed_float16 on GPUs with float16 but no bfloat16 units."""
 import keras
 import pytest
 
@@ -30,8 +31,45 @@ def restore_policy():
 def test_bf16_is_used_only_where_native(monkeypatch, capsys, restore_policy, native):
     monkeypatch.setattr(precision, "native_bfloat16", lambda: native)
     expected = "mixed_bfloat16" if native else "float32"
-    assert precision.set_training_precision(True) == expected
+    assert precision.set_training_precision("mixed_bfloat16") == expected
     assert keras.mixed_precision.global_policy().name == expected
     assert ("no native bfloat16" in capsys.readouterr().out) is not native
-    assert precision.set_training_precision(True, force=True) == "mixed_bfloat16"  # the benchmark measures what it is asked
-    assert precision.set_training_precision(False) == "float32" and capsys.readouterr().out == ""
+    assert precision.set_training_precision("mixed_bfloat16", force=True) == "mixed_bfloat16"  # the benchmark measures what it is asked
+    assert precision.set_training_precision("float32") == "float32" and capsys.readouterr().out == ""
+
+
+class FakeConfig:
+    """``tf.config`` with the given GPUs' compute capabilities."""
+
+    def __init__(self, capabilities):
+        self.capabilities = capabilities
+        self.experimental = self
+
+    def list_physical_devices(self, kind):
+        return list(range(len(self.capabilities))) if kind == "GPU" else []
+
+    def get_device_details(self, gpu):
+        return {"compute_capability": self.capabilities[gpu]}
+
+
+@pytest.mark.parametrize("capabilities,native,expected", [
+    ([], False, "float32"),                        # a CPU without bfloat16
+    ([], True, "mixed_bfloat16"),                  # a CPU with AMX or AVX512_BF16
+    ([(7, 5)], False, "mixed_float16"),            # a T4 (Colab's common GPU)
+    ([(7, 0), (7, 0)], False, "mixed_float16"),    # two V100s
+    ([(6, 0)], False, "float32"),                  # a P100: no tensor cores
+    ([(8, 0)], True, "mixed_bfloat16"),            # an A100
+])
+def test_auto_precision_follows_the_device(monkeypatch, restore_policy, capabilities, native, expected):
+    import tensorflow as tf
+
+    monkeypatch.setattr(precision, "native_bfloat16", lambda: native)
+    monkeypatch.setattr(tf, "config", FakeConfig(capabilities))
+    assert precision.set_training_precision("auto") == expected
+    monkeypatch.undo()
+    assert keras.mixed_precision.global_policy().name == expected
+
+
+def test_an_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="mixed_float16"):
+        precision.set_training_precision("float8")

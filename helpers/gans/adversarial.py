@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import keras
 
+from helpers.gans.losses import scale_for_replicas
+
 
 class AdversarialModel(keras.Model):
     """A generator and a discriminator (or critic) trained against each other by ``fit``.
@@ -11,6 +13,9 @@ class AdversarialModel(keras.Model):
     - Loss trackers are attributes made with :meth:`tracker`; ``metrics`` lists the active ones,
       so Keras resets them every epoch and ``fit`` logs them. Every GAN tracks its two networks'
       total losses, ``d_loss`` and ``g_loss``.
+    - Each network's step differentiates :meth:`scaled` of its loss and applies it with
+      :meth:`update`: correct for any number of replicas under ``tf.distribute`` and under
+      ``mixed_float16`` loss scaling, and exactly the plain step on one device in float32.
     - :meth:`discriminate` returns ``(score, class_logits or None)``: a discriminator with two
       outputs has an expression head, read from the network itself rather than a loss weight.
     """
@@ -45,8 +50,34 @@ class AdversarialModel(keras.Model):
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        self.d_optimizer = self._loss_scaled(d_optimizer)
+        self.g_optimizer = self._loss_scaled(g_optimizer)
+        # Their slots now, in the caller's strategy scope: made lazily inside a replica's step,
+        # they would be created per replica, which tf.distribute refuses.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def _loss_scaled(self, optimizer):
+        """Under ``mixed_float16``, ``optimizer`` wrapped to scale the loss and unscale the gradients
+        (as ``compile`` does for a model's one optimizer), so small float16 gradients do not flush to zero."""
+        if self.dtype_policy.name == "mixed_float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    @staticmethod
+    def scaled(loss, optimizer):
+        """What to differentiate for ``loss``, a mean over this replica's share of the batch:
+        divided by the number of replicas in sync (Keras sums their gradients) and multiplied by
+        ``optimizer``'s loss scale under ``mixed_float16``. Compute it inside the tape; trackers
+        get ``loss`` itself. On one device in float32 it is ``loss``, unchanged."""
+        return optimizer.scale_loss(scale_for_replicas(loss))
+
+    @staticmethod
+    def update(tape, scaled_loss, network, optimizer):
+        """One optimizer step of ``network`` down the gradient of ``scaled_loss`` (:meth:`scaled`);
+        a loss-scaling optimizer unscales the gradients, and skips a step whose gradients overflowed."""
+        grads = tape.gradient(scaled_loss, network.trainable_variables)
+        optimizer.apply_gradients(zip(grads, network.trainable_variables))
 
     @property
     def metrics(self):

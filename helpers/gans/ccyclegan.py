@@ -72,8 +72,8 @@ class CCycleGAN(AdversarialModel):
             d_cls = expression_discriminator_loss(source_1h, real_expr, fake_expr if self.config.fake_zero_label else None,
                                                   self.config.expression_activation)
             d_loss = self.w_adv * d_adv + self.w_cls * d_cls
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            scaled = self.scaled(d_loss, self.d_optimizer)
+        self.update(tape, scaled, self.discriminator, self.d_optimizer)
         return (real, x, source_1h, target_1h), (d_loss, d_adv, d_cls)
 
     def warm_up_discriminator(self, images, labels):
@@ -98,8 +98,8 @@ class CCycleGAN(AdversarialModel):
             cyc = cycle_consistency_generator_loss(x, back)
             idt = identity_generator_loss(real, self((real, labels), training=True)) if self.w_identity else 0.0
             g_loss = self.w_adv * g_adv + self.w_cls * g_cls + self.w_cycle * cyc + self.w_identity * idt
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+            scaled = self.scaled(g_loss, self.g_optimizer)
+        self.update(tape, scaled, self.generator, self.g_optimizer)
 
         # 4. Track every term.
         for tracker, value in zip(self.metrics, (d_loss, g_loss, d_adv, d_cls, g_adv, g_cls, cyc, idt)):

@@ -83,8 +83,8 @@ class ConditionalWGAN(AdversarialModel):
             gp = wasserstein_gradient_penalty_loss(self._score, real, fake, codes, weight=self.gp_weight)
             class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
             d_loss = w_loss + gp + self.ac_weight * class_loss
-        grads = tape.gradient(d_loss, self.critic.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+            scaled = self.scaled(d_loss, self.d_optimizer)
+        self.update(tape, scaled, self.critic, self.d_optimizer)
         return d_loss, w_loss, gp, class_loss
 
     def warm_up_discriminator(self, images, labels):
@@ -118,8 +118,8 @@ class ConditionalWGAN(AdversarialModel):
             if self.guide_weight:
                 guide_loss = classifier_guidance_generator_loss(labels, self.guide(guide_views(fake), training=False))
                 g_loss += self.guide_weight * guide_loss
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+            scaled = self.scaled(g_loss, self.g_optimizer)
+        self.update(tape, scaled, self.generator, self.g_optimizer)
 
         # 4. Track the losses (-w_loss estimates the Wasserstein distance).
         self.d_loss_tracker.update_state(d_loss)

@@ -54,8 +54,8 @@ class DCGAN(AdversarialModel):
             if self.ac_weight:
                 class_loss = auxiliary_classifier_discriminator_loss(labels, real_class)
                 d_loss += self.ac_weight * class_loss
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            scaled = self.scaled(d_loss, self.d_optimizer)
+        self.update(tape, scaled, self.discriminator, self.d_optimizer)
 
         # 3. Generator step: make the discriminator call new fakes real (and of the intended expression).
         noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
@@ -66,8 +66,8 @@ class DCGAN(AdversarialModel):
             if self.ac_weight:
                 fake_class_loss = auxiliary_classifier_generator_loss(labels, gen_class)
                 g_loss += self.ac_weight * fake_class_loss
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+            scaled = self.scaled(g_loss, self.g_optimizer)
+        self.update(tape, scaled, self.generator, self.g_optimizer)
 
         # 4. Track losses and the discriminator's mean beliefs.
         self.d_loss_tracker.update_state(d_loss)

@@ -135,3 +135,19 @@ def identity_generator_loss(original, kept):
     """L1 between a real face and the generator's output when asked for the face's own
     expression: the generator should leave it unchanged."""
     return _mean_absolute_error(original, kept)
+
+
+# ------------------------------------------------------------------------------ replicas
+def replicas_in_sync() -> int:
+    """Replicas that each compute a share of the batch here: the strategy's count inside a
+    replica context (a ``train_step`` under ``fit``), 1 in a cross-replica context (a step called
+    on whole batches outside ``strategy.run``) and outside any strategy."""
+    context = tf.distribute.get_replica_context()
+    return 1 if context is None else context.num_replicas_in_sync
+
+
+def scale_for_replicas(loss):
+    """A replica's mean loss scaled for the global batch: divided by the number of replicas in
+    sync, since Keras sums their gradients. With one replica it is returned unchanged."""
+    n = replicas_in_sync()
+    return loss if n == 1 else loss * tf.cast(1.0 / n, loss.dtype)

@@ -67,16 +67,16 @@ class ProjectionSNGAN(AdversarialModel):
             real_scores, _ = self.discriminate([self._views(real), labels])
             fake_scores, _ = self.discriminate([self._views(fake), labels])
             d_loss = hinge_discriminator_loss(real_scores, fake_scores)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            scaled = self.scaled(d_loss, self.d_optimizer)
+        self.update(tape, scaled, self.discriminator, self.d_optimizer)
 
         # 3. Generator step: raise the discriminator's score of augmented views of new fakes.
         with tf.GradientTape() as tape:
             fake = self.generator([tf.random.normal((batch, self.noise_dim)), labels], training=True)
             gen_scores, _ = self.discriminate([self._views(fake), labels])
             g_loss = hinge_generator_loss(gen_scores)
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+            scaled = self.scaled(g_loss, self.g_optimizer)
+        self.update(tape, scaled, self.generator, self.g_optimizer)
 
         # 4. Move the sampling generator towards the trained one.
         self.update_ema()

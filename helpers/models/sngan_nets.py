@@ -43,7 +43,7 @@ def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64) 
         x = layers.Resizing(size, size, interpolation="nearest", name=f"block{i}_upsample")(x)
         x = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"block{i}_conv")(x)
         x = layers.ReLU()(conditional_batch_norm(x, embedding, f"block{i}"))
-    out = layers.Conv2D(1, 3, padding="same", activation="tanh", name="to_face")(x)
+    out = layers.Conv2D(1, 3, padding="same", activation="tanh", dtype="float32", name="to_face")(x)
     return keras.Model([noise, label], out, name="sngan_generator")
 
 
@@ -61,5 +61,5 @@ def sngan_discriminator(width: int = 32) -> keras.Model:
     one_hot = layers.CategoryEncoding(NUM_EXPRESSIONS, output_mode="one_hot")(label)
     projection = layers.Dot(axes=1)([sn(layers.Dense(8 * width, use_bias=False, name="label_projection"))(one_hot),
                                      features])
-    score = layers.Add()([sn(layers.Dense(1, name="score"))(features), projection])
+    score = layers.Add(dtype="float32")([sn(layers.Dense(1, name="score"))(features), projection])
     return keras.Model([face, label], score, name="sngan_discriminator")

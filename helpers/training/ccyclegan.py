@@ -93,22 +93,25 @@ def train(args) -> Path:
     from helpers.models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
     from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
                                                seed_run, training_faces)
+    from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
+    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
     if args.config not in CONFIGS:
         raise UserError(f"unknown configuration {args.config!r}; choose one of {', '.join(CONFIGS)}")
     config = CONFIGS[args.config]
     seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
     x, y = training_faces(args)
     fixed = np.concatenate([x[y == e][:1] for e in range(NUM_EXPRESSIONS) if (y == e).any()])
-    args.precision = set_training_precision(args.bf16)
-    gan = CCycleGAN(ccyclegan_generator(config, args.width, args.downsamplings),
-                    ccyclegan_discriminator(config, args.width), config)
+    args.precision = set_training_precision(args.precision)
     lr = config.learning_rate if args.lr is None else args.lr
     d_lr = lr if args.d_lr is None else args.d_lr
-    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                cycle_weight=args.cycle_weight, identity_weight=args.identity_weight)
-    gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
+    with strategy.scope():
+        gan = CCycleGAN(ccyclegan_generator(config, args.width, args.downsamplings),
+                        ccyclegan_discriminator(config, args.width), config)
+        gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+                    cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, jit_compile=args.jit_compile)
+        gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
 
     dataset = gan_dataset(x, y, args.batch_size, seed)
     release_config = {"kind": "ccyclegan", "image_size": 48, "expressions": list(range(NUM_EXPRESSIONS)),

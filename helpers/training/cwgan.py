@@ -128,8 +128,10 @@ def train(args) -> Path:
     from helpers.models import cwgan_critic, cwgan_generator
     from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
                                                sample_grid_fn, seed_run, training_faces)
+    from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
+    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
     ckpt_dir = Path(args.ckpt_dir)
     # A resumed run keeps what its release config says: its codes and the release it continued.
     saved_file = ckpt_dir / "config.json"
@@ -140,18 +142,19 @@ def train(args) -> Path:
     x, y = training_faces(args)
     parent = load_init(args, load_codes(args.codes).shape[1] if args.codes else None) if args.init else None
     codes = expression_codes(args, x, y, saved, parent)
-    args.precision = set_training_precision(args.bf16)
+    args.precision = set_training_precision(args.precision)
 
-    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
-                          features=args.d_features)
-    guide, guide_fingerprint = load_guide(args.guide) if args.guide else (None, None)
-    gan = ConditionalWGAN(cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width), critic, codes,
-                          noise_dim=args.noise_dim, n_critic=args.n_critic, gp_weight=args.gp_weight,
-                          ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight, guide=guide,
-                          guide_weight=args.guide_weight)
-    gan.compile(d_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9),
-                g_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9))
-    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
+    with strategy.scope():
+        critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
+                              features=args.d_features)
+        guide, guide_fingerprint = load_guide(args.guide) if args.guide else (None, None)
+        gan = ConditionalWGAN(cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width), critic, codes,
+                              noise_dim=args.noise_dim, n_critic=args.n_critic, gp_weight=args.gp_weight,
+                              ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight, guide=guide,
+                              guide_weight=args.guide_weight)
+        gan.compile(d_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9),
+                    g_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9), jit_compile=args.jit_compile)
+        gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
 
     dataset = gan_dataset(x, y, args.batch_size, seed)
     config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",

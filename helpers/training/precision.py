@@ -1,15 +1,18 @@
-"""Training precision: ``mixed_bfloat16`` only where the hardware runs bfloat16 natively.
+"""Training precision, chosen per device: ``mixed_bfloat16`` only where the hardware runs bfloat16
+natively, ``mixed_float16`` with loss scaling on GPUs that have float16 but not bfloat16 units.
 
 On a CPU with AMX or AVX512_BF16 (or an Arm CPU with BF16) ``mixed_bfloat16`` about doubles the
 training speed of the project's conv nets, and Ampere or newer GPUs have bfloat16 units too. On a
 CPU without them TensorFlow emulates bfloat16, and the same nets train about ten times *slower*
-(the README's precision notes give the measured throughputs). So ``--bf16`` asks for bfloat16 where it helps and falls back to float32, with a
-notice, where it would not."""
+(docs/results.md gives the measured throughputs). So ``--bf16`` asks for bfloat16 where it helps
+and falls back to float32, with a notice, where it would not; ``--precision auto`` also takes
+``mixed_float16`` on a T4 or V100, the common Colab and cloud GPUs without bfloat16."""
 from __future__ import annotations
 
 import platform
 from pathlib import Path
 
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 CPU_BF16_FLAGS = {"amx_bf16", "avx512_bf16", "bf16"}  # x86 AMX, x86 AVX-512, Armv8.6 (Linux flag names)
 
 
@@ -46,15 +49,39 @@ def native_bfloat16() -> bool:
     return platform.system() == "Linux" and cpuinfo.exists() and cpu_has_bf16(cpuinfo.read_text())
 
 
-def set_training_precision(bf16: bool, force: bool = False) -> str:
-    """Set Keras' global dtype policy for training and return its name: ``mixed_bfloat16`` when
-    ``bf16`` is asked for and the hardware runs it natively (or ``force``), else ``float32``,
-    with a one-line notice when ``bf16`` was asked for and refused."""
+def gpu_has_float16(details: dict) -> bool:
+    """Whether a GPU has float16 tensor cores (compute capability 7.0 or newer: V100, T4 and later),
+    where ``mixed_float16`` with loss scaling is the fast path."""
+    return tuple(details.get("compute_capability") or (0, 0)) >= (7, 0)
+
+
+def auto_precision() -> str:
+    """``--precision auto``: ``mixed_bfloat16`` where the hardware runs bfloat16 natively,
+    ``mixed_float16`` on a GPU with float16 tensor cores but no bfloat16 (T4, V100), else ``float32``."""
+    import tensorflow as tf
+
+    if native_bfloat16():
+        return "mixed_bfloat16"
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus and all(gpu_has_float16(tf.config.experimental.get_device_details(gpu)) for gpu in gpus):
+        return "mixed_float16"
+    return "float32"
+
+
+def set_training_precision(precision: str, force: bool = False) -> str:
+    """Set Keras' global dtype policy for training and return its name.
+
+    ``precision`` is one of :data:`PRECISIONS`. ``auto`` resolves by :func:`auto_precision`;
+    ``mixed_bfloat16`` (``--bf16``) falls back to ``float32``, with a one-line notice, where the
+    hardware would emulate bfloat16, unless ``force`` (the benchmark measures what it is asked)."""
     import keras
 
-    policy = "mixed_bfloat16" if bf16 and (force or native_bfloat16()) else "float32"
-    if bf16 and policy == "float32":
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    policy = auto_precision() if precision == "auto" else precision
+    if policy == "mixed_bfloat16" and not (force or native_bfloat16()):
         print("[precision] no native bfloat16 here (no AMX/AVX512_BF16 CPU, no Ampere-or-newer GPU): "
               "training in float32, which is faster here than emulated mixed_bfloat16")
+        policy = "float32"
     keras.mixed_precision.set_global_policy(policy)
     return policy

@@ -163,9 +163,11 @@ def train(args) -> Path:
     from helpers.training.callbacks import SaveLast, epoch_callbacks
     from helpers.data import array_fingerprint, load_dataset
     from helpers.models import build_recognizer
+    from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
     from helpers.data.pipelines import make_dataset
 
+    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
     run_dir = Path(args.run_dir)
     if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
@@ -173,7 +175,7 @@ def train(args) -> Path:
     saved = check_resume_options(run_dir, args) if resuming else {}
     initial_epoch, prior = completed_epochs(run_dir) if resuming else (0, 0.0)
     run_dir.mkdir(parents=True, exist_ok=True)
-    args.precision = set_training_precision(args.bf16)
+    args.precision = set_training_precision(args.precision)
 
     splits = load_dataset(args.data)
     x_train, y_train = splits["Training"]
@@ -187,24 +189,24 @@ def train(args) -> Path:
     train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
     val_ds = make_dataset(x_val, np.eye(NUM_EXPRESSIONS, dtype="float32")[y_val], batch_size=256)
 
-    model = build_recognizer(args.model, **json.loads(args.model_args))
     steps = int(np.ceil(len(x_train) / args.batch_size))
     warmup = int(args.warmup_epochs * steps)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=max(1, args.epochs * steps - warmup), warmup_target=args.lr, warmup_steps=warmup)
-    if args.optimizer == "sgd":
-        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
-    else:
-        opt = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
-    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
-                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
-
     best = None
-    if resuming:
-        model, best = resume_state(run_dir, initial_epoch)
-        print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
-    elif args.init:
-        initialise_from(model, Path(args.init), run_dir)
+    with strategy.scope():  # the model, its optimizer and metrics are the strategy's (mirrored) variables
+        model = build_recognizer(args.model, **json.loads(args.model_args))
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0, decay_steps=max(1, args.epochs * steps - warmup), warmup_target=args.lr, warmup_steps=warmup)
+        if args.optimizer == "sgd":
+            opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+        else:
+            opt = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
+        model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+                      metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")], jit_compile=args.jit_compile)
+        if resuming:
+            model, best = resume_state(run_dir, initial_epoch)
+            print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
+        elif args.init:
+            initialise_from(model, Path(args.init), run_dir)
     weights = class_weights(y_train, args.class_balance)
     if weights:
         print("class weights:", {k: round(v, 2) for k, v in weights.items()})
@@ -229,7 +231,7 @@ def benchmark(args) -> float:
     from helpers.models import build_recognizer
     from helpers.training.precision import set_training_precision
 
-    precision = set_training_precision(args.bf16, force=True)  # measure what was asked for
+    precision = set_training_precision(args.precision, force=True)  # measure what was asked for
     model = build_recognizer(args.model, **json.loads(args.model_args))
     model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
     rng = np.random.default_rng(0)

@@ -71,19 +71,22 @@ def train(args) -> Path:
     from helpers.gans.sngan import ProjectionSNGAN
     from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
     from helpers.training.gan_pipeline import GANRun, fit_gan, sample_grid_fn, seed_run, training_faces
+    from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
+    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
     if not 0.0 <= args.class_balance <= 1.0:
         raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
     policy = augment_policy(args.augment)
     seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
     x, y = training_faces(args)
-    args.precision = set_training_precision(args.bf16)
-    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), sngan_discriminator(args.d_width),
-                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy)
-    gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
-                g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999))
-    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+    args.precision = set_training_precision(args.precision)
+    with strategy.scope():
+        gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), sngan_discriminator(args.d_width),
+                              noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy)
+        gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
+                    g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999), jit_compile=args.jit_compile)
+        gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
 
     config = {"kind": "sngan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "label",
               "output": "tanh", "expressions": sorted(int(e) for e in np.unique(y)),

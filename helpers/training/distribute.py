@@ -1,0 +1,82 @@
+"""Where a trainer runs, through ``tf.distribute``: one device, or every local GPU (or the logical
+devices of one CPU); and what hand-written losses must do about it.
+
+- ``--strategy one`` is TensorFlow's default strategy: the single-device path, unchanged.
+- ``--strategy mirrored`` is ``MirroredStrategy`` over all local GPUs, or over the logical CPU
+  devices when there is no GPU (``--cpu-devices N`` makes N of them).
+- ``--strategy auto`` takes every local GPU when there is more than one, else one device.
+
+Several machines (``MultiWorkerMirroredStrategy``) are not offered: Keras 3's ``fit`` fails under
+that strategy before its first step, for any model (keras-team/keras#20585);
+``tools/multiworker_probe.py`` tells whether a stack's Keras has been fixed.
+
+The batch size a user sets is the global batch: each of N replicas gets 1/N of it. Keras sums the
+replicas' gradients, so a loss term that is a mean over one replica's share must be divided by N
+before its gradient is taken (:func:`helpers.gans.losses.scale_for_replicas`); Keras' built-in
+losses do this themselves. Batch norm is not synchronised: each replica normalises by its own share's statistics,
+as on one device with that share as the batch (see docs/training-on-gpus.md)."""
+from __future__ import annotations
+
+
+from helpers.errors import UserError
+
+STRATEGIES = ("auto", "one", "mirrored")
+
+
+def split_cpu(devices: int) -> None:
+    """Make the CPU ``devices`` logical devices (``--cpu-devices``), so that ``mirrored`` can be
+    tried, and tested, on a machine without GPUs. It is not faster: the devices share the cores."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
+    except RuntimeError:  # TensorFlow has started: its devices are fixed
+        if len(tf.config.list_logical_devices("CPU")) != devices:
+            raise UserError("--cpu-devices must be set before TensorFlow starts: run the trainer in a new process "
+                            "(a notebook: restart the kernel)") from None
+
+
+def make_strategy(name: str, cpu_devices: int = 0):
+    """The ``tf.distribute`` strategy ``--strategy name`` asks for (see the module docstring),
+    over ``cpu_devices`` logical CPU devices if given."""
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise UserError(f"--strategy {name!r} is not one of {', '.join(STRATEGIES)}")
+    if cpu_devices:
+        split_cpu(cpu_devices)
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    if name == "auto":
+        name = "mirrored" if len(gpus) > 1 else "one"
+    if name == "one":
+        return tf.distribute.get_strategy()
+    return announced(tf.distribute.MirroredStrategy(gpus or [d.name for d in tf.config.list_logical_devices("CPU")]))
+
+
+def announced(strategy):
+    """``strategy``, after one line saying what it trains on."""
+    print(f"[strategy] {type(strategy).__name__}: {strategy.num_replicas_in_sync} replicas "
+          f"({', '.join(strategy.extended.worker_devices)})", flush=True)
+    return strategy
+
+
+def add_scale_out_arguments(parser, bf16_help: str, sep: str = "-") -> None:
+    """``--strategy``, ``--precision`` (``--bf16`` is its alias for ``mixed_bfloat16``) and
+    ``--jit-compile`` (``sep`` joins the words of a flag: ``_`` for a front end that spells its
+    flags so); without them a trainer runs as it always has: one device, float32, no XLA."""
+    from helpers.training.precision import PRECISIONS
+
+    parser.add_argument("--strategy", choices=STRATEGIES, default="one",
+                        help="one device (default); mirrored: every local GPU, or the logical CPU devices; "
+                             "auto: mirrored when there are 2+ GPUs")
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+                        help="auto: mixed_bfloat16 where native, mixed_float16 (with loss scaling) on a "
+                             "T4/V100-class GPU, float32 elsewhere")
+    parser.add_argument("--bf16", dest="precision", action="store_const", const="mixed_bfloat16",
+                        help="the same as --precision mixed_bfloat16: " + bf16_help)
+    parser.add_argument(f"--jit{sep}compile", dest="jit_compile", action="store_true",
+                        help="compile each training step with XLA (off by default: see docs/training-on-gpus.md)")
+    parser.add_argument(f"--cpu{sep}devices", dest="cpu_devices", type=int, default=0, metavar="N",
+                        help="split the CPU into N logical devices, to try --strategy mirrored without GPUs "
+                             "(not faster: they share the cores)")
