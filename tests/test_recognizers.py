@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.models import deep_emotion, discriminator_classifier, fer_vgg, imagenet_weights
+from helpers.models import deep_emotion, discriminator_classifier, fer_vgg, imagenet_weights, vgg16_bn
 from helpers.models import recognizers
 from helpers.models.spatial_transformer import affine_grid, bilinear_sample
 
@@ -31,7 +31,7 @@ def test_translation_shifts_and_zero_fills():
     assert np.allclose(bilinear_sample(images, affine_grid(far, 5, 5)).numpy(), 0.0)
 
 
-@pytest.mark.parametrize("build", [fer_vgg, deep_emotion, discriminator_classifier])
+@pytest.mark.parametrize("build", [fer_vgg, deep_emotion, discriminator_classifier, vgg16_bn])
 def test_recognizers_take_uint8_and_name_their_features(build):
     model = build()
     x = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1), dtype=np.uint8)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import logging
 import os
 import zipfile
 from pathlib import Path
@@ -130,7 +131,15 @@ def save_litert(model, path: str | Path) -> Path:
         raise UserError(f"Keras {keras.__version__} cannot export LiteRT files: pip install 'keras>=3.13'")
     path = Path(path)
     tmp = path.with_name(path.stem + ".writing" + LITERT_SUFFIX)
-    model.export(str(tmp), format="litert", verbose=False)
+    # Where logging is at INFO (a Jupyter kernel), the SavedModel step would print
+    # "Assets written to: <a temporary folder>".
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    tf_logger.setLevel(logging.WARNING)
+    try:
+        model.export(str(tmp), format="litert", verbose=False)
+    finally:
+        tf_logger.setLevel(level)
     os.replace(tmp, path)
     return path
 

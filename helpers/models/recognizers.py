@@ -33,6 +33,12 @@ def _head(x, width: int, dropout: float):
     return layers.Dense(NUM_EXPRESSIONS, activation="softmax", dtype="float32", name="probabilities")(x)
 
 
+def _conv_bn_relu(x, width: int, block: str, conv: int):
+    x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"{block}_conv{conv}")(x)
+    x = FusedBatchNorm(name=f"{block}_bn{conv}")(x)
+    return layers.Activation("relu", name=f"{block}_relu{conv}")(x)
+
+
 def fer_vgg(input_shape=(48, 48, 1), widths=(64, 128, 256, 256), first_width: int = 32,
             dropout: float = 0.4, head_width: int = 256, name: str = "fer_vgg") -> keras.Model:
     """VGG-style net for 48x48 grayscale (after Khaireddin & Chen 2021): four blocks of two 3x3
@@ -42,10 +48,7 @@ def fer_vgg(input_shape=(48, 48, 1), widths=(64, 128, 256, 256), first_width: in
     x = _standardize(inputs)
     for block, width in enumerate(widths, start=1):
         for conv in (1, 2):
-            w = first_width if (block, conv) == (1, 1) else width
-            x = layers.Conv2D(w, 3, padding="same", use_bias=False, name=f"block{block}_conv{conv}")(x)
-            x = FusedBatchNorm(name=f"block{block}_bn{conv}")(x)
-            x = layers.Activation("relu", name=f"block{block}_relu{conv}")(x)
+            x = _conv_bn_relu(x, first_width if (block, conv) == (1, 1) else width, f"block{block}", conv)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
         x = layers.Dropout(0.1 * block / len(widths) + 0.05, name=f"block{block}_dropout")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
@@ -102,6 +105,25 @@ def vgg16_transfer(input_size: int = 160, weights: str | None = "auto", trainabl
     """The classic recipe: ImageNet VGG16 without its top on FER2013 upscaled to 160x160x3,
     with a small head (see :func:`_imagenet_transfer`)."""
     return _imagenet_transfer(keras.applications.VGG16, "vgg16", input_size, weights, trainable_base, head_width, dropout)
+
+
+VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+"""VGG16's 13 convolutions: (width, convolutions) per block, each block closed by 2x2 max pooling."""
+
+
+def vgg16_bn(dropout: float = 0.5, head_width: int = 256) -> keras.Model:
+    """VGG16 for training from random weights: its 13 3x3 convolutions, each followed by batch
+    norm (as torchvision's ``vgg16_bn``), on the faces' own 48x48 with FER2013 standardisation.
+    Without ImageNet weights there is nothing to upscale for; batch norm is what lets 13 plain
+    ReLU layers train from a random start (the plain stack stays at chance, see docs/results.md)."""
+    inputs = keras.Input((48, 48, 1), name="image")
+    x = _standardize(inputs)
+    for block, (width, convs) in enumerate(VGG16_BLOCKS, start=1):
+        for conv in range(1, convs + 1):
+            x = _conv_bn_relu(x, width, f"block{block}", conv)
+        x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    return keras.Model(inputs, _head(x, head_width, dropout), name="vgg16_bn")
 
 
 def resnet50_transfer(input_size: int = 96, weights: str | None = "auto", trainable_base: bool | None = True,
@@ -199,6 +221,7 @@ def recognizer_ensemble(members, name: str = "fer_vgg_ensemble") -> keras.Model:
 RECOGNIZERS = {
     "fer_vgg": fer_vgg,
     "vgg16_transfer": vgg16_transfer,
+    "vgg16_bn": vgg16_bn,
     "resnet50_transfer": resnet50_transfer,
     "discriminator_classifier": discriminator_classifier,
     "deep_emotion": deep_emotion,
