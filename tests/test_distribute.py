@@ -90,8 +90,8 @@ def test_every_trainer_takes_the_scale_out_options(trainer):
 def test_a_mirrored_run_killed_and_resumed_ends_with_a_release_that_generates(tmp_path):
     ckpt = tmp_path / "mirrored"
     command = [sys.executable, "Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
-               "--epochs", "2", "--batch-size", "32", "--ckpt-dir", str(ckpt), "--strategy", "mirrored",
-               "--cpu-devices", "2"]
+               "--epochs", "3", "--batch-size", "32", "--subset", "128", "--ckpt-dir", str(ckpt),
+               "--strategy", "mirrored", "--cpu-devices", "2"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
     run = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     first = ckpt / "training" / "ckpt-0001"
@@ -103,7 +103,7 @@ def test_a_mirrored_run_killed_and_resumed_ends_with_a_release_that_generates(tm
     assert first.exists() and run.returncode == -9, output[-3000:]  # killed after its first epoch, before its end
     resumed = subprocess.run(command + ["--resume"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "resumed" in resumed.stdout and "2 replicas" in resumed.stdout
+    assert "resumed" in resumed.stdout and "2 replicas" in resumed.stdout and "Epoch 3/3" in resumed.stdout
     from helpers.inference.generators import load_generator
 
     faces = load_generator(ckpt).generate(EXPRESSIONS.index("Surprise"), 3, seed=0)
