@@ -14,6 +14,7 @@ import pytest
 
 from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS
+from helpers.gans.losses import replicas_in_sync
 from helpers.training import distribute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def test_one_device_is_the_default_strategy():
 
     assert distribute.make_strategy("one") is tf.distribute.get_strategy()
     assert distribute.make_strategy("auto") is tf.distribute.get_strategy()  # no GPUs here
-    assert distribute.replicas_in_sync() == 1
+    assert replicas_in_sync() == 1
 
 
 TRAINERS = {
