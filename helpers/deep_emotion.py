@@ -59,6 +59,30 @@ def parse_args(argv=None):
     return args
 
 
+def recognizer_arguments(args):
+    """The :mod:`helpers.train_recognizer` arguments this front end's ``args`` stand for."""
+    from helpers.train_recognizer import parse_args as recognizer_args
+
+    hp = {"epochs": args.epochs, "learning_rate": args.learning_rate, "batch_size": args.batch_size} \
+        if args.hparams else DEFAULT_HPARAMS
+    arch = {"width": args.width, "fc_width": args.fc_width, "batch_norm": not args.no_batch_norm,
+            "dropout": args.dropout}
+    forwarded = ["--model", "deep_emotion", "--model-args", json.dumps(arch), "--epochs", str(hp["epochs"]),
+                 "--lr", str(hp["learning_rate"]), "--batch-size", str(hp["batch_size"]), "--run-dir", args.run_dir]
+    forwarded += ["--data", args.data] if args.data else []
+    forwarded += ["--init", args.init] if args.init else []
+    forwarded += ["--class-balance", str(args.class_balance)] if args.class_balance else []
+    forwarded += ["--resume"] * args.resume + ["--jit-compile"] * args.jit_compile
+    forwarded += ["--strategy", args.strategy] if args.strategy != "one" else []
+    forwarded += ["--cpu-devices", str(args.cpu_devices)] if args.cpu_devices else []
+    forwarded += ["--precision", args.precision] if args.precision != "float32" else []
+    forwarded += ["--subset", str(args.subset)] if args.subset else []
+    forwarded += ["--time-limit", str(args.time_limit)] if args.time_limit is not None else []
+    recognizer = recognizer_args(forwarded)
+    recognizer.flags = FLAGS
+    return recognizer
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.setup:
@@ -66,27 +90,9 @@ def main(argv=None):
 
         describe([args.data] if args.data else [])
     if args.train:
-        from helpers.train_recognizer import parse_args as recognizer_args
         from helpers.training.recognizer import train
 
-        hp = {"epochs": args.epochs, "learning_rate": args.learning_rate, "batch_size": args.batch_size} \
-            if args.hparams else DEFAULT_HPARAMS
-        arch = {"width": args.width, "fc_width": args.fc_width, "batch_norm": not args.no_batch_norm,
-                "dropout": args.dropout}
-        forwarded = ["--model", "deep_emotion", "--model-args", json.dumps(arch), "--epochs", str(hp["epochs"]),
-                     "--lr", str(hp["learning_rate"]), "--batch-size", str(hp["batch_size"]), "--run-dir", args.run_dir]
-        forwarded += ["--data", args.data] if args.data else []
-        forwarded += ["--init", args.init] if args.init else []
-        forwarded += ["--class-balance", str(args.class_balance)] if args.class_balance else []
-        forwarded += ["--resume"] * args.resume + ["--jit-compile"] * args.jit_compile
-        forwarded += ["--strategy", args.strategy] if args.strategy != "one" else []
-        forwarded += ["--cpu-devices", str(args.cpu_devices)] if args.cpu_devices else []
-        forwarded += ["--precision", args.precision] if args.precision != "float32" else []
-        forwarded += ["--subset", str(args.subset)] if args.subset else []
-        forwarded += ["--time-limit", str(args.time_limit)] if args.time_limit is not None else []
-        recognizer = recognizer_args(forwarded)
-        recognizer.flags = FLAGS
-        print("best checkpoint:", train(recognizer))
+        print("best checkpoint:", train(recognizer_arguments(args)))
 
 
 if __name__ == "__main__":

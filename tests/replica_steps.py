@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 from helpers.training import distribute
 
@@ -195,6 +196,11 @@ def main(names):
     mirrored = distribute.make_strategy("mirrored", cpu_devices=2)
     assert mirrored.num_replicas_in_sync == 2, mirrored.num_replicas_in_sync
     results = {"apart": replicas_draw_apart(mirrored)}
+    try:
+        distribute.make_strategy("mirrored", jit_compile=True)
+        results["xla_refused"] = ""
+    except UserError as exc:
+        results["xla_refused"] = str(exc)
     same_for_every_sample()
     results["mirrored"] = {name: largest_difference(name, mirrored) for name in names}
     results["mixed_float16"] = {name: mixed_float16_step(name) for name in names}

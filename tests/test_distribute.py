@@ -54,6 +54,10 @@ def test_a_mixed_float16_step_is_loss_scaled_finite_and_close_to_float32(replica
     assert step["difference"] < 0.1 * step["moved"]  # a skipped or unscaled step would be as far as the step itself
 
 
+def test_xla_is_refused_over_two_replicas_with_the_reason(replica_steps):
+    assert "keras-team/keras#19005" in replica_steps["xla_refused"]
+
+
 def test_one_device_is_the_default_strategy():
     import tensorflow as tf
 

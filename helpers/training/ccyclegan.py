@@ -83,20 +83,41 @@ def load_init(args):
     return parent
 
 
+def learning_rates(args, config) -> tuple[float, float]:
+    """The generator's and the discriminator's Adam learning rates: ``--lr`` and ``--d-lr``, or
+    the configuration's."""
+    lr = config.learning_rate if args.lr is None else args.lr
+    return lr, lr if args.d_lr is None else args.d_lr
+
+
+def build_gan(args, config):
+    """The CCycleGAN of configuration ``config`` at ``args``' size, compiled and built; call it
+    inside the strategy's scope. The trainer and the benchmark build it here."""
+    import keras
+
+    from helpers.gans.ccyclegan import CCycleGAN
+    from helpers.models.ccyclegan_nets import ccyclegan_discriminator, ccyclegan_generator
+
+    lr, d_lr = learning_rates(args, config)
+    gan = CCycleGAN(ccyclegan_generator(config, args.width, args.downsamplings),
+                    ccyclegan_discriminator(config, args.width), config)
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+                cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, jit_compile=args.jit_compile)
+    gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
+    return gan
+
+
 def train(args) -> Path:
     """Train from parsed ``ccyclegan.py`` arguments; the translator release (generator.keras +
     config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
-    import keras
-
     from helpers.expressions import NUM_EXPRESSIONS
-    from helpers.gans.ccyclegan import CCycleGAN
-    from helpers.models.ccyclegan_nets import CONFIGS, ccyclegan_discriminator, ccyclegan_generator
+    from helpers.models.ccyclegan_nets import CONFIGS
     from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
                                                seed_run, training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
-    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
+    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     if args.config not in CONFIGS:
         raise UserError(f"unknown configuration {args.config!r}; choose one of {', '.join(CONFIGS)}")
     config = CONFIGS[args.config]
@@ -104,14 +125,9 @@ def train(args) -> Path:
     x, y = training_faces(args)
     fixed = np.concatenate([x[y == e][:1] for e in range(NUM_EXPRESSIONS) if (y == e).any()])
     args.precision = set_training_precision(args.precision)
-    lr = config.learning_rate if args.lr is None else args.lr
-    d_lr = lr if args.d_lr is None else args.d_lr
+    lr, d_lr = learning_rates(args, config)
     with strategy.scope():
-        gan = CCycleGAN(ccyclegan_generator(config, args.width, args.downsamplings),
-                        ccyclegan_discriminator(config, args.width), config)
-        gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
-                    cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, jit_compile=args.jit_compile)
-        gan((np.zeros((1, 48, 48, 1), np.float32), np.zeros(1, np.int32)))
+        gan = build_gan(args, config)
 
     dataset = gan_dataset(x, y, args.batch_size, seed)
     release_config = {"kind": "ccyclegan", "image_size": 48, "expressions": list(range(NUM_EXPRESSIONS)),

@@ -119,19 +119,37 @@ def expression_codes(args, x, y, saved: dict, parent) -> np.ndarray:
     return train_autoencoder_codes(x, y, k=args.k, epochs=args.ae_epochs, out_dir=codes_file.parent, seed=args.seed)[0]
 
 
-def train(args) -> Path:
-    """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
-    release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
+def build_gan(args, codes: np.ndarray):
+    """The cWGAN-GP of ``args`` for the (7, k) expression ``codes``, compiled and built, and the
+    fingerprint of its ``--guide`` (None without one); call it inside the strategy's scope. The
+    trainer and the benchmark build it here."""
     import keras
 
     from helpers.gans.cwgan import ConditionalWGAN
     from helpers.models import cwgan_critic, cwgan_generator
+
+    critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
+                          features=args.d_features)
+    guide, fingerprint = load_guide(args.guide) if args.guide else (None, None)
+    gan = ConditionalWGAN(cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width), critic, codes,
+                          noise_dim=args.noise_dim, n_critic=args.n_critic, gp_weight=args.gp_weight,
+                          ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight, guide=guide,
+                          guide_weight=args.guide_weight)
+    gan.compile(d_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9),
+                g_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9), jit_compile=args.jit_compile)
+    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
+    return gan, fingerprint
+
+
+def train(args) -> Path:
+    """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
+    release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
     from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
                                                sample_grid_fn, seed_run, training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
-    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
+    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     ckpt_dir = Path(args.ckpt_dir)
     # A resumed run keeps what its release config says: its codes and the release it continued.
     saved_file = ckpt_dir / "config.json"
@@ -145,23 +163,14 @@ def train(args) -> Path:
     args.precision = set_training_precision(args.precision)
 
     with strategy.scope():
-        critic = cwgan_critic(codes.shape[1], width=args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
-                              features=args.d_features)
-        guide, guide_fingerprint = load_guide(args.guide) if args.guide else (None, None)
-        gan = ConditionalWGAN(cwgan_generator(args.noise_dim, codes.shape[1], width=args.g_width), critic, codes,
-                              noise_dim=args.noise_dim, n_critic=args.n_critic, gp_weight=args.gp_weight,
-                              ac_weight=args.ac_weight, g_ac_weight=args.g_ac_weight, guide=guide,
-                              guide_weight=args.guide_weight)
-        gan.compile(d_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9),
-                    g_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9), jit_compile=args.jit_compile)
-        gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))  # build
+        gan, guide_fingerprint = build_gan(args, codes)
 
     dataset = gan_dataset(x, y, args.batch_size, seed)
     config = {"kind": "cwgan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "code",
               "expressions": list(range(NUM_EXPRESSIONS)), "codes": codes.tolist(),
               "representation": "PCA(k, whiten) of conv-autoencoder codes; class means, unit norm",
               "command": getattr(args, "command", None), "train_args": vars(args)}
-    if guide is not None:
+    if guide_fingerprint is not None:
         config["guide"] = {"recognizer": args.guide, "fingerprint": guide_fingerprint, "weight": args.guide_weight}
     if parent is None and "init" in saved:  # resumed without repeating --init
         config["init"] = saved["init"]

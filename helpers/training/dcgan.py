@@ -44,16 +44,32 @@ def parse_args(argv=None, description: str | None = None):
     return args
 
 
+def build_gan(args, conditional: bool):
+    """The DCGAN ``--variant`` of ``args``, label-conditioned or not, compiled and built; call it
+    inside the strategy's scope. The trainer and the benchmark build it here."""
+    from helpers.gans.dcgan import DCGAN
+    from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
+
+    num_classes = len(EXPRESSIONS) if conditional else 0
+    ac_weight = args.ac_weight if conditional else 0.0
+    gan = DCGAN(dcgan_generator(args.variant, args.noise_dim, num_classes),
+                dcgan_discriminator(args.variant, num_classes, auxiliary_classifier=ac_weight > 0),
+                args.noise_dim, conditional=conditional, output=VARIANTS[args.variant].output, ac_weight=ac_weight)
+    gan.compile(d_optimizer=dcgan_optimizer(args.variant), g_optimizer=dcgan_optimizer(args.variant),
+                jit_compile=args.jit_compile)
+    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+    return gan
+
+
 def train(args) -> Path:
     """Train from parsed ``dcgan.py`` arguments; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""
-    from helpers.gans.dcgan import DCGAN
-    from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
+    from helpers.models.dcgan_nets import VARIANTS
     from helpers.training.gan_pipeline import GANRun, fit_gan, gan_dataset, sample_grid_fn, seed_run, training_faces
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
-    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
+    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     if args.variant not in VARIANTS:
         raise UserError(f"unknown variant {args.variant!r}; choose one of {', '.join(VARIANTS)}")
     expressions = parse_expression_set(args.expressions)
@@ -63,15 +79,8 @@ def train(args) -> Path:
     args.precision = set_training_precision(args.precision)
 
     variant = VARIANTS[args.variant]
-    num_classes = len(EXPRESSIONS) if conditional else 0
-    ac_weight = args.ac_weight if conditional else 0.0
     with strategy.scope():
-        gan = DCGAN(dcgan_generator(args.variant, args.noise_dim, num_classes),
-                    dcgan_discriminator(args.variant, num_classes, auxiliary_classifier=ac_weight > 0),
-                    args.noise_dim, conditional=conditional, output=variant.output, ac_weight=ac_weight)
-        gan.compile(d_optimizer=dcgan_optimizer(args.variant), g_optimizer=dcgan_optimizer(args.variant),
-                    jit_compile=args.jit_compile)
-        gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+        gan = build_gan(args, conditional)
 
     config = {"kind": "dcgan", "variant": args.variant, "image_size": 48, "noise_dim": args.noise_dim,
               "conditioning": "label" if conditional else "none", "output": variant.output,

@@ -17,10 +17,11 @@ losses do this themselves. Batch norm is not synchronised: each replica normalis
 as on one device with that share as the batch (see docs/training-on-gpus.md)."""
 from __future__ import annotations
 
-
 from helpers.errors import UserError
 
 STRATEGIES = ("auto", "one", "mirrored")
+NO_XLA_ACROSS_REPLICAS = ("Keras 3 compiles the step of every replica into one XLA program, which cannot reach the "
+                          "variables of the other devices (keras-team/keras#19005); train without XLA, or on one device")
 
 
 def split_cpu(devices: int) -> None:
@@ -37,9 +38,10 @@ def split_cpu(devices: int) -> None:
                             "(a notebook: restart the kernel)") from None
 
 
-def make_strategy(name: str, cpu_devices: int = 0):
+def make_strategy(name: str, cpu_devices: int = 0, jit_compile: bool = False):
     """The ``tf.distribute`` strategy ``--strategy name`` asks for (see the module docstring),
-    over ``cpu_devices`` logical CPU devices if given."""
+    over ``cpu_devices`` logical CPU devices if given; refused with ``jit_compile`` (XLA) when it
+    has more than one replica (:data:`NO_XLA_ACROSS_REPLICAS`)."""
     import tensorflow as tf
 
     if name not in STRATEGIES:
@@ -51,7 +53,11 @@ def make_strategy(name: str, cpu_devices: int = 0):
         name = "mirrored" if len(gpus) > 1 else "one"
     if name == "one":
         return tf.distribute.get_strategy()
-    return announced(tf.distribute.MirroredStrategy(gpus or [d.name for d in tf.config.list_logical_devices("CPU")]))
+    devices = gpus or [d.name for d in tf.config.list_logical_devices("CPU")]
+    if jit_compile and len(devices) > 1:
+        raise UserError(f"--jit-compile cannot be used with --strategy mirrored over {len(devices)} devices: "
+                        + NO_XLA_ACROSS_REPLICAS)
+    return announced(tf.distribute.MirroredStrategy(devices))
 
 
 def announced(strategy):

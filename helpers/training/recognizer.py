@@ -1,6 +1,6 @@
 """Recognizer training: FER2013 Training, selection on PublicTest, checkpoints and resume; and the
-other things ``python -m helpers.train_recognizer`` does with a trained recognizer: a benchmark,
-batch-norm recalibration and ensembles. The command's help describes the files a run writes."""
+other things ``python -m helpers.train_recognizer`` does with a trained recognizer: batch-norm
+recalibration and ensembles. The command's help describes the files a run writes."""
 from __future__ import annotations
 
 import json
@@ -157,17 +157,38 @@ def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
     path.write_text(json.dumps(config, indent=2))
 
 
+def compiled_recognizer(args, steps_per_epoch: int):
+    """The ``--model`` of ``args``, compiled with its recipe: label-smoothed cross-entropy and SGD
+    with Nesterov momentum (or AdamW) on a warm-up and cosine schedule over ``--epochs`` of
+    ``steps_per_epoch``. Call it inside the strategy's scope; the trainer and the benchmark
+    build it here."""
+    import keras
+
+    from helpers.models import build_recognizer
+
+    model = build_recognizer(args.model, **json.loads(args.model_args))
+    warmup = int(args.warmup_epochs * steps_per_epoch)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, args.epochs * steps_per_epoch - warmup), warmup_target=args.lr, warmup_steps=warmup)
+    if args.optimizer == "sgd":
+        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        opt = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
+    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")], jit_compile=args.jit_compile)
+    return model
+
+
 def train(args) -> Path:
     import keras
 
     from helpers.training.callbacks import SaveLast, epoch_callbacks
     from helpers.data import array_fingerprint, load_dataset
-    from helpers.models import build_recognizer
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
     from helpers.data.pipelines import make_dataset
 
-    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
+    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     run_dir = Path(args.run_dir)
     if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
         raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
@@ -190,18 +211,9 @@ def train(args) -> Path:
     val_ds = make_dataset(x_val, np.eye(NUM_EXPRESSIONS, dtype="float32")[y_val], batch_size=256)
 
     steps = int(np.ceil(len(x_train) / args.batch_size))
-    warmup = int(args.warmup_epochs * steps)
     best = None
     with strategy.scope():  # the model, its optimizer and metrics are the strategy's (mirrored) variables
-        model = build_recognizer(args.model, **json.loads(args.model_args))
-        schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, decay_steps=max(1, args.epochs * steps - warmup), warmup_target=args.lr, warmup_steps=warmup)
-        if args.optimizer == "sgd":
-            opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
-        else:
-            opt = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
-        model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
-                      metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")], jit_compile=args.jit_compile)
+        model = compiled_recognizer(args, steps)
         if resuming:
             model, best = resume_state(run_dir, initial_epoch)
             print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
@@ -220,29 +232,6 @@ def train(args) -> Path:
     model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=initial_epoch,
               callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
     return run_dir / "best.keras"
-
-
-def benchmark(args) -> float:
-    """Training throughput (images/s) of the configured model and precision on random data."""
-    import time
-
-    import keras
-
-    from helpers.models import build_recognizer
-    from helpers.training.precision import set_training_precision
-
-    precision = set_training_precision(args.precision, force=True)  # measure what was asked for
-    model = build_recognizer(args.model, **json.loads(args.model_args))
-    model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (args.batch_size * args.benchmark, 48, 48, 1), dtype=np.uint8)
-    y = rng.integers(0, NUM_EXPRESSIONS, len(x))
-    model.fit(x[: 2 * args.batch_size], y[: 2 * args.batch_size], batch_size=args.batch_size, verbose=0)  # warm-up
-    t0 = time.perf_counter()
-    model.fit(x, y, batch_size=args.batch_size, verbose=0)
-    rate = len(x) / (time.perf_counter() - t0)
-    print(f"{args.model} {precision} batch {args.batch_size}: {rate:.0f} images/s")
-    return rate
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:

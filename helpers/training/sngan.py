@@ -63,18 +63,30 @@ def augment_policy(text: str) -> tuple[str, ...]:
     return names
 
 
-def train(args) -> Path:
-    """Train from parsed ``sngan.py`` arguments; the release (the averaged generator's
-    generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
+def build_gan(args, policy: tuple[str, ...]):
+    """The projection cGAN of ``args`` with DiffAugment ``policy``, compiled and built; call it
+    inside the strategy's scope. The trainer and the benchmark build it here."""
     import keras
 
     from helpers.gans.sngan import ProjectionSNGAN
     from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
+
+    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), sngan_discriminator(args.d_width),
+                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy)
+    gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
+                g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999), jit_compile=args.jit_compile)
+    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+    return gan
+
+
+def train(args) -> Path:
+    """Train from parsed ``sngan.py`` arguments; the release (the averaged generator's
+    generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
     from helpers.training.gan_pipeline import GANRun, fit_gan, sample_grid_fn, seed_run, training_faces
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
-    strategy = make_strategy(args.strategy, args.cpu_devices)  # first: a multi-worker strategy must precede other TensorFlow work
+    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     if not 0.0 <= args.class_balance <= 1.0:
         raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
     policy = augment_policy(args.augment)
@@ -82,11 +94,7 @@ def train(args) -> Path:
     x, y = training_faces(args)
     args.precision = set_training_precision(args.precision)
     with strategy.scope():
-        gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), sngan_discriminator(args.d_width),
-                              noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy)
-        gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
-                    g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999), jit_compile=args.jit_compile)
-        gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+        gan = build_gan(args, policy)
 
     config = {"kind": "sngan", "image_size": 48, "noise_dim": args.noise_dim, "conditioning": "label",
               "output": "tanh", "expressions": sorted(int(e) for e in np.unique(y)),

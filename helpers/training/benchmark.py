@@ -1,0 +1,219 @@
+"""Training throughput, in images per second, of every trainer under each strategy, precision and
+XLA setting a machine offers (``python -m helpers.benchmark``).
+
+A measurement builds a trainer's model as the trainer does, through the trainer's own builder
+(:func:`helpers.training.recognizer.compiled_recognizer`, each GAN trainer's ``build_gan``), from
+the trainer's own default options, inside the strategy's scope. It then fits random faces: a
+fixed number of warm-up steps (tracing, XLA compilation), then a fixed number of timed steps.
+An image is a real face of the global batch, so a cWGAN step counts its batch once, for all of its
+critic steps. Each measurement runs in a process of its own, because the precision policy and the
+logical devices are fixed for a process once TensorFlow starts."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from helpers.expressions import NUM_EXPRESSIONS
+from helpers.training.distribute import NO_XLA_ACROSS_REPLICAS
+
+TRAINERS = ("fer_vgg", "deep_emotion", "cwgan", "dcgan", "ccyclegan", "sngan")
+GANS = ("cwgan", "dcgan", "ccyclegan", "sngan")
+TRAINER_COMMANDS = {"fer_vgg": "python -m helpers.train_recognizer", "deep_emotion": "python -m helpers.deep_emotion",
+                    "cwgan": "Generative_model/conditional_WGAN.py", "dcgan": "Generative_model/dcgan.py",
+                    "ccyclegan": "Generative_model/ccyclegan.py", "sngan": "Generative_model/sngan.py"}
+
+
+@dataclass
+class Measurement:
+    """One row of the benchmark: a trainer under a strategy, a precision and an XLA setting, and
+    what it gave (``images_per_s``, or why it failed in ``error``)."""
+
+    trainer: str
+    strategy: str
+    precision: str
+    xla: bool
+    batch_size: int = 0
+    replicas: int = 0
+    images_per_s: float | None = None
+    seconds_per_step: float | None = None
+    error: str | None = None
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Times the steps of one ``fit`` after its first ``warmup`` steps. Each step waits for its logs
+    (the losses), so the clock reads when the step's work is done."""
+
+    def __init__(self, warmup: int):
+        super().__init__()
+        self.warmup = warmup
+        self.times: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        for value in (logs or {}).values():
+            float(value)
+        if batch + 1 >= self.warmup:
+            self.times.append(time.perf_counter())
+
+
+def random_batches(batch_size: int, one_hot: bool, seed: int = 0):
+    """An endless ``tf.data`` stream of global batches of random uint8 48x48x1 faces and labels
+    (one-hot for a recognizer, integer ids for a GAN), as the trainers' pipelines feed them."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    n = 4 * batch_size
+    faces = rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8)
+    labels = rng.integers(0, NUM_EXPRESSIONS, n).astype(np.int32)
+    targets = np.eye(NUM_EXPRESSIONS, dtype=np.float32)[labels] if one_hot else labels
+    return tf.data.Dataset.from_tensor_slices((faces, targets)).repeat().batch(batch_size, drop_remainder=True)
+
+
+def images_per_second(model, batches, batch_size: int, warmup: int, steps: int) -> tuple[float, float]:
+    """Images per second and seconds per step of ``model.fit`` on ``batches`` over ``steps``
+    steps, after ``warmup`` untimed ones (at least one: the first step traces the function)."""
+    if warmup < 1 or steps < 1:
+        raise ValueError("warm-up and timed steps must each be at least 1")
+    timer = StepTimer(warmup)
+    model.fit(batches, epochs=1, steps_per_epoch=warmup + steps, callbacks=[timer], verbose=0, shuffle=False)
+    per_step = (timer.times[-1] - timer.times[0]) / steps
+    return batch_size / per_step, per_step
+
+
+def build_model(trainer: str, args):
+    """``trainer``'s model from its parsed ``args``, compiled by the trainer's own builder; call it
+    inside the strategy's scope. Any trainer but a GAN is a recognizer, its ``--model`` in ``args``."""
+    if trainer not in GANS:
+        from helpers.training.recognizer import compiled_recognizer
+
+        return compiled_recognizer(args, steps_per_epoch=1000)
+    if trainer == "cwgan":
+        from helpers.training.cwgan import build_gan
+
+        codes = np.random.default_rng(0).standard_normal((NUM_EXPRESSIONS, args.k)).astype(np.float32)
+        return build_gan(args, codes / np.linalg.norm(codes, axis=1, keepdims=True))[0]
+    if trainer == "dcgan":
+        from helpers.training.dcgan import build_gan
+
+        return build_gan(args, conditional=True)
+    if trainer == "ccyclegan":
+        from helpers.models.ccyclegan_nets import CONFIGS
+        from helpers.training.ccyclegan import build_gan
+
+        return build_gan(args, CONFIGS[args.config])
+    from helpers.training.sngan import augment_policy, build_gan
+
+    return build_gan(args, augment_policy(args.augment))
+
+
+def measure(trainer: str, args, warmup: int, steps: int) -> Measurement:
+    """One measurement of ``trainer`` in this process, from its command's parsed ``args`` (with
+    the scale-out options set); this process must not have started TensorFlow's devices yet when
+    ``args.cpu_devices`` splits the CPU."""
+    from helpers.training.distribute import make_strategy
+    from helpers.training.precision import set_training_precision
+
+    distribution = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)
+    set_training_precision(args.precision, force=True)  # measure what was asked for, emulated or not
+    with distribution.scope():
+        model = build_model(trainer, args)
+    rate, per_step = images_per_second(model, random_batches(args.batch_size, trainer not in GANS),
+                                       args.batch_size, warmup, steps)
+    return Measurement(trainer, args.strategy, args.precision, args.jit_compile, args.batch_size,
+                       distribution.num_replicas_in_sync, round(rate, 1), round(per_step, 4))
+
+
+def available_strategies(gpus: int) -> list[str]:
+    """``one`` always; ``mirrored`` over 2+ GPUs, or, without GPUs, over logical CPU devices
+    (which shows its cost, since they share the cores). With one GPU there is nothing to mirror."""
+    return ["one", "mirrored"] if gpus != 1 else ["one"]
+
+
+def available_precisions(native_bf16: bool, gpu_float16: bool) -> list[str]:
+    """``float32`` always, and each mixed precision the hardware runs natively."""
+    return ["float32"] + ["mixed_float16"] * gpu_float16 + ["mixed_bfloat16"] * native_bf16
+
+
+def machine_offers() -> tuple[list[str], list[str], int]:
+    """The strategies and precisions this machine offers, and its number of GPUs."""
+    import tensorflow as tf
+
+    from helpers.training.precision import gpu_has_float16, native_bfloat16
+
+    gpus = tf.config.list_physical_devices("GPU")
+    float16 = bool(gpus) and all(gpu_has_float16(tf.config.experimental.get_device_details(g)) for g in gpus)
+    return available_strategies(len(gpus)), available_precisions(native_bfloat16(), float16), len(gpus)
+
+
+def measure_in_subprocess(trainer: str, strategy: str, precision: str, xla: bool, cpu_devices: int, warmup: int,
+                          steps: int, timeout: float) -> Measurement:
+    """:func:`measure` in a fresh Python process; a failure or a timeout becomes the row's error."""
+    command = [sys.executable, "-m", "helpers.benchmark", "--measure", trainer, strategy, precision,
+               "on" if xla else "off", "--cpu-devices", str(cpu_devices), "--warmup-steps", str(warmup),
+               "--steps", str(steps)]
+    row = Measurement(trainer, strategy, precision, xla)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        row.error = f"no result within {timeout:g} s"
+        return row
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            return Measurement(**json.loads(line))
+    row.error = failure_reason(done.stderr) or f"exit status {done.returncode}"
+    return row
+
+
+def failure_reason(stderr: str) -> str | None:
+    """One line saying why a measurement failed, from its process's standard error: the ops XLA
+    cannot compile, the one-line error of a refused option, or the last exception's message."""
+    if unsupported := sorted(set(re.findall(r"XLA_\w+_JIT: (\w+) \(No registered", stderr))):
+        return f"XLA cannot compile {', '.join(unsupported)}"
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].startswith("error: "):
+            return lines[i][len("error: "):]
+        if re.match(r"^[\w.]*(Error|Exception): ", lines[i]):
+            message = lines[i].split(": ", 1)[1]
+            return (message + " " + lines[i + 1] if message.endswith(":") and i + 1 < len(lines) else message)[:240]
+    return None
+
+
+def markdown_table(rows: list[Measurement]) -> str:
+    """The rows as a Markdown table, one line per trainer, strategy and precision, with XLA off and
+    on side by side and their ratio."""
+    cells = {}
+    for r in rows:
+        cells.setdefault((r.trainer, r.strategy, r.precision), {})[r.xla] = r
+    lines = ["| trainer | strategy | precision | batch | images/s, no XLA | images/s, XLA | XLA / no XLA |",
+             "|---|---|---|---|---|---|---|"]
+
+    notes: list[str] = []
+
+    def shown(r, strategy):
+        if r is None:
+            return "refused (see below)" if strategy == "mirrored" else "not run"
+        if r.error is None:
+            return f"{r.images_per_s:g}"
+        if r.error not in notes:
+            notes.append(r.error)
+        return f"fails ({notes.index(r.error) + 1})"
+
+    for (trainer, strategy, precision), by_xla in cells.items():
+        off, on = by_xla.get(False), by_xla.get(True)
+        ratio = (f"{on.images_per_s / off.images_per_s:.2f}×" if off and on and off.images_per_s and on.images_per_s
+                 else "")
+        batch = next(r.batch_size for r in by_xla.values())
+        replicas = next((r.replicas for r in by_xla.values() if r.replicas), 0)
+        where = f"{strategy} ({replicas} replicas)" if strategy != "one" and replicas else strategy
+        lines.append(f"| {trainer} | {where} | {precision} | {batch or ''} | {shown(off, strategy)} | {shown(on, strategy)} | {ratio} |")
+    lines += [""] * bool(notes) + [f"({i}) {note}" for i, note in enumerate(notes, 1)]
+    if any(r.strategy == "mirrored" for r in rows):
+        lines += ["", "XLA under mirrored: " + NO_XLA_ACROSS_REPLICAS + "."]
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""The training benchmark (``python -m helpers.benchmark``): its timing, its table, why a
+measurement failed, what a machine offers, and one real measurement from the command line."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.errors import UserError
+from helpers.training import benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_images_per_second_times_only_the_steps_after_the_warm_up():
+    import keras
+
+    model = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
+                              keras.layers.Dense(7, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    timer = benchmark.StepTimer(warmup=2)
+    model.fit(benchmark.random_batches(8, one_hot=True), epochs=1, steps_per_epoch=5, callbacks=[timer], verbose=0)
+    assert len(timer.times) == 4  # the end of the warm-up, then the three timed steps
+    assert np.all(np.diff(timer.times) > 0)
+    rate, per_step = benchmark.images_per_second(model, benchmark.random_batches(8, one_hot=True), 8, 1, 3)
+    assert rate > 0 and rate == pytest.approx(8 / per_step)
+    with pytest.raises(ValueError):
+        benchmark.images_per_second(model, benchmark.random_batches(8, one_hot=True), 8, 0, 3)
+
+
+def test_random_batches_are_what_the_trainers_feed():
+    faces, labels = next(iter(benchmark.random_batches(16, one_hot=False)))
+    assert faces.shape == (16, 48, 48, 1) and faces.dtype == "uint8" and labels.dtype == "int32"
+    _, one_hot = next(iter(benchmark.random_batches(16, one_hot=True)))
+    assert one_hot.shape == (16, 7) and np.allclose(np.sum(one_hot, axis=1), 1)
+
+
+@pytest.mark.parametrize("trainer", benchmark.TRAINERS)
+def test_each_trainer_is_built_by_its_own_builder_from_its_defaults(trainer):
+    from helpers.benchmark import trainer_arguments
+
+    args = trainer_arguments(trainer, ["--strategy", "one", "--precision", "float32"])
+    model = benchmark.build_model(trainer, args)
+    assert model.compiled and model.built
+    if trainer == "deep_emotion":
+        assert args.batch_size == 128 and json.loads(args.model_args)["width"] == 64  # the front end's defaults
+
+
+def test_failure_reasons_are_one_line():
+    xla = ("tensorflow.python.framework.errors_impl.InvalidArgumentError: Graph execution error:\n"
+           "Detected unsupported operations when trying to compile graph g on XLA_CPU_JIT: ResizeNearestNeighborGrad "
+           "(No registered 'ResizeNearestNeighborGrad' OpKernel for XLA_CPU_JIT devices)\n\t [[node]]")
+    assert benchmark.failure_reason(xla) == "XLA cannot compile ResizeNearestNeighborGrad"
+    assert benchmark.failure_reason("Traceback\nerror: --jit-compile cannot be used\n") == "--jit-compile cannot be used"
+    assert benchmark.failure_reason("Traceback (most recent call last):\n  File x\nValueError: shapes differ\n") == \
+        "shapes differ"
+    assert benchmark.failure_reason("Graph\nInvalidArgumentError: Graph execution error:\nOOM when allocating\n") == \
+        "Graph execution error: OOM when allocating"
+    assert benchmark.failure_reason("") is None
+
+
+def test_the_table_puts_xla_beside_no_xla_and_explains_failures():
+    M = benchmark.Measurement
+    rows = [M("dcgan", "one", "float32", False, 64, 1, 20.0, 3.2), M("dcgan", "one", "float32", True, 64, 1, 30.0, 2.1),
+            M("dcgan", "mirrored", "float32", False, 64, 2, 12.0, 5.3),
+            M("sngan", "one", "float32", False, 64, 1, 15.0, 4.3),
+            M("sngan", "one", "float32", True, error="XLA cannot compile ResizeNearestNeighborGrad")]
+    table = benchmark.markdown_table(rows).splitlines()
+    assert table[2] == "| dcgan | one | float32 | 64 | 20 | 30 | 1.50× |"
+    assert table[3] == "| dcgan | mirrored (2 replicas) | float32 | 64 | 12 | refused (see below) |  |"
+    assert table[4] == "| sngan | one | float32 | 64 | 15 | fails (1) |  |"
+    assert "(1) XLA cannot compile ResizeNearestNeighborGrad" in table
+    assert any("keras-team/keras#19005" in line for line in table)
+
+
+def test_what_a_machine_offers():
+    assert benchmark.available_strategies(0) == ["one", "mirrored"]  # over logical CPU devices
+    assert benchmark.available_strategies(1) == ["one"]
+    assert benchmark.available_strategies(4) == ["one", "mirrored"]
+    assert benchmark.available_precisions(native_bf16=False, gpu_float16=False) == ["float32"]
+    assert benchmark.available_precisions(native_bf16=True, gpu_float16=False) == ["float32", "mixed_bfloat16"]
+    assert benchmark.available_precisions(native_bf16=False, gpu_float16=True) == ["float32", "mixed_float16"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--trainers", "vgg"], "--trainers: unknown vgg"),
+    (["--strategies", "multiworker"], "--strategies: unknown multiworker"),
+    (["--precisions", ""], "--precisions is empty"),
+    (["--steps", "0"], "at least 1"),
+    (["--cpu-devices", "1"], "at least 2"),
+])
+def test_bad_options_are_refused_with_the_fix(argv, message):
+    from helpers.benchmark import parse_args
+
+    with pytest.raises(UserError, match=message):
+        parse_args(argv)
+
+
+def test_the_command_measures_and_writes_its_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-m", "helpers.benchmark", "--trainers", "dcgan", "--strategies", "one",
+                           "--precisions", "float32", "--xla", "off", "--warmup-steps", "1", "--steps", "2",
+                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [row] = json.loads(out.read_text())
+    assert row["trainer"] == "dcgan" and row["batch_size"] == 64 and row["replicas"] == 1 and row["error"] is None
+    assert row["images_per_s"] > 0
+    assert "| dcgan | one | float32 | 64 |" in done.stdout
+    print(f"\n[benchmark] DCGAN, one CPU device, float32: {row['images_per_s']} images/s")
+
+
+def test_the_recognizer_trainer_benchmarks_its_own_recipe(capsys):
+    from helpers.train_recognizer import main
+
+    main(["--model", "deep_emotion", "--model-args", '{"width": 8, "fc_width": 16}', "--batch-size", "8",
+          "--benchmark", "1"])
+    assert "deep_emotion float32 batch 8:" in capsys.readouterr().out
