@@ -6,6 +6,7 @@
     python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.json
     python -m helpers.evaluate translator checkpoints/ccyclegan_fer2013 --split PrivateTest --json out.json
     python -m helpers.evaluate translator checkpoints/ccyclegan_synthetic --data synthetic
+    python -m helpers.evaluate targets checkpoints/cwgan_fer2013 checkpoints/dcgan_fer2013 checkpoints/ccyclegan_fer2013
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import json
 from pathlib import Path
 
 from helpers.cli import add_data_argument, run_cli
-from helpers.evaluation.scores import (GeneratorEvaluation, TranslationEvaluation, evaluate_recognizer, evaluate_snapshots,
-                                       format_generator, format_recognizer, format_translator)
+from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
+                                       evaluate_snapshots, format_generator, format_recognizer, format_targets,
+                                       format_translator, release_config)
 from helpers.inference.recognition import TTA_VIEWS
 
 
@@ -58,9 +60,25 @@ def main(argv=None):
     tra.add_argument("--sources", type=int, default=0, help="a random sample of N sources (0: the whole split)")
     tra.add_argument("--seed", type=int, default=0)
     tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    tgt = sub.add_parser("targets", help="the main command's targets, worst of several seeds, for generators and "
+                                          "translators side by side (helpers.evaluation.targets)")
+    tgt.add_argument("checkpoints", nargs="+", metavar="CHECKPOINT", help="generator or translator folders")
+    add_data_argument(tgt)
+    tgt.add_argument("--split", default="PublicTest",
+                     help="the real faces to compare with (default: PublicTest, where choices are made; "
+                          "report PrivateTest once)")
+    tgt.add_argument("--seeds", type=int, nargs="+", default=None, help="sampling seeds (default: 0 1 2)")
+    tgt.add_argument("--per-expression", type=int, default=None, help="faces per expression and seed (default: 100)")
+    tgt.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
 
-    if args.kind == "generator":
+    if args.kind == "targets":
+        for checkpoint in args.checkpoints:  # refused before the judge and the data are loaded
+            release_config(checkpoint)
+        evaluation = TargetEvaluation(args.data, args.split, seeds=args.seeds, per_expression=args.per_expression)
+        result = [evaluation(c) for c in args.checkpoints]
+        print(format_targets(result))
+    elif args.kind == "generator":
         evaluation = GeneratorEvaluation(args.data, args.split, seed=args.seed, truncation=args.truncation)
         result = evaluation(args.checkpoint)
         print(format_generator(result))

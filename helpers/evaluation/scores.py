@@ -5,6 +5,7 @@ tolerance within which a fresh evaluation repeats a recorded one. ``python -m he
 is the command over this module."""
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -239,6 +240,121 @@ def format_translator(r: dict) -> str:
                      f"{r['identity_error_floor_mean']:.4f}, chance {r['identity_error_chance_mean']:.4f})")
         lines += [f"    {name:14s}          {err:.4f}  (floor {r['identity_error_floor'][name]:.4f})"
                   for name, err in r["identity_error"].items()]
+    return "\n".join(lines)
+
+
+def release_config(checkpoint) -> dict:
+    """The ``config.json`` of a generator or translator folder; refused if it has none."""
+    path = Path(checkpoint) / "config.json"
+    if not path.is_file():
+        raise UserError(f"{checkpoint} is not a generator or translator folder (no config.json), "
+                        "e.g. checkpoints/cwgan_fer2013")
+    return json.loads(path.read_text())
+
+
+class TargetEvaluation:
+    """Scores generators and translators against the targets of :mod:`helpers.evaluation.targets`,
+    like with like: for each sampling seed, ``per_expression`` faces of each expression, judged
+    against the whole split. A generator makes them from noise with the seed; a translator makes
+    each from a Training face of another expression, drawn with the seed."""
+
+    def __init__(self, data=None, split: str = "PublicTest", judge=None, seeds=None, per_expression: int | None = None,
+                 splits=None):
+        from helpers.data import load_dataset
+        from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
+                                                mean_pairwise_distance)
+        from helpers.evaluation.targets import PER_EXPRESSION, SEEDS, balanced_indices
+        from helpers.expressions import NUM_EXPRESSIONS
+        from helpers.inference.judge import Judge
+
+        splits = splits if splits is not None else load_dataset(data)
+        self.split = find_split(splits, split)
+        self.seeds = tuple(SEEDS if seeds is None else seeds)
+        self.per_expression = per_expression or PER_EXPRESSION
+        self.judge = judge if judge is not None else Judge()
+        x, y = splits[self.split]
+        self.x_train, self.y_train = splits["Training"]
+        self.expressions = tuple(range(NUM_EXPRESSIONS))
+        real_probs, self.real_features = self.judge.probs_and_features(x, cache=True)
+        self.real_accuracy = conditional_accuracy(real_probs, y)["per_expression"]
+        train_features = [self.judge.features(self.x_train[balanced_indices(self.y_train, self.per_expression,
+                                                                            self.expressions, 10_000 + seed)],
+                                              cache=True) for seed in self.seeds]
+        self.fid_floors = [frechet_distance(f, self.real_features) for f in train_features]
+        self.neighbours = train_features[0]  # the real faces whose nearest neighbours count distinct
+        # the same diversity measures of real faces: the other Training draws against the first
+        self.real_diversity = {
+            "pairwise_distance": float(np.mean([mean_pairwise_distance(f) for f in train_features])),
+            "distinct_neighbours": float(np.mean([distinct_nearest_neighbours(f, self.neighbours)
+                                                  for f in train_features[1:]])) if len(train_features) > 1 else None}
+
+    def faces(self, model, expression: int, seed: int) -> np.ndarray:
+        """``per_expression`` uint8 faces of ``expression`` from a generator or a translator."""
+        from helpers.inference.translation import Translator
+
+        if isinstance(model, Translator):
+            rng = np.random.default_rng(20_000 + 100 * seed + expression)
+            sources = rng.choice(np.flatnonzero(self.y_train != expression), self.per_expression, replace=False)
+            return model.translate(self.x_train[sources], expression)
+        return model.generate(expression, self.per_expression, seed=1000 * seed + expression)
+
+    def __call__(self, checkpoint) -> dict:
+        from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
+                                                mean_pairwise_distance)
+        from helpers.evaluation.targets import summarise
+        from helpers.inference.generators import load_generator
+        from helpers.inference.translation import load_translator
+
+        config = release_config(checkpoint)
+        model = load_translator(checkpoint) if config.get("kind") == "ccyclegan" else load_generator(checkpoint)
+        per_seed = []
+        for seed in self.seeds:
+            fake = np.concatenate([self.faces(model, e, seed) for e in self.expressions])
+            probs, features = self.judge.probs_and_features(fake)
+            per_seed.append({
+                "seed": seed,
+                "conditional_accuracy": conditional_accuracy(probs, np.repeat(self.expressions, self.per_expression))[
+                    "per_expression"],
+                "fid": frechet_distance(features, self.real_features),
+                "pairwise_distance": mean_pairwise_distance(features),
+                "distinct_neighbours": distinct_nearest_neighbours(features, self.neighbours)})
+        return {"checkpoint": str(checkpoint), "kind": config.get("kind"), "epoch": config.get("epoch"),
+                "split": self.split, "judge": self.judge.fingerprint, "per_expression": self.per_expression,
+                "real_accuracy": self.real_accuracy, "fid_floors": self.fid_floors,
+                "real_diversity": self.real_diversity, "per_seed": per_seed,
+                "summary": summarise(per_seed, self.real_accuracy, self.fid_floors)}
+
+
+def format_targets(results: list[dict]) -> str:
+    """Several :class:`TargetEvaluation` results side by side, one column each."""
+    from helpers.evaluation.targets import ACCURACY_RATIO, FID_RATIO
+
+    first = results[0]
+    names = [f"{r['kind']} ({Path(r['checkpoint']).name})" for r in results]
+    width = max(14, *map(len, names))
+    rows = [("", names)]
+    for name in first["real_accuracy"]:
+        rows.append((f"{name}: worst ratio", [f"{r['summary']['worst_ratio_per_expression'][name]:.2f}" for r in results]))
+    rows += [
+        ("weakest expression", [f"{r['summary']['weakest_expression']} {r['summary']['worst_ratio']:.2f}" for r in results]),
+        (f"  >= {ACCURACY_RATIO:g}", ["yes" if r["summary"]["meets_accuracy"] else "no" for r in results]),
+        ("macro accuracy, worst", [f"{100 * r['summary']['worst_macro_accuracy']:.1f}%" for r in results]),
+        ("FID, mean", [f"{r['summary']['fid_mean']:.1f}" for r in results]),
+        ("FID, worst / floor", [f"{r['summary']['fid_ratio_worst']:.2f}" for r in results]),
+        (f"  <= {FID_RATIO:g}", ["yes" if r["summary"]["meets_fid"] else "no" for r in results]),
+        ("pairwise distance, worst", [f"{r['summary']['pairwise_distance_worst']:.2f}" for r in results]),
+        ("distinct neighbours, worst", [f"{100 * r['summary']['distinct_neighbours_worst']:.1f}%" for r in results])]
+    diversity = first["real_diversity"]
+    real = ", ".join(f"{k} {100 * v:.1f}%" for k, v in first["real_accuracy"].items())
+    lines = [f"{len(first['per_seed'])} seeds x {first['per_expression']} faces per expression vs {first['split']} "
+             f"(judge {first['judge']}); FID floor {first['summary']['fid_floor']:.1f} (real Training faces, "
+             f"mean of {len(first['fid_floors'])} draws)",
+             f"the judge on real {first['split']} faces: {real}",
+             "ratio: an expression's conditional accuracy / the judge's accuracy on real faces of it",
+             f"real Training faces, as many: pairwise distance {diversity['pairwise_distance']:.2f}"
+             + (f", distinct neighbours {100 * diversity['distinct_neighbours']:.1f}%"
+                if diversity["distinct_neighbours"] is not None else "")]
+    lines += [f"{label:28s}" + "".join(f"{v:>{width + 2}s}" for v in values) for label, values in rows]
     return "\n".join(lines)
 
 
