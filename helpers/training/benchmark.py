@@ -144,11 +144,10 @@ def machine_offers() -> tuple[list[str], list[str], int]:
     """The strategies and precisions this machine offers, and its number of GPUs."""
     import tensorflow as tf
 
-    from helpers.training.precision import gpu_has_float16, native_bfloat16
+    from helpers.training.precision import gpus_have_float16, native_bfloat16
 
-    gpus = tf.config.list_physical_devices("GPU")
-    float16 = bool(gpus) and all(gpu_has_float16(tf.config.experimental.get_device_details(g)) for g in gpus)
-    return available_strategies(len(gpus)), available_precisions(native_bfloat16(), float16), len(gpus)
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    return available_strategies(gpus), available_precisions(native_bfloat16(), gpus_have_float16()), gpus
 
 
 def measure_in_subprocess(trainer: str, strategy: str, precision: str, xla: bool, cpu_devices: int, warmup: int,

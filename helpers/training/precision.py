@@ -55,15 +55,20 @@ def gpu_has_float16(details: dict) -> bool:
     return tuple(details.get("compute_capability") or (0, 0)) >= (7, 0)
 
 
+def gpus_have_float16() -> bool:
+    """Whether there are GPUs and every one has float16 tensor cores (:func:`gpu_has_float16`)."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return bool(gpus) and all(gpu_has_float16(tf.config.experimental.get_device_details(gpu)) for gpu in gpus)
+
+
 def auto_precision() -> str:
     """``--precision auto``: ``mixed_bfloat16`` where the hardware runs bfloat16 natively,
     ``mixed_float16`` on a GPU with float16 tensor cores but no bfloat16 (T4, V100), else ``float32``."""
-    import tensorflow as tf
-
     if native_bfloat16():
         return "mixed_bfloat16"
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus and all(gpu_has_float16(tf.config.experimental.get_device_details(gpu)) for gpu in gpus):
+    if gpus_have_float16():
         return "mixed_float16"
     return "float32"
 
