@@ -82,6 +82,15 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
     return p
 
 
+def add_init_arguments(p: argparse.ArgumentParser, release_help: str, warmup_epochs: float, warmup_help: str) -> None:
+    """``--init RELEASE`` (continue a release with new optimizers), ``--fresh-discriminator`` and
+    ``--d-warmup-epochs``, which :func:`helpers.training.gan_pipeline.release_warm_start_fn` reads."""
+    p.add_argument("--init", metavar="RELEASE", default=None, help=release_help)
+    p.add_argument("--fresh-discriminator", action="store_true",
+                   help="with --init: start the discriminator afresh, with the warm-up, even where the release saved one")
+    p.add_argument("--d-warmup-epochs", type=float, default=warmup_epochs, help=warmup_help)
+
+
 def training_command(pipeline: str, description: str, try_next: str):
     """The ``main`` of a script in ``Generative_model/`` that trains a GAN: the arguments of
     ``pipeline`` (a module with ``parse_args(argv, description)`` and ``train(args)``), then

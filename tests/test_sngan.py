@@ -57,6 +57,43 @@ def test_balanced_batches_draw_the_rare_expression_as_often_as_the_rest():
     assert faces_of.dtype == tf.uint8
 
 
+def test_spectral_layers_divide_by_the_largest_singular_value_without_touching_the_kernel():
+    from helpers.models.layers import SpectralConv2D, SpectralDense
+
+    conv, dense = SpectralConv2D(16, 4, strides=2, padding="same"), SpectralDense(5)
+    x, z = tf.random.normal((2, 12, 12, 8)), tf.random.normal((3, 7))
+    conv(x), dense(z)
+    kernel = conv.kernel.numpy().copy()
+    for _ in range(30):  # power iterations, one per training call
+        conv(x, training=True)
+    np.testing.assert_array_equal(conv.kernel.numpy(), kernel)
+    normalised = conv.normalised_kernel(False).numpy().reshape(-1, 16)
+    assert np.linalg.svd(normalised, compute_uv=False)[0] == pytest.approx(1.0, abs=0.02)
+    for _ in range(30):
+        dense(z, training=True)
+    with tf.GradientTape() as tape:
+        out = dense(z, training=True)
+        total = tf.reduce_sum(out)
+    grad, kernel = tape.gradient(total, dense.kernel).numpy(), dense.kernel.numpy()
+    dense.kernel.assign(kernel * 3.0)  # the output does not depend on the kernel's scale ...
+    np.testing.assert_allclose(dense(z).numpy(), out.numpy(), rtol=1e-4, atol=1e-5)
+    # ... so, with sigma in the forward pass, the gradient has no component along the kernel
+    cosine = np.sum(grad * kernel) / (np.linalg.norm(grad) * np.linalg.norm(kernel))
+    assert np.linalg.norm(grad) > 0 and abs(cosine) < 1e-4
+
+
+def test_a_weights_file_keeps_the_power_iteration(tmp_path):
+    d, copy = sngan_discriminator(8), sngan_discriminator(8)
+    inputs = [tf.random.uniform((4, 48, 48, 1), -1, 1), tf.constant([[0], [1], [2], [3]])]
+    for _ in range(3):
+        d(inputs, training=True)
+    d.save_weights(tmp_path / "d.weights.h5")
+    copy.load_weights(tmp_path / "d.weights.h5")
+    for saved, loaded in zip(d.weights, copy.weights):
+        np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
+    assert sum("vector_u" in w.path for w in copy.weights) == 6
+
+
 def test_projection_discriminator_scores_the_pair_not_the_face():
     d = sngan_discriminator(8)
     for layer in d.layers:  # perturb the projection so that labels matter from the start
@@ -116,3 +153,13 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     assert out.returncode == 0 and len(list((tmp_path / "out").glob("Disgust_0*.png"))) == 3, out.stderr[-3000:]
     bad = run_python(command + ["--resume", "--augment", "color,flip"])
     assert bad.returncode == 2 and "unknown transform flip" in bad.stderr
+
+    # a new machine continues the release: generator and discriminator from it, epochs counting on
+    continued = tmp_path / "continued"
+    init = [a if a != str(ckpt) else str(continued) for a in command] + ["--init", str(ckpt), "--epochs", "2"]
+    done = run_python(init)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r["epoch"] for r in json.loads((continued / "training" / "history.json").read_text())] == [1, 2]
+    assert json.loads((continued / "config.json").read_text())["init"]["discriminator"] == "from release"
+    wider = run_python(init + ["--g-width", "16"])
+    assert wider.returncode == 2 and "--g-width 8" in wider.stderr

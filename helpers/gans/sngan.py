@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from helpers.data.pixels import to_model_range
 from helpers.gans.adversarial import AdversarialModel
-from helpers.gans.augment import POLICIES, diff_augment
+from helpers.gans.augment import diff_augment
 from helpers.gans.losses import hinge_discriminator_loss, hinge_generator_loss
 
 
@@ -16,8 +16,8 @@ class ProjectionSNGAN(AdversarialModel):
 
     - the discriminator (:func:`helpers.models.sngan_nets.sngan_discriminator`) is spectrally
       normalised and scores ``(face, expression)`` pairs with the hinge loss;
-    - both networks' steps show it DiffAugment views (:mod:`helpers.gans.augment`) of real and
-      generated faces, so it cannot memorise the 436 Disgust faces;
+    - with ``augment``, both networks' steps show it DiffAugment views (:mod:`helpers.gans.augment`)
+      of real and generated faces (off by default: on FER2013 they slowed learning);
     - ``ema_generator``, an exponential moving average of the generator's weights (Karras et
       al.), is what samples and what is released: it averages out the last steps' oscillation.
 
@@ -25,7 +25,7 @@ class ProjectionSNGAN(AdversarialModel):
     its real faces, so a class-balanced pipeline balances both."""
 
     def __init__(self, generator, discriminator, noise_dim: int = 128, ema_decay: float = 0.999,
-                 augment=POLICIES, **kwargs):
+                 augment=(), **kwargs):
         super().__init__(generator, discriminator, **kwargs)
         self.noise_dim, self.ema_decay, self.augment = noise_dim, ema_decay, tuple(augment)
         self.ema_generator = keras.models.clone_model(generator)
@@ -54,21 +54,34 @@ class ProjectionSNGAN(AdversarialModel):
         for average, weight in zip(self.ema_generator.weights, self.generator.weights):
             average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 
-    def train_step(self, data):
-        # 1. Real faces to [-1, 1]; labels as (B, 1) ints; fresh noise.
-        images, labels = data
-        real = to_model_range(images)
-        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
-        batch = tf.shape(real)[0]
-
-        # 2. Discriminator step: hinge loss on augmented views of real and generated faces.
-        fake = self.generator([tf.random.normal((batch, self.noise_dim)), labels], training=True)
+    def discriminator_step(self, real, labels):
+        """One discriminator update: the hinge loss on views of ``real`` faces and of new fakes of
+        the same ``labels``; returns the loss and the mean real and fake scores' tensors."""
+        fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels], training=True)
         with tf.GradientTape() as tape:
             real_scores, _ = self.discriminate([self._views(real), labels])
             fake_scores, _ = self.discriminate([self._views(fake), labels])
             d_loss = hinge_discriminator_loss(real_scores, fake_scores)
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.discriminator, self.d_optimizer)
+        return d_loss, real_scores, fake_scores
+
+    def warm_up_discriminator(self, images, labels):
+        """One discriminator update while the generator waits (a fresh discriminator for
+        ``--init``); its loss and mean scores by name."""
+        d_loss, real_scores, fake_scores = self.discriminator_step(
+            to_model_range(images), tf.reshape(tf.cast(labels, tf.int32), (-1, 1)))
+        return {"d_loss": d_loss, "d_real_score": tf.reduce_mean(real_scores), "d_fake_score": tf.reduce_mean(fake_scores)}
+
+    def train_step(self, data):
+        # 1. Real faces to [-1, 1]; labels as (B, 1) ints.
+        images, labels = data
+        real = to_model_range(images)
+        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
+        batch = tf.shape(real)[0]
+
+        # 2. Discriminator step: hinge loss on views of real faces and of fakes of their labels.
+        d_loss, real_scores, fake_scores = self.discriminator_step(real, labels)
 
         # 3. Generator step: raise the discriminator's score of augmented views of new fakes.
         with tf.GradientTape() as tape:

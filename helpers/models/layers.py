@@ -44,3 +44,66 @@ class FusedBatchNorm(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+class _SpectrallyNormalised:
+    """The kernel divided by its largest singular value σ, estimated by one power iteration per
+    training call (Miyato et al. 2018). σ is part of the forward pass, so gradients flow through
+    it, and the stored kernel is never overwritten: Adam's steps then shrink relative to a kernel
+    that grows, as in the paper. (Keras' ``SpectralNormalization`` writes W/σ back into the kernel
+    on every training call, which keeps the kernel's scale, and Adam's relative step, fixed.)"""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.vector_u = self.add_weight(shape=(1, self.kernel.shape[-1]), name="vector_u", trainable=False,
+                                        initializer=keras.initializers.RandomNormal(stddev=1.0), autocast=False)
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(self._stored_variables()):
+            store[str(i)] = variable
+
+    def load_own_variables(self, store):
+        variables = self._stored_variables()
+        if len(store.keys()) != len(variables):
+            raise ValueError(f"Layer '{self.name}' expected {len(variables)} variables "
+                             f"({', '.join(v.name for v in variables)}), but received {len(store.keys())}")
+        for i, variable in enumerate(variables):
+            variable.assign(store[str(i)])
+
+    def _stored_variables(self):
+        """What a weights file holds: Keras' own layer saves only the kernel and bias, and the
+        power iteration's ``vector_u`` is part of the state too."""
+        return [self._kernel, *([self.bias] if self.use_bias else []), self.vector_u]
+
+    def normalised_kernel(self, training):
+        kernel = tf.cast(self.kernel, tf.float32)
+        matrix = tf.reshape(kernel, (-1, kernel.shape[-1]))
+        v = tf.math.l2_normalize(tf.matmul(self.vector_u, matrix, transpose_b=True))
+        u = tf.math.l2_normalize(tf.matmul(v, matrix))
+        u, v = tf.stop_gradient(u), tf.stop_gradient(v)
+        if training:
+            self.vector_u.assign(u)
+        sigma = tf.reduce_sum(tf.matmul(v, matrix) * u)
+        return tf.cast(kernel / sigma, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class SpectralConv2D(_SpectrallyNormalised, keras.layers.Conv2D):
+    """``Conv2D`` with a spectrally normalised kernel (see :class:`_SpectrallyNormalised`)."""
+
+    def call(self, inputs, training=False):
+        outputs = self.convolution_op(inputs, self.normalised_kernel(training))
+        if self.use_bias:
+            outputs = outputs + tf.cast(self.bias, outputs.dtype)
+        return self.activation(outputs) if self.activation is not None else outputs
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class SpectralDense(_SpectrallyNormalised, keras.layers.Dense):
+    """``Dense`` with a spectrally normalised kernel (see :class:`_SpectrallyNormalised`)."""
+
+    def call(self, inputs, training=False):
+        outputs = tf.matmul(inputs, self.normalised_kernel(training))
+        if self.use_bias:
+            outputs = outputs + tf.cast(self.bias, outputs.dtype)
+        return self.activation(outputs) if self.activation is not None else outputs

@@ -1,5 +1,6 @@
-"""The networks of the projection cGAN (:class:`helpers.gans.sngan.ProjectionSNGAN`), in stock Keras
-layers only, so that a release loads anywhere without the project's code.
+"""The networks of the projection cGAN (:class:`helpers.gans.sngan.ProjectionSNGAN`). The generator,
+which a release holds, is stock Keras layers only, so that it loads anywhere without the project's
+code.
 
 Generator: z -> 6x6 maps, then three (2x nearest-neighbour resizing, 3x3 conv) stages to 48x48,
 each followed by class-conditional batch norm (de Vries et al. 2017; Miyato & Koyama 2018): batch
@@ -7,16 +8,20 @@ norm without its own scale and offset, then a per-expression scale ``1 + gamma(y
 ``beta(y)``, so that every layer can change with the expression. Upsampling then convolving
 avoids the checkerboard of transposed convolutions.
 
-Discriminator: spectrally normalised convolutions (Miyato et al. 2018) down to 6x6, a sum over
-positions to a feature vector h, and the projection output ``w·h + <embed(y), h>`` (Miyato &
-Koyama 2018): the expression enters as an inner product with the features, not as an input."""
+Discriminator: spectrally normalised convolutions (Miyato et al. 2018; the project's
+:class:`~helpers.models.layers.SpectralConv2D`, which keeps σ in the forward pass) down to 6x6,
+flattened to a feature vector h, and the projection output ``w·h + <embed(y), h>`` (Miyato &
+Koyama 2018): the expression enters as an inner product with the features, not as an input. h is
+flattened rather than summed over positions, as SNGAN's deeper networks do: each 6x6 position
+sees only a 24x24 patch here, so a sum would let the discriminator judge face parts but not where
+they are, and the generator then learns textures without a face's layout (docs/training.md)."""
 from __future__ import annotations
 
 import keras
 from keras import layers
 
 from helpers.expressions import NUM_EXPRESSIONS
-from helpers.models.layers import FusedBatchNorm
+from helpers.models.layers import FusedBatchNorm, SpectralConv2D, SpectralDense
 
 
 def conditional_batch_norm(x, label_embedding, name: str):
@@ -31,12 +36,12 @@ def conditional_batch_norm(x, label_embedding, name: str):
 
 def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64) -> keras.Model:
     """[noise (B, noise_dim), label (B, 1) int] -> (B, 48, 48, 1) in [-1, 1]; ``width`` is the
-    channel count at 48x48 (8x at 6x6)."""
+    channel count at 48x48 (4x at 6x6 and 12x12: the projection of z is most of the weights)."""
     noise = keras.Input((noise_dim,), name="noise")
     label = keras.Input((1,), dtype="int32", name="label")
     embedding = layers.Flatten()(layers.Embedding(NUM_EXPRESSIONS, embed_dim, name="label_embedding")(label))
-    x = layers.Dense(6 * 6 * 8 * width, name="project")(noise)
-    x = layers.Reshape((6, 6, 8 * width))(x)
+    x = layers.Dense(6 * 6 * 4 * width, name="project")(noise)
+    x = layers.Reshape((6, 6, 4 * width))(x)
     x = layers.ReLU()(conditional_batch_norm(x, embedding, "block0"))
     for i, channels in enumerate((4 * width, 2 * width, width), start=1):
         size = 6 * 2 ** i  # a static size: LiteRT's converter keeps the following convolution a built-in op
@@ -49,17 +54,14 @@ def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64) 
 
 def sngan_discriminator(width: int = 32) -> keras.Model:
     """[face (B, 48, 48, 1) in [-1, 1], label (B, 1) int] -> a score (B, 1), no sigmoid."""
-    def sn(layer):
-        return layers.SpectralNormalization(layer)
-
     face = keras.Input((48, 48, 1), name="face")
     label = keras.Input((1,), dtype="int32", name="label")
-    x = layers.LeakyReLU(0.1)(sn(layers.Conv2D(width, 3, padding="same"))(face))
-    for channels in (2 * width, 4 * width, 8 * width):          # 48 -> 24 -> 12 -> 6
-        x = layers.LeakyReLU(0.1)(sn(layers.Conv2D(channels, 4, strides=2, padding="same"))(x))
-    features = layers.Rescaling(36.0, name="sum_pool")(layers.GlobalAveragePooling2D()(x))  # the sum over 6x6
+    x = layers.LeakyReLU(0.1)(SpectralConv2D(width, 3, padding="same", name="conv0")(face))
+    for i, channels in enumerate((2 * width, 4 * width, 8 * width), start=1):          # 48 -> 24 -> 12 -> 6
+        x = layers.LeakyReLU(0.1)(SpectralConv2D(channels, 4, strides=2, padding="same", name=f"conv{i}")(x))
+    features = layers.Flatten(name="features")(x)
     one_hot = layers.CategoryEncoding(NUM_EXPRESSIONS, output_mode="one_hot")(label)
-    projection = layers.Dot(axes=1)([sn(layers.Dense(8 * width, use_bias=False, name="label_projection"))(one_hot),
-                                     features])
-    score = layers.Add(dtype="float32")([sn(layers.Dense(1, name="score"))(features), projection])
+    embedded = SpectralDense(features.shape[-1], use_bias=False, name="label_projection")(one_hot)
+    projection = layers.Dot(axes=1, name="projection")([embedded, features])
+    score = layers.Add(dtype="float32", name="score")([SpectralDense(1, name="unconditional")(features), projection])
     return keras.Model([face, label], score, name="sngan_discriminator")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import command_line, gan_training_parser
+from helpers.cli import add_init_arguments, command_line, gan_training_parser
 from helpers.errors import UserError
 
 
@@ -45,17 +45,13 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--d-lr", type=float, default=None,
                    help="the discriminator's own learning rate (default: --lr); a faster discriminator keeps a "
                         "generator from exploiting it (two time-scale updates)")
-    p.add_argument("--init", metavar="RELEASE", default=None,
-                   help="continue a released translator (a folder such as checkpoints/ccyclegan_fer2013, "
-                        "trained with the same --config, --width and --downsamplings): its generator and the "
-                        "discriminator saved with it, with new optimizers; epochs count on from the release's, "
-                        "so --epochs is the epoch to stop at")
-    p.add_argument("--fresh-discriminator", action="store_true",
-                   help="with --init: start the discriminator afresh, with the warm-up, even where the release saved one")
-    p.add_argument("--d-warmup-epochs", type=float, default=3.0,
-                   help="with --init of a release without discriminator.weights.h5 (those before it was "
-                        "saved with the generator): epochs of discriminator-only updates before the generator "
-                        "trains, so that the fresh discriminator has learnt something first")
+    add_init_arguments(p, "continue a released translator (a folder such as checkpoints/ccyclegan_fer2013, "
+                          "trained with the same --config, --width and --downsamplings): its generator and the "
+                          "discriminator saved with it, with new optimizers; epochs count on from the release's, "
+                          "so --epochs is the epoch to stop at",
+                       3.0, "with --init of a release without discriminator.weights.h5 (those before it was "
+                            "saved with the generator): epochs of discriminator-only updates before the generator "
+                            "trains, so that the fresh discriminator has learnt something first")
     p.add_argument("--cycle-weight", type=float, default=None,
                    help="weight of the cycle loss |G(G(x, target), source) - x| (default: the configuration's); "
                         "larger keeps more of the source face, at some cost in expression")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import command_line, gan_training_parser
+from helpers.cli import add_init_arguments, command_line, gan_training_parser
 from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 
@@ -90,13 +90,9 @@ def parse_args(argv=None, description: str | None = None):
                    help="a frozen recognizer (not the judge) whose cross-entropy on the fakes the generator "
                         "also minimises, e.g. checkpoints/deep_emotion_fer2013.keras")
     p.add_argument("--guide-weight", type=float, default=1.0, help="weight of the --guide cross-entropy")
-    p.add_argument("--init", metavar="RELEASE", default=None,
-                   help="continue a released cWGAN (its generator, and its critic where saved) with new optimizers; "
-                        "epochs count on from its epoch")
-    p.add_argument("--fresh-discriminator", action="store_true",
-                   help="with --init: start the discriminator afresh, with the warm-up, even where the release saved one")
-    p.add_argument("--d-warmup-epochs", type=float, default=1.0,
-                   help="with --init of a release without discriminator.weights.h5: epochs of critic-only steps first")
+    add_init_arguments(p, "continue a released cWGAN (its generator, and its critic where saved) with new optimizers; "
+                          "epochs count on from its epoch",
+                       1.0, "with --init of a release without discriminator.weights.h5: epochs of critic-only steps first")
     args = p.parse_args(argv)
     args.command = command_line("Generative_model/conditional_WGAN.py", argv)
     return args

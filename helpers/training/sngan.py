@@ -3,11 +3,12 @@ batches, the networks of :mod:`helpers.models.sngan_nets`, two-time-scale Adam, 
 GAN pipeline (:mod:`helpers.training.gan_pipeline`). Used by ``Generative_model/sngan.py``."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import command_line, gan_training_parser
+from helpers.cli import add_init_arguments, command_line, gan_training_parser
 from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 
@@ -39,16 +40,22 @@ def parse_args(argv=None, description: str | None = None):
 
     p = gan_training_parser(description, epochs=60, batch_size=64, ckpt_dir="runs/sngan")
     p.add_argument("--noise-dim", type=int, default=128)
-    p.add_argument("--g-width", type=int, default=32, help="generator channels at 48x48 (8x at 6x6)")
+    p.add_argument("--g-width", type=int, default=32, help="generator channels at 48x48 (4x at 6x6 and 12x12)")
     p.add_argument("--d-width", type=int, default=32, help="discriminator channels at 48x48 (8x at 6x6)")
     p.add_argument("--g-lr", type=float, default=1e-4, help="generator Adam learning rate")
     p.add_argument("--d-lr", type=float, default=4e-4, help="discriminator Adam learning rate (two time-scale updates)")
     p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the sampling generator's weight average")
-    p.add_argument("--augment", default=",".join(POLICIES),
-                   help=f"DiffAugment transforms, a comma list of {', '.join(POLICIES)} ('none': off)")
+    p.add_argument("--augment", default="none",
+                   help=f"DiffAugment transforms, a comma list of {', '.join(POLICIES)}, or none (the default: "
+                        "on FER2013's 28,709 faces all three slowed learning, docs/training.md)")
     p.add_argument("--class-balance", type=float, default=0.5, metavar="POWER",
                    help="draw each expression with probability proportional to count**(1 - POWER): "
                         "0 keeps FER2013's frequencies, 1 draws all seven equally often")
+    add_init_arguments(p, "continue a released projection cGAN (a folder such as checkpoints/sngan_fer2013, trained "
+                          "with the same --noise-dim, --g-width and --d-width): its generator and the discriminator "
+                          "saved with it, with new optimizers; epochs count on from the release's",
+                       1.0, "with --init of a release without discriminator.weights.h5: epochs of discriminator-only "
+                            "updates before the generator trains")
     args = p.parse_args(argv)
     args.command = command_line("Generative_model/sngan.py", argv)
     return args
@@ -61,6 +68,25 @@ def augment_policy(text: str) -> tuple[str, ...]:
     if unknown := sorted(set(names) - set(POLICIES)):
         raise UserError(f"--augment: unknown transform {', '.join(unknown)}; choose from {', '.join(POLICIES)} or none")
     return names
+
+
+NETWORK_OPTIONS = ("noise_dim", "g_width", "d_width")
+
+
+def load_init(args):
+    """The release ``--init`` names, checked against the options of this run."""
+    from helpers.inference.generators import load_generator
+    from helpers.training.gan_pipeline import check_init_epochs
+
+    parent = load_generator(args.init)
+    if parent.config.get("kind") != "sngan":
+        raise UserError(f"--init {args.init} is a {parent.config.get('kind')} release, not an sngan one")
+    released = {name: parent.config.get("train_args", {}).get(name) for name in NETWORK_OPTIONS}
+    if released != {name: getattr(args, name) for name in NETWORK_OPTIONS}:
+        raise UserError(f"--init {args.init} was trained with "
+                        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in released.items()) + "; pass the same options")
+    check_init_epochs(parent, args.epochs)
+    return parent
 
 
 def build_gan(args, policy: tuple[str, ...]):
@@ -82,7 +108,8 @@ def build_gan(args, policy: tuple[str, ...]):
 def train(args) -> Path:
     """Train from parsed ``sngan.py`` arguments; the release (the averaged generator's
     generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
-    from helpers.training.gan_pipeline import GANRun, fit_gan, sample_grid_fn, seed_run, training_faces
+    from helpers.training.gan_pipeline import (GANRun, fit_gan, init_discriminator, release_warm_start_fn,
+                                               sample_grid_fn, seed_run, training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
@@ -90,8 +117,12 @@ def train(args) -> Path:
     if not 0.0 <= args.class_balance <= 1.0:
         raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
     policy = augment_policy(args.augment)
-    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
+    ckpt_dir = Path(args.ckpt_dir)
+    saved_file = ckpt_dir / "config.json"
+    saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
+    seed = seed_run(args.seed, ckpt_dir / "training", args.resume)
     x, y = training_faces(args)
+    parent = load_init(args) if args.init else None
     args.precision = set_training_precision(args.precision)
     with strategy.scope():
         gan = build_gan(args, policy)
@@ -100,6 +131,16 @@ def train(args) -> Path:
               "output": "tanh", "expressions": sorted(int(e) for e in np.unique(y)),
               "sampling_weights": class_sampling_weights(y, args.class_balance).round(4).tolist(),
               "command": getattr(args, "command", None), "train_args": vars(args)}
+    dataset = balanced_dataset(x, y, args.batch_size, seed, args.class_balance)
+    steps = len(x) // args.batch_size
+    if parent is None and "init" in saved:  # resumed without repeating --init
+        config["init"] = saved["init"]
+    warm_start = None
+    if parent is not None:
+        config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")},
+                          "discriminator": init_discriminator(parent, args.fresh_discriminator)}
+        warm_start = release_warm_start_fn(parent, gan, dataset.take(steps), ckpt_dir / "training" / "history.json",
+                                           args.d_warmup_epochs, args.fresh_discriminator)
     run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim),
-                 steps_per_epoch=len(x) // args.batch_size)
-    return fit_gan(run, balanced_dataset(x, y, args.batch_size, seed, args.class_balance), args)
+                 steps_per_epoch=steps, warm_start=warm_start)
+    return fit_gan(run, dataset, args)
