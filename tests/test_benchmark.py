@@ -3,18 +3,12 @@ measurement failed, what a machine offers, and one real measurement from the com
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from helpers.errors import UserError
 from helpers.training import benchmark
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_images_per_second_times_only_the_steps_after_the_warm_up():
@@ -101,12 +95,11 @@ def test_bad_options_are_refused_with_the_fix(argv, message):
         parse_args(argv)
 
 
-def test_the_command_measures_and_writes_its_rows(tmp_path):
+def test_the_command_measures_and_writes_its_rows(tmp_path, run_python):
+    """The command runs in the test process; its one measurement is still a fresh process."""
     out = tmp_path / "rows.json"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, "-m", "helpers.benchmark", "--trainers", "dcgan", "--strategies", "one",
-                           "--precisions", "float32", "--xla", "off", "--warmup-steps", "1", "--steps", "2",
-                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = run_python(["-m", "helpers.benchmark", "--trainers", "dcgan", "--strategies", "one", "--precisions", "float32",
+                       "--xla", "off", "--warmup-steps", "1", "--steps", "2", "--out", str(out)])
     assert done.returncode == 0, done.stderr[-3000:]
     [row] = json.loads(out.read_text())
     assert row["trainer"] == "dcgan" and row["batch_size"] == 64 and row["replicas"] == 1 and row["error"] is None
