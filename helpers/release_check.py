@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     p = argparse.ArgumentParser(prog="python -m helpers.release_check", description=DESCRIPTION)
-    p.add_argument("--write", action="store_true", help=f"record the outputs on this stack in {REFERENCE.name} (after a release)")
+    p.add_argument("--write", action="store_true", help=f"record the outputs on this stack in {REFERENCE.name} (after a release; with NAMEs, only theirs)")
     p.add_argument("--backend", choices=("keras", "litert"), default="keras",
                    help="check the .keras files, or their LiteRT twins, against the recorded outputs")
     p.add_argument("names", nargs="*", metavar="NAME", help=f"only these models (default: all): {', '.join(SHIPPED)}")
@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     if unknown := sorted(set(args.names) - set(SHIPPED)):
         p.error(f"not a shipped model: {', '.join(unknown)} (choose from {', '.join(SHIPPED)})")
     if args.write:
-        print(f"wrote {write()}")
+        print(f"wrote {write(names=args.names or None)}")
         return 0
     print(f"Keras {keras.__version__}, TensorFlow {tf.__version__}, NumPy {np.__version__}")
     results = check(names=args.names or None, backend=args.backend)

@@ -67,3 +67,20 @@ def test_cli_prints_one_line_per_model(capsys):
     assert release_check.main(["recognizer_fer2013", "cwgan_fer2013"]) == 0
     out = capsys.readouterr().out
     assert "ok   recognizer_fer2013" in out and "2 of 2 shipped models (keras) give their recorded outputs" in out
+
+
+def test_writing_one_model_keeps_what_the_others_recorded(tmp_path):
+    from helpers.evaluation.references import write
+
+    with np.load(REFERENCE) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    for name in ("cwgan_fer2013", "dcgan_fer2013"):  # marks: a rewrite replaces them, a kept record does not
+        arrays[f"{name}/outputs"] = np.zeros_like(arrays[f"{name}/outputs"])
+    copy = tmp_path / "reference.npz"
+    np.savez_compressed(copy, **arrays)
+    write(copy, names=["cwgan_fer2013"])
+    with np.load(REFERENCE) as before, np.load(copy) as after:
+        assert sorted(after.files) == sorted(before.files)
+        assert not after["dcgan_fer2013/outputs"].any()
+        assert compare("generator", before["cwgan_fer2013/outputs"], after["cwgan_fer2013/outputs"])[0]
+        np.testing.assert_array_equal(after["recognizer_fer2013/outputs"], before["recognizer_fer2013/outputs"])
