@@ -103,10 +103,12 @@ def ccyclegan():
 
 
 def sngan():
+    from helpers.gans.augment import POLICIES
     from helpers.gans.sngan import ProjectionSNGAN
 
     noise, label, face = keras.Input((NOISE,)), keras.Input((1,), dtype="int32"), keras.Input((48, 48, 1))
-    gan = ProjectionSNGAN(faces_net([noise, label], "g"), scores_net([face, label], [1], "d"), noise_dim=NOISE)
+    gan = ProjectionSNGAN(faces_net([noise, label], "g"), scores_net([face, label], [1], "d"), noise_dim=NOISE,
+                          augment=POLICIES)  # the random views too, as they split across replicas
     gan.compile(sgd(), sgd())
     return gan
 

@@ -56,7 +56,8 @@ def test_shipped_metrics_were_measured_by_the_frozen_judge(name):
         f"python -m helpers.evaluate {kind} checkpoints/{name} --json {metrics.relative_to(REPO_ROOT)}")
 
 
-@pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013", "ccyclegan_synthetic"])
+@pytest.mark.parametrize("name", ["cwgan_fer2013", "dcgan_fer2013", "ccyclegan_fer2013", "ccyclegan_synthetic",
+                                  "sngan_fer2013"])
 def test_shipped_checkpoint_folder_is_at_most_10_mb_besides_its_litert_twin(name):
     folder = REPO_ROOT / "checkpoints" / name
     assert folder.is_dir(), f"{folder} is missing: the release must be committed"

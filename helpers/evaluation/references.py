@@ -28,6 +28,7 @@ SHIPPED = {  # name -> (kind, path relative to the repository)
     "dcgan_fer2013": ("generator", "checkpoints/dcgan_fer2013"),
     "ccyclegan_fer2013": ("translator", "checkpoints/ccyclegan_fer2013"),
     "ccyclegan_synthetic": ("translator", "checkpoints/ccyclegan_synthetic"),
+    "sngan_fer2013": ("generator", "checkpoints/sngan_fer2013"),
     "fer_judge_v1": ("recognizer", "checkpoints/judge/fer_judge_v1.keras"),
 }
 GREY_LEVELS = 1          # images: largest allowed difference, in grey levels
