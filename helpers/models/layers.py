@@ -75,6 +75,12 @@ class _SpectrallyNormalised:
         power iteration's ``vector_u`` is part of the state too."""
         return [self._kernel, *([self.bias] if self.use_bias else []), self.vector_u]
 
+    def call(self, inputs, training=False):
+        outputs = self.apply_kernel(inputs, self.normalised_kernel(training))
+        if self.use_bias:
+            outputs = outputs + tf.cast(self.bias, outputs.dtype)
+        return self.activation(outputs) if self.activation is not None else outputs
+
     def normalised_kernel(self, training):
         kernel = tf.cast(self.kernel, tf.float32)
         matrix = tf.reshape(kernel, (-1, kernel.shape[-1]))
@@ -91,19 +97,13 @@ class _SpectrallyNormalised:
 class SpectralConv2D(_SpectrallyNormalised, keras.layers.Conv2D):
     """``Conv2D`` with a spectrally normalised kernel (see :class:`_SpectrallyNormalised`)."""
 
-    def call(self, inputs, training=False):
-        outputs = self.convolution_op(inputs, self.normalised_kernel(training))
-        if self.use_bias:
-            outputs = outputs + tf.cast(self.bias, outputs.dtype)
-        return self.activation(outputs) if self.activation is not None else outputs
+    def apply_kernel(self, inputs, kernel):
+        return self.convolution_op(inputs, kernel)
 
 
 @keras.saving.register_keras_serializable(package="helpers")
 class SpectralDense(_SpectrallyNormalised, keras.layers.Dense):
     """``Dense`` with a spectrally normalised kernel (see :class:`_SpectrallyNormalised`)."""
 
-    def call(self, inputs, training=False):
-        outputs = tf.matmul(inputs, self.normalised_kernel(training))
-        if self.use_bias:
-            outputs = outputs + tf.cast(self.bias, outputs.dtype)
-        return self.activation(outputs) if self.activation is not None else outputs
+    def apply_kernel(self, inputs, kernel):
+        return tf.matmul(inputs, kernel)
