@@ -22,6 +22,17 @@ from helpers.data import find_fer2013
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def float32_policy_after_each_test():
+    """A trainer run in the test process sets Keras' global dtype policy, to ``mixed_bfloat16``
+    where the CPU runs bfloat16: set it back, so that no test's arithmetic depends on the tests
+    before it or on the CPU."""
+    yield
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")
+
+
 @pytest.fixture(scope="session")
 def fer2013():
     path = find_fer2013()
