@@ -108,8 +108,7 @@ def train(args) -> Path:
     config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
     from helpers.expressions import NUM_EXPRESSIONS
     from helpers.models.ccyclegan_nets import CONFIGS
-    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
-                                               seed_run, training_faces)
+    from helpers.training.gan_pipeline import GANRun, continue_release, fit_gan, gan_dataset, seed_run, training_faces
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
@@ -134,9 +133,5 @@ def train(args) -> Path:
                       "train_args": vars(args)}
     warm_start = None
     if args.init:
-        parent = load_init(args)
-        release_config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")},
-                                  "discriminator": init_discriminator(parent, args.fresh_discriminator)}
-        warm_start = release_warm_start_fn(parent, gan, dataset, Path(args.ckpt_dir) / "training" / "history.json",
-                                           args.d_warmup_epochs, args.fresh_discriminator)
+        warm_start = continue_release(load_init(args), args, gan, dataset, release_config)
     return fit_gan(GANRun(gan, release_config, translation_grid_fn(gan, fixed), warm_start=warm_start), dataset, args)

@@ -140,8 +140,8 @@ def build_gan(args, codes: np.ndarray):
 def train(args) -> Path:
     """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
     release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
-    from helpers.training.gan_pipeline import (GANRun, fit_gan, gan_dataset, init_discriminator, release_warm_start_fn,
-                                               sample_grid_fn, seed_run, training_faces)
+    from helpers.training.gan_pipeline import (GANRun, continue_release, fit_gan, gan_dataset, sample_grid_fn, seed_run,
+                                               training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
@@ -172,10 +172,7 @@ def train(args) -> Path:
         config["init"] = saved["init"]
     warm_start = None
     if parent is not None:
-        config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "guide", "init")},
-                          "discriminator": init_discriminator(parent, args.fresh_discriminator)}
-        warm_start = release_warm_start_fn(parent, gan, dataset, ckpt_dir / "training" / "history.json",
-                                           args.d_warmup_epochs, args.fresh_discriminator)
+        warm_start = continue_release(parent, args, gan, dataset, config, ("epoch", "command", "guide", "init"))
     run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim), discriminator_name="critic",
                  warm_start=warm_start)
     return fit_gan(run, dataset, args)

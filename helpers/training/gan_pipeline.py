@@ -145,6 +145,16 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
     return warm_start
 
 
+def continue_release(parent, args, gan, dataset, config: dict, recorded=("epoch", "command", "init")):
+    """``--init``: record in ``config["init"]`` which release the run continues (with the
+    release's ``recorded`` config entries, and how its discriminator starts), and return the
+    run's ``warm_start`` (:func:`release_warm_start_fn`)."""
+    config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in recorded},
+                      "discriminator": init_discriminator(parent, args.fresh_discriminator)}
+    return release_warm_start_fn(parent, gan, dataset, Path(args.ckpt_dir) / "training" / "history.json",
+                                 args.d_warmup_epochs, args.fresh_discriminator)
+
+
 @dataclass
 class GANRun:
     """What a trainer hands to :func:`fit_gan`.

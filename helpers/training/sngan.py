@@ -108,8 +108,8 @@ def build_gan(args, policy: tuple[str, ...]):
 def train(args) -> Path:
     """Train from parsed ``sngan.py`` arguments; the release (the averaged generator's
     generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
-    from helpers.training.gan_pipeline import (GANRun, fit_gan, init_discriminator, release_warm_start_fn,
-                                               sample_grid_fn, seed_run, training_faces)
+    from helpers.training.gan_pipeline import (GANRun, continue_release, fit_gan, sample_grid_fn, seed_run,
+                                               training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
@@ -136,11 +136,8 @@ def train(args) -> Path:
     if parent is None and "init" in saved:  # resumed without repeating --init
         config["init"] = saved["init"]
     warm_start = None
-    if parent is not None:
-        config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in ("epoch", "command", "init")},
-                          "discriminator": init_discriminator(parent, args.fresh_discriminator)}
-        warm_start = release_warm_start_fn(parent, gan, dataset.take(steps), ckpt_dir / "training" / "history.json",
-                                           args.d_warmup_epochs, args.fresh_discriminator)
+    if parent is not None:  # the warm-up's epochs are of the endless balanced stream, cut to an epoch
+        warm_start = continue_release(parent, args, gan, dataset.take(steps), config)
     run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim),
                  steps_per_epoch=steps, warm_start=warm_start)
     return fit_gan(run, dataset, args)
