@@ -122,10 +122,9 @@ def write(reference: Path = REFERENCE, names=None) -> Path:
     arrays = {}
     if names and reference.exists():
         with np.load(reference, allow_pickle=False) as stored:
-            arrays = {key: stored[key] for key in stored.files if key.split("/")[0] in set(SHIPPED) - set(names)}
-    for name, (kind, path) in SHIPPED.items():
-        if names and name not in names:
-            continue
+            arrays = {key: stored[key] for key in stored.files if key.split("/")[0] in SHIPPED}
+    for name in names or SHIPPED:
+        kind, path = SHIPPED[name]
         inputs = arrays[f"{name}/inputs"] = fixed_inputs(kind, REPO_ROOT / path)
         arrays[f"{name}/outputs"] = model_outputs(kind, REPO_ROOT / path, inputs)
     np.savez_compressed(reference, **arrays)
