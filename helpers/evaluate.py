@@ -69,13 +69,16 @@ def main(argv=None):
                           "report PrivateTest once)")
     tgt.add_argument("--seeds", type=int, nargs="+", default=None, help="sampling seeds (default: 0 1 2)")
     tgt.add_argument("--per-expression", type=int, default=None, help="faces per expression and seed (default: 100)")
+    tgt.add_argument("--truncation", type=float, default=None,
+                     help="generators redraw noise values beyond ±T (default: each release's own default; inf: none)")
     tgt.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
 
     if args.kind == "targets":
         for checkpoint in args.checkpoints:  # refused before the judge and the data are loaded
             release_config(checkpoint)
-        evaluation = TargetEvaluation(args.data, args.split, seeds=args.seeds, per_expression=args.per_expression)
+        evaluation = TargetEvaluation(args.data, args.split, seeds=args.seeds, per_expression=args.per_expression,
+                                      truncation=args.truncation)
         result = [evaluation(c) for c in args.checkpoints]
         print(format_targets(result))
     elif args.kind == "generator":

@@ -72,6 +72,19 @@ def test_shipped_models_are_scored_per_seed_under_the_judge(shipped_targets):
         assert result["summary"]["fid_worst"] > 0 and len(result["fid_floors"]) == 2
         assert result["real_diversity"]["pairwise_distance"] > 0 and 0 < result["real_diversity"]["distinct_neighbours"] <= 1
     assert shipped_targets[0]["fid_floors"] == shipped_targets[1]["fid_floors"]  # the same real faces for both
+    assert shipped_targets[0]["truncation"] == 1.5 and shipped_targets[1]["truncation"] is None  # the DCGAN's default
+
+
+def test_a_truncation_overrides_the_generators_default():
+    from helpers.evaluation.scores import TargetEvaluation
+    from helpers.inference.generators import load_generator
+
+    gen = load_generator("checkpoints/dcgan_fer2013")
+    evaluation = object.__new__(TargetEvaluation)  # faces() needs no judge and no data
+    evaluation.per_expression, evaluation.truncation = 4, 0.5
+    faces = evaluation.faces(gen, 3, seed=1)
+    np.testing.assert_array_equal(faces, gen.generate(3, 4, seed=1003, truncation=0.5))
+    assert not np.array_equal(faces, gen.generate(3, 4, seed=1003))
 
 
 def test_the_side_by_side_table(shipped_targets):
@@ -81,6 +94,7 @@ def test_the_side_by_side_table(shipped_targets):
     assert "dcgan (dcgan_fer2013)" in table and "ccyclegan (ccyclegan_fer2013)" in table
     assert "2 seeds x 20 faces per expression vs PublicTest" in table
     assert "Disgust: worst ratio" in table
+    assert [line.split()[1:] for line in table.splitlines() if line.startswith("truncation")] == [["1.5", "-"]]
 
 
 def test_a_folder_without_a_release_is_refused_before_anything_loads(tmp_path):

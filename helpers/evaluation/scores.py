@@ -256,10 +256,11 @@ class TargetEvaluation:
     """Scores generators and translators against the targets of :mod:`helpers.evaluation.targets`,
     like with like: for each sampling seed, ``per_expression`` faces of each expression, judged
     against the whole split. A generator makes them from noise with the seed; a translator makes
-    each from a Training face of another expression, drawn with the seed."""
+    each from a Training face of another expression, drawn with the seed. ``truncation`` overrides
+    the generators' default truncation (translators take no noise)."""
 
     def __init__(self, data=None, split: str = "PublicTest", judge=None, seeds=None, per_expression: int | None = None,
-                 splits=None):
+                 splits=None, truncation: float | None = None):
         from helpers.data import load_dataset
         from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
                                                 mean_pairwise_distance)
@@ -271,6 +272,7 @@ class TargetEvaluation:
         self.split = find_split(splits, split)
         self.seeds = tuple(SEEDS if seeds is None else seeds)
         self.per_expression = per_expression or PER_EXPRESSION
+        self.truncation = truncation
         self.judge = judge if judge is not None else Judge()
         x, y = splits[self.split]
         self.x_train, self.y_train = splits["Training"]
@@ -296,7 +298,7 @@ class TargetEvaluation:
             rng = np.random.default_rng(20_000 + 100 * seed + expression)
             sources = rng.choice(np.flatnonzero(self.y_train != expression), self.per_expression, replace=False)
             return model.translate(self.x_train[sources], expression)
-        return model.generate(expression, self.per_expression, seed=1000 * seed + expression)
+        return model.generate(expression, self.per_expression, seed=1000 * seed + expression, truncation=self.truncation)
 
     def __call__(self, checkpoint) -> dict:
         from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
@@ -306,7 +308,8 @@ class TargetEvaluation:
         from helpers.inference.translation import load_translator
 
         config = release_config(checkpoint)
-        model = load_translator(checkpoint) if config.get("kind") == "ccyclegan" else load_generator(checkpoint)
+        translator = config.get("kind") == "ccyclegan"
+        model = load_translator(checkpoint) if translator else load_generator(checkpoint)
         per_seed = []
         for seed in self.seeds:
             fake = np.concatenate([self.faces(model, e, seed) for e in self.expressions])
@@ -319,6 +322,7 @@ class TargetEvaluation:
                 "pairwise_distance": mean_pairwise_distance(features),
                 "distinct_neighbours": distinct_nearest_neighbours(features, self.neighbours)})
         return {"checkpoint": str(checkpoint), "kind": config.get("kind"), "epoch": config.get("epoch"),
+                "truncation": None if translator else model.truncation(self.truncation),
                 "split": self.split, "judge": self.judge.fingerprint, "per_expression": self.per_expression,
                 "real_accuracy": self.real_accuracy, "fid_floors": self.fid_floors,
                 "real_diversity": self.real_diversity, "per_seed": per_seed,
@@ -332,7 +336,8 @@ def format_targets(results: list[dict]) -> str:
     first = results[0]
     names = [f"{r['kind']} ({Path(r['checkpoint']).name})" for r in results]
     width = max(14, *map(len, names))
-    rows = [("", names)]
+    rows = [("", names),
+            ("truncation", ["-" if r.get("truncation") is None else f"{r['truncation']:g}" for r in results])]
     for name in first["real_accuracy"]:
         rows.append((f"{name}: worst ratio", [f"{r['summary']['worst_ratio_per_expression'][name]:.2f}" for r in results]))
     rows += [
