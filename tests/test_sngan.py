@@ -131,6 +131,25 @@ def test_the_sampling_generator_is_a_moving_average():
     assert gan.release_generator is gan.ema_generator and "release_generator" in gan.checkpointed()
 
 
+def test_the_expression_head_learns_from_real_faces_and_adds_to_the_hinge_loss():
+    from helpers.gans.losses import hinge_discriminator_loss
+    from helpers.gans.sngan import ProjectionSNGAN
+
+    with pytest.raises(ValueError, match="class head"):
+        ProjectionSNGAN(sngan_generator(16, 8), sngan_discriminator(8), noise_dim=16, ac_weight=0.5)
+    gan = ProjectionSNGAN(sngan_generator(16, 8), sngan_discriminator(8, num_classes=7), noise_dim=16, ac_weight=0.5)
+    gan.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
+    real, labels = tf.random.uniform((4, 48, 48, 1), -1, 1, seed=0), tf.constant([[0], [1], [5], [6]])
+    _, logits = gan.discriminator([real, labels])
+    log_p = np.log(keras.ops.convert_to_numpy(keras.ops.softmax(logits)))
+    expected = -np.mean(log_p[np.arange(4), [0, 1, 5, 6]])
+    d_loss, real_scores, fake_scores, class_loss = gan.discriminator_step(real, labels)
+    np.testing.assert_allclose(float(class_loss), expected, rtol=1e-5)
+    np.testing.assert_allclose(float(d_loss), float(hinge_discriminator_loss(real_scores, fake_scores)) + 0.5 * expected,
+                               rtol=1e-5)
+    assert {m.name for m in gan.metrics} >= {"real_class_loss", "fake_class_loss"}
+
+
 def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_path, run_python):
     """Resume and the time limit are the shared pipeline's, tested with the other GANs."""
     from helpers.inference.generators import load_generator
@@ -163,3 +182,12 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     assert json.loads((continued / "config.json").read_text())["init"]["discriminator"] == "from release"
     wider = run_python(init + ["--g-width", "16"])
     assert wider.returncode == 2 and "--g-width 8" in wider.stderr
+
+    # a release without an expression head continued with one: the head is new, the rest carried over
+    headed = tmp_path / "headed"
+    done = run_python([a if a != str(continued) else str(headed) for a in init] + ["--ac-weight", "1", "--d-warmup-epochs", "0.5"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "a new expression head on its discriminator" in done.stdout
+    [row] = [r for r in json.loads((headed / "training" / "history.json").read_text()) if r["epoch"] == 2]
+    assert np.isfinite(row["real_class_loss"]) and np.isfinite(row["fake_class_loss"])
+    assert json.loads((headed / "config.json").read_text())["init"]["discriminator"] == "from release, with a new expression head"

@@ -14,7 +14,9 @@ flattened to a feature vector h, and the projection output ``w·h + <embed(y), h
 Koyama 2018): the expression enters as an inner product with the features, not as an input. h is
 flattened rather than summed over positions, as SNGAN's deeper networks do: each 6x6 position
 sees only a 24x24 patch here, so a sum would let the discriminator judge face parts but not where
-they are, and the generator then learns textures without a face's layout (docs/training.md)."""
+they are, and the generator then learns textures without a face's layout (docs/training.md).
+With ``num_classes`` the discriminator also reads the expression from h (an auxiliary classifier,
+Odena et al. 2017), as the cWGAN's critic does."""
 from __future__ import annotations
 
 import keras
@@ -52,8 +54,10 @@ def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64) 
     return keras.Model([noise, label], out, name="sngan_generator")
 
 
-def sngan_discriminator(width: int = 32) -> keras.Model:
-    """[face (B, 48, 48, 1) in [-1, 1], label (B, 1) int] -> a score (B, 1), no sigmoid."""
+def sngan_discriminator(width: int = 32, num_classes: int = 0) -> keras.Model:
+    """[face (B, 48, 48, 1) in [-1, 1], label (B, 1) int] -> a score (B, 1), no sigmoid; with
+    ``num_classes``, [score, expression logits (B, num_classes)]. The logits' layer is an ordinary
+    dense layer, created last, so that a discriminator without it loads into one with it."""
     face = keras.Input((48, 48, 1), name="face")
     label = keras.Input((1,), dtype="int32", name="label")
     x = layers.LeakyReLU(0.1)(SpectralConv2D(width, 3, padding="same", name="conv0")(face))
@@ -64,4 +68,6 @@ def sngan_discriminator(width: int = 32) -> keras.Model:
     embedded = SpectralDense(features.shape[-1], use_bias=False, name="label_projection")(one_hot)
     projection = layers.Dot(axes=1, name="projection")([embedded, features])
     score = layers.Add(dtype="float32", name="score")([SpectralDense(1, name="unconditional")(features), projection])
+    if num_classes:
+        score = [score, layers.Dense(num_classes, dtype="float32", name="class_logits")(features)]
     return keras.Model([face, label], score, name="sngan_discriminator")

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -103,11 +104,14 @@ def init_discriminator(parent, fresh: bool) -> str:
     return "from release" if not fresh and (checkpoint_folder(parent.path) / DISCRIMINATOR).exists() else "fresh"
 
 
-def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float, fresh: bool = False):
+def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float, fresh: bool = False,
+                          new_head: bool = False):
     """A run's ``warm_start`` for ``--init``: copy the release's generator and the discriminator
     it was trained against (or, for a release without one or with ``fresh``, warm up a fresh
     discriminator alone with ``gan.warm_up_discriminator``), carry over the release's history,
-    and return the release's epoch and wall time (plus the warm-up's)."""
+    and return the release's epoch and wall time (plus the warm-up's). With ``new_head`` the
+    run's discriminator has an expression head the release's lacks: every other weight is
+    copied, and the head is warmed up as a fresh discriminator would be."""
     import tensorflow as tf
     from tqdm.auto import tqdm
 
@@ -124,12 +128,15 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
             wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
         if init_discriminator(parent, fresh) == "from release":
             try:
-                gan.discriminator.load_weights(folder / DISCRIMINATOR)
+                with warnings.catch_warnings():  # with new_head, Keras warns of the head it could not load
+                    warnings.simplefilter("ignore")
+                    gan.discriminator.load_weights(folder / DISCRIMINATOR, skip_mismatch=new_head)
             except ValueError as exc:
                 raise UserError(f"{folder / DISCRIMINATOR} does not fit this run's discriminator ({str(exc)[:100]}): "
                                 "pass the options the release was trained with") from None
-            print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
-            return epoch, wall
+            if not new_head:
+                print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
+                return epoch, wall
         steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
         step = tf.function(gan.warm_up_discriminator)
         bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
@@ -138,21 +145,26 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
             losses = step(images, labels)
             if i % 50 == 0:
                 bar.set_postfix({k: f"{float(v):.3f}" for k, v in losses.items()})
-        print(f"generator from {parent.path} (epoch {epoch}), a fresh discriminator; {steps} discriminator-only "
+        start = "a new expression head on its discriminator" if new_head else "a fresh discriminator"
+        print(f"generator from {parent.path} (epoch {epoch}), {start}; {steps} discriminator-only "
               "steps, last " + " ".join(f"{k} {float(v):.4f}" for k, v in losses.items()), flush=True)
         return epoch, wall + time.time() - t0
 
     return warm_start
 
 
-def continue_release(parent, args, gan, dataset, config: dict, recorded=("epoch", "command", "init")):
+def continue_release(parent, args, gan, dataset, config: dict, recorded=("epoch", "command", "init"),
+                     new_head: bool = False):
     """``--init``: record in ``config["init"]`` which release the run continues (with the
     release's ``recorded`` config entries, and how its discriminator starts), and return the
-    run's ``warm_start`` (:func:`release_warm_start_fn`)."""
+    run's ``warm_start`` (:func:`release_warm_start_fn`; ``new_head``: the run's discriminator
+    adds an expression head to the release's)."""
+    start = init_discriminator(parent, args.fresh_discriminator)
+    new_head = new_head and start == "from release"
     config["init"] = {"release": args.init, **{k: parent.config.get(k) for k in recorded},
-                      "discriminator": init_discriminator(parent, args.fresh_discriminator)}
+                      "discriminator": start + (", with a new expression head" if new_head else "")}
     return release_warm_start_fn(parent, gan, dataset, Path(args.ckpt_dir) / "training" / "history.json",
-                                 args.d_warmup_epochs, args.fresh_discriminator)
+                                 args.d_warmup_epochs, args.fresh_discriminator, new_head)
 
 
 @dataclass

@@ -51,9 +51,13 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--class-balance", type=float, default=0.5, metavar="POWER",
                    help="draw each expression with probability proportional to count**(1 - POWER): "
                         "0 keeps FER2013's frequencies, 1 draws all seven equally often")
+    p.add_argument("--ac-weight", type=float, default=0.0,
+                   help="weight of an auxiliary expression classifier on the discriminator's features (AC-GAN): "
+                        "trained on real faces, it also rewards fakes it reads as intended (0: none, the projection only)")
     add_init_arguments(p, "continue a released projection cGAN (a folder such as checkpoints/sngan_fer2013, trained "
                           "with the same --noise-dim, --g-width and --d-width): its generator and the discriminator "
-                          "saved with it, with new optimizers; epochs count on from the release's",
+                          "saved with it (with --ac-weight and a release without one, a new expression head, "
+                          "warmed up like a fresh discriminator), with new optimizers; epochs count on from the release's",
                        1.0, "with --init of a release without discriminator.weights.h5: epochs of discriminator-only "
                             "updates before the generator trains")
     args = p.parse_args(argv)
@@ -97,8 +101,9 @@ def build_gan(args, policy: tuple[str, ...]):
     from helpers.gans.sngan import ProjectionSNGAN
     from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
 
-    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), sngan_discriminator(args.d_width),
-                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy)
+    discriminator = sngan_discriminator(args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0)
+    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), discriminator,
+                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy, ac_weight=args.ac_weight)
     gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
                 g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999), jit_compile=args.jit_compile)
     gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
@@ -116,6 +121,8 @@ def train(args) -> Path:
     strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     if not 0.0 <= args.class_balance <= 1.0:
         raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
+    if args.ac_weight < 0:
+        raise UserError(f"--ac-weight must be 0 or more, got {args.ac_weight}")
     policy = augment_policy(args.augment)
     ckpt_dir = Path(args.ckpt_dir)
     saved_file = ckpt_dir / "config.json"
@@ -137,7 +144,8 @@ def train(args) -> Path:
         config["init"] = saved["init"]
     warm_start = None
     if parent is not None:  # the warm-up's epochs are of the endless balanced stream, cut to an epoch
-        warm_start = continue_release(parent, args, gan, dataset.take(steps), config)
+        new_head = bool(args.ac_weight) and not parent.config.get("train_args", {}).get("ac_weight")
+        warm_start = continue_release(parent, args, gan, dataset.take(steps), config, new_head=new_head)
     run = GANRun(gan, config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), args.noise_dim),
                  steps_per_epoch=steps, warm_start=warm_start)
     return fit_gan(run, dataset, args)
