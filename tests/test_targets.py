@@ -95,6 +95,19 @@ def test_the_side_by_side_table(shipped_targets):
     assert "2 seeds x 20 faces per expression vs PublicTest" in table
     assert "Disgust: worst ratio" in table
     assert [line.split()[1:] for line in table.splitlines() if line.startswith("truncation")] == [["1.5", "-"]]
+    untruncated = format_targets([{**shipped_targets[0], "truncation": None}, shipped_targets[1]])
+    assert [line.split()[1:] for line in untruncated.splitlines() if line.startswith("truncation")] == [["none", "-"]]
+
+
+def test_the_results_as_a_frame(shipped_targets):
+    from helpers.evaluation.scores import targets_frame
+
+    frame = targets_frame(shipped_targets)
+    assert list(frame.index) == ["dcgan_fer2013", "ccyclegan_fer2013"]
+    for (_, row), result in zip(frame.iterrows(), shipped_targets):
+        summary = result["summary"]
+        assert row["weakest ratio"] == summary["worst_ratio"] == row[summary["weakest_expression"]]
+        assert row["FID / floor"] == summary["fid_ratio_worst"] and row["epoch"] == result["epoch"]
 
 
 def test_a_folder_without_a_release_is_refused_before_anything_loads(tmp_path):

@@ -248,7 +248,7 @@ def release_config(checkpoint) -> dict:
     path = Path(checkpoint) / "config.json"
     if not path.is_file():
         raise UserError(f"{checkpoint} is not a generator or translator folder (no config.json), "
-                        "e.g. checkpoints/cwgan_fer2013")
+                        "e.g. checkpoints/sngan_fer2013")
     return json.loads(path.read_text())
 
 
@@ -321,8 +321,9 @@ class TargetEvaluation:
                 "fid": frechet_distance(features, self.real_features),
                 "pairwise_distance": mean_pairwise_distance(features),
                 "distinct_neighbours": distinct_nearest_neighbours(features, self.neighbours)})
+        truncation = None if translator else model.truncation(self.truncation)
         return {"checkpoint": str(checkpoint), "kind": config.get("kind"), "epoch": config.get("epoch"),
-                "truncation": None if translator else model.truncation(self.truncation),
+                "truncation": truncation if truncation and math.isfinite(truncation) else None,
                 "split": self.split, "judge": self.judge.fingerprint, "per_expression": self.per_expression,
                 "real_accuracy": self.real_accuracy, "fid_floors": self.fid_floors,
                 "real_diversity": self.real_diversity, "per_seed": per_seed,
@@ -337,7 +338,7 @@ def format_targets(results: list[dict]) -> str:
     names = [f"{r['kind']} ({Path(r['checkpoint']).name})" for r in results]
     width = max(14, *map(len, names))
     rows = [("", names),
-            ("truncation", ["-" if r.get("truncation") is None else f"{r['truncation']:g}" for r in results])]
+            ("truncation", [_truncation_cell(r) for r in results])]
     for name in first["real_accuracy"]:
         rows.append((f"{name}: worst ratio", [f"{r['summary']['worst_ratio_per_expression'][name]:.2f}" for r in results]))
     rows += [
@@ -363,6 +364,23 @@ def format_targets(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def targets_frame(results: list[dict]):
+    """:class:`TargetEvaluation` results (or the JSON that ``targets --json`` wrote), one row each
+    (a pandas DataFrame, indexed by checkpoint folder name): epoch, truncation, each expression's
+    worst ratio, the weakest, the worst macro accuracy, FID over the floor and diversity."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        s = r["summary"]
+        rows.append({"model": Path(r["checkpoint"]).name, "kind": r["kind"], "epoch": r["epoch"],
+                     "truncation": r.get("truncation"), **s["worst_ratio_per_expression"],
+                     "weakest ratio": s["worst_ratio"], "macro accuracy": s["worst_macro_accuracy"],
+                     "FID / floor": s["fid_ratio_worst"], "pairwise distance": s["pairwise_distance_worst"],
+                     "distinct neighbours": s["distinct_neighbours_worst"]})
+    return pd.DataFrame(rows).set_index("model")
+
+
 def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1):
     """Score the per-epoch generators a run kept (``--snapshot-every``) in
     ``ckpt_dir/training/generators/epoch_NNNN/``: one row per epoch (a pandas DataFrame)."""
@@ -381,6 +399,13 @@ def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1
                      "pairwise distance": r["pairwise_distance"], "real pairwise distance": r["real_pairwise_distance"],
                      "distinct neighbours": r["distinct_neighbours"]})
     return pd.DataFrame(rows)
+
+
+def _truncation_cell(r: dict) -> str:
+    """A targets table's truncation: ±T, "none" for an untruncated generator, "-" for a translator."""
+    if r["kind"] == "ccyclegan":
+        return "-"
+    return "none" if r.get("truncation") is None else f"{r['truncation']:g}"
 
 
 def _truncation(r: dict) -> str:
