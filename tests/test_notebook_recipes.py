@@ -11,7 +11,7 @@ from helpers.training.recipes import Stage, check_stage, recorded_stages, run_st
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = ROOT / "checkpoints"
 SHIPPED = ["recognizer_fer2013.keras", "deep_emotion_fer2013.keras", "cwgan_fer2013", "ccyclegan_fer2013",
-           "dcgan_fer2013", "ccyclegan_synthetic"]
+           "dcgan_fer2013", "ccyclegan_synthetic", "sngan_fer2013"]
 
 
 def parameters(notebook: str) -> dict:
@@ -40,7 +40,8 @@ def epochs(name: str) -> list[int]:
 @pytest.mark.parametrize("notebook, shipped", [("02_vgg_recognition.ipynb", "recognizer_fer2013.keras"),
                                                ("03_deep_emotion.ipynb", "deep_emotion_fer2013.keras"),
                                                ("05_conditional_wgan.ipynb", "cwgan_fer2013"),
-                                               ("06_ccyclegan.ipynb", "ccyclegan_fer2013")])
+                                               ("06_ccyclegan.ipynb", "ccyclegan_fer2013"),
+                                               ("08_projection_cgan.ipynb", "sngan_fer2013")])
 def test_stage_epochs_are_the_releases(notebook, shipped):
     assert parameters(notebook)["STAGE_EPOCHS"] == epochs(shipped)
     assert parameters(notebook)["TRAIN"] is False  # committed notebooks load what ships
