@@ -1,6 +1,6 @@
 """Generate faces with a chosen expression from a generator checkpoint.
 
-    python Generative_model/Expression_generator.py checkpoints/cwgan_fer2013 Surprise 16 out/
+    python Generative_model/Expression_generator.py checkpoints/sngan_fer2013 Surprise 16 out/
 
 writes out/Surprise_0001.png ... out/Surprise_0016.png (48x48 grayscale) and out/Surprise_grid.png.
 Expressions: Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral, and the FER

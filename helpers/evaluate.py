@@ -6,7 +6,7 @@
     python -m helpers.evaluate generator runs/dcgan_fer2013 --over-epochs metrics_over_epochs.json
     python -m helpers.evaluate translator checkpoints/ccyclegan_fer2013 --split PrivateTest --json out.json
     python -m helpers.evaluate translator checkpoints/ccyclegan_synthetic --data synthetic
-    python -m helpers.evaluate targets checkpoints/cwgan_fer2013 checkpoints/dcgan_fer2013 checkpoints/ccyclegan_fer2013
+    python -m helpers.evaluate targets checkpoints/cwgan_fer2013 checkpoints/dcgan_fer2013 checkpoints/ccyclegan_fer2013 checkpoints/sngan_fer2013
 """
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def test_tensorflow_start_up_notices_are_filtered_and_nothing_else():
 
 def test_generator_cli_error_is_the_only_line_on_stderr(tmp_path):
     """The whole of stderr is the one error line: TensorFlow's start-up notices are filtered."""
-    proc = subprocess.run([sys.executable, "Generative_model/Expression_generator.py", "checkpoints/cwgan_fer2013",
+    proc = subprocess.run([sys.executable, "Generative_model/Expression_generator.py", "checkpoints/sngan_fer2013",
                            "Smile", "4", str(tmp_path)], capture_output=True, text=True,
                           env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
     assert proc.returncode == 2

@@ -131,7 +131,7 @@ def test_generator_cli_bad_checkpoint_and_output(tmp_path, run_python):
     translator.mkdir()
     (translator / "generator.keras").write_bytes(b"nope")
     (translator / "config.json").write_text('{"kind": "ccyclegan", "expressions": [0]}')
-    shipped = "checkpoints/cwgan_fer2013"
+    shipped = "checkpoints/sngan_fer2013"  # the main command's generator
     for ckpt, out, message in ((tmp_path / "missing", tmp_path / "o", "does not exist"),
                                (bad, tmp_path / "o", "not a loadable Keras model"),
                                (translator, tmp_path / "o", "is a ccyclegan checkpoint, an expression translator, not a "

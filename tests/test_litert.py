@@ -13,13 +13,14 @@ from helpers.errors import UserError
 from helpers.inference.litert import LiteRTModel, choose_backend, keras_input_names
 
 GENERATOR = REPO_ROOT / "checkpoints" / "cwgan_fer2013"
+MAIN_GENERATOR = REPO_ROOT / "checkpoints" / "sngan_fer2013"  # the README's main command
 
 
 def test_the_litert_commands_never_import_tensorflow(tmp_path):
     """The main command, the translator and recognize, end to end in a fresh process."""
     script = f"""
 import runpy, sys
-sys.argv = ["Expression_generator.py", {str(GENERATOR)!r}, "Fear", "3", {str(tmp_path / "faces")!r}, "--backend", "litert"]
+sys.argv = ["Expression_generator.py", {str(MAIN_GENERATOR)!r}, "Fear", "3", {str(tmp_path / "faces")!r}, "--backend", "litert"]
 try:
     runpy.run_path("Generative_model/Expression_generator.py", run_name="__main__")
 except SystemExit as stop:

@@ -42,6 +42,7 @@ FIGURES = {
     "checkpoints/deep_emotion_fer2013.keras": lambda: recognizer("checkpoints/deep_emotion_fer2013.json", "ten_crop"),
     "checkpoints/cwgan_fer2013": lambda: generator("checkpoints/cwgan_fer2013"),
     "checkpoints/dcgan_fer2013": lambda: generator("checkpoints/dcgan_fer2013"),
+    "checkpoints/sngan_fer2013": lambda: generator("checkpoints/sngan_fer2013"),
     "checkpoints/ccyclegan_fer2013": lambda: translator("checkpoints/ccyclegan_fer2013"),
     "checkpoints/ccyclegan_synthetic": lambda: translator("checkpoints/ccyclegan_synthetic"),
     "checkpoints/judge/fer_judge_v1.keras": lambda: recognizer("checkpoints/judge/fer_judge_v1.json", ""),
@@ -64,7 +65,8 @@ def test_each_figure_matches_its_record(model):
     assert not missing, f"README's row for {model} should say {', '.join(missing)} (from its JSON record): {row}"
 
 
-@pytest.mark.parametrize("folder", ["checkpoints/cwgan_fer2013", "checkpoints/dcgan_fer2013", "checkpoints/ccyclegan_fer2013"])
+@pytest.mark.parametrize("folder", ["checkpoints/cwgan_fer2013", "checkpoints/dcgan_fer2013", "checkpoints/ccyclegan_fer2013",
+                                    "checkpoints/sngan_fer2013"])
 def test_generator_figures_are_the_judges(folder):
     from helpers.inference.judge import JUDGE_FINGERPRINT
 

@@ -40,7 +40,7 @@ from helpers.colab import COLAB_INSTALL  # noqa: E402  (the notebooks' install c
 STACKS = ROOT / "tools" / "stacks"
 VENVS = ROOT / ".stacks"
 PROTECTED = ("tensorflow", "keras", "numpy", "ipykernel", "ipython", "jupyter-client", "tornado", "pyzmq")
-MAIN_COMMAND = ["Generative_model/Expression_generator.py", "checkpoints/cwgan_fer2013", "Fear", "16"]
+MAIN_COMMAND = ["Generative_model/Expression_generator.py", "checkpoints/sngan_fer2013", "Fear", "16"]
 # What the Colab cell may add: the LiteRT runtime, which Colab is not known to ship, and its one
 # dependency Colab lacks. Adding them changes none of Colab's packages.
 NEW_ON_COLAB = {"ai-edge-litert", "backports-strenum"}

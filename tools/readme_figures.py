@@ -46,7 +46,7 @@ def labelled_sheet(rows: np.ndarray, row_labels, column_labels, path: Path, size
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python tools/readme_figures.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--generator", default="checkpoints/cwgan_fer2013")
+    p.add_argument("--generator", default="checkpoints/sngan_fer2013")
     p.add_argument("--translator", default="checkpoints/ccyclegan_fer2013")
     p.add_argument("--per-row", type=int, default=10, help="faces per expression")
     p.add_argument("--sources", type=int, default=4, help="PublicTest faces in the translation sheet")

@@ -135,7 +135,7 @@ GENERATOR_KINDS = ("cwgan", "dcgan", "sngan")
 
 
 def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_dim", "expressions"),
-                    example="checkpoints/cwgan_fer2013", backend: str = "keras"):
+                    example="checkpoints/sngan_fer2013", backend: str = "keras"):
     """``(model, config, path)`` from a checkpoint folder (or its ``.keras`` file) whose config's
     ``kind`` is one of ``kinds``; every problem is a one-line UserError that says what to pass instead.
     ``backend`` (see :func:`helpers.inference.litert.choose_backend`) picks the Keras model or
