@@ -123,7 +123,7 @@ class GeneratorEvaluation:
         return {
             "checkpoint": str(gen.path), "kind": gen.config.get("kind"), "epoch": gen.config.get("epoch"),
             "split": self.split, "n": int(len(fake)), "judge": self.judge.fingerprint,
-            "truncation": truncation if math.isfinite(truncation) else None,
+            "truncation": recorded_truncation(truncation),
             "conditional_accuracy": cond["per_expression"], "conditional_accuracy_macro": cond["macro"],
             "inception_score": list(is_fake), "real_inception_score": list(is_real),
             "is_ratio": is_fake[0] / is_real[0],
@@ -321,9 +321,8 @@ class TargetEvaluation:
                 "fid": frechet_distance(features, self.real_features),
                 "pairwise_distance": mean_pairwise_distance(features),
                 "distinct_neighbours": distinct_nearest_neighbours(features, self.neighbours)})
-        truncation = None if translator else model.truncation(self.truncation)
         return {"checkpoint": str(checkpoint), "kind": config.get("kind"), "epoch": config.get("epoch"),
-                "truncation": truncation if truncation and math.isfinite(truncation) else None,
+                "truncation": None if translator else recorded_truncation(model.truncation(self.truncation)),
                 "split": self.split, "judge": self.judge.fingerprint, "per_expression": self.per_expression,
                 "real_accuracy": self.real_accuracy, "fid_floors": self.fid_floors,
                 "real_diversity": self.real_diversity, "per_seed": per_seed,
@@ -399,6 +398,11 @@ def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1
                      "pairwise distance": r["pairwise_distance"], "real pairwise distance": r["real_pairwise_distance"],
                      "distinct neighbours": r["distinct_neighbours"]})
     return pd.DataFrame(rows)
+
+
+def recorded_truncation(truncation: float) -> float | None:
+    """A truncation as the JSON records store it: ±T, or null for untruncated noise (inf)."""
+    return truncation if math.isfinite(truncation) else None
 
 
 def _truncation_cell(r: dict) -> str:
