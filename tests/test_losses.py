@@ -95,6 +95,8 @@ def test_auxiliary_classifier_loss_matches_numpy_cross_entropy():
     log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     expected = -log_softmax[np.arange(5), labels[:, 0]].mean()
     assert float(auxiliary_classifier_discriminator_loss(labels, logits)) == pytest.approx(expected, rel=1e-5)
+    smoothed = 0.9 * expected - 0.1 * log_softmax.mean(axis=1).mean()  # 0.1 of the target spread over 7 classes
+    assert float(auxiliary_classifier_discriminator_loss(labels, logits, 0.1)) == pytest.approx(smoothed, rel=1e-5)
 
 
 def test_classifier_guidance_loss_is_the_cross_entropy_of_the_intended_class():

@@ -149,6 +149,23 @@ def test_the_expression_head_learns_from_real_faces_and_adds_to_the_hinge_loss()
                                rtol=1e-5)
     assert {m.name for m in gan.metrics} >= {"real_class_loss", "fake_class_loss"}
 
+    gan.ac_label_smoothing = 0.2  # the head's targets on real faces: 0.8 one-hot + 0.2 spread evenly
+    _, logits = gan.discriminator([real, labels])
+    log_p = np.log(keras.ops.convert_to_numpy(keras.ops.softmax(logits)))
+    smoothed = 0.8 * -np.mean(log_p[np.arange(4), [0, 1, 5, 6]]) - 0.2 * log_p.mean()
+    np.testing.assert_allclose(float(gan.discriminator_step(real, labels)[3]), smoothed, rtol=1e-5)
+
+
+@pytest.mark.parametrize("flag, value, message", [("--ac-label-smoothing", "1", "below 1"),
+                                                   ("--ac-weight", "-1", "0 or more"),
+                                                   ("--class-balance", "2", "between 0 and 1")])
+def test_out_of_range_options_are_refused_before_any_data_is_read(flag, value, message):
+    from helpers.errors import UserError
+    from helpers.training.sngan import parse_args, train
+
+    with pytest.raises(UserError, match=message):
+        train(parse_args(["--data", "/nonexistent.csv", flag, value]))
+
 
 def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_path, run_python):
     """Resume and the time limit are the shared pipeline's, tested with the other GANs."""

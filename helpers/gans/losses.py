@@ -75,16 +75,20 @@ def minimax_generator_loss(fake_logits):
 
 
 # ------------------------------------------------------------------- auxiliary classifier
-def auxiliary_classifier_discriminator_loss(labels, class_logits):
+def auxiliary_classifier_discriminator_loss(labels, class_logits, label_smoothing: float = 0.0):
     """AC-GAN (Odena et al. 2017): mean cross-entropy of a discriminator's expression head on
-    real faces against their integer labels."""
+    real faces against their integer labels; ``label_smoothing`` moves that much of each target
+    from its label to all classes evenly, so the head stops short of certainty on the faces it
+    trains on."""
     labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
     logits = tf.cast(class_logits, tf.float32)
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    classes = tf.shape(logits)[-1]
+    targets = tf.one_hot(labels, classes) * (1.0 - label_smoothing) + label_smoothing / tf.cast(classes, tf.float32)
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=targets, logits=logits))
 
 
 def auxiliary_classifier_generator_loss(labels, fake_class_logits):
-    """AC-GAN: the same cross-entropy on the generator's fakes against the intended labels."""
+    """AC-GAN: the cross-entropy on the generator's fakes against the intended labels, unsmoothed."""
     return auxiliary_classifier_discriminator_loss(labels, fake_class_logits)
 
 

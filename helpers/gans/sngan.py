@@ -24,17 +24,20 @@ class ProjectionSNGAN(AdversarialModel):
     - with ``ac_weight > 0`` the discriminator also has an expression head (it returns
       ``[score, class_logits]``), trained on real faces only; the generator is rewarded, with
       the same weight, when that head finds the intended expression in its fakes (AC-GAN, Odena
-      et al. 2017, on top of the projection).
+      et al. 2017, on top of the projection); ``ac_label_smoothing`` smooths the head's targets
+      on real faces only, so the head does not learn Training's faces by heart while the fakes
+      are still pushed all the way to their expression.
 
     The data pipeline yields ``(uint8 faces, labels)``; the fakes of a step have the labels of
     its real faces, so a class-balanced pipeline balances both."""
 
     def __init__(self, generator, discriminator, noise_dim: int = 128, ema_decay: float = 0.999,
-                 augment=(), ac_weight: float = 0.0, **kwargs):
+                 augment=(), ac_weight: float = 0.0, ac_label_smoothing: float = 0.0, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
         if ac_weight and not self.has_classifier:
             raise ValueError("ac_weight > 0 needs a discriminator with a class head (sngan_discriminator(..., num_classes=7))")
         self.noise_dim, self.ema_decay, self.augment, self.ac_weight = noise_dim, ema_decay, tuple(augment), ac_weight
+        self.ac_label_smoothing = ac_label_smoothing
         self.ema_generator = keras.models.clone_model(generator)
         self.ema_generator.set_weights(generator.get_weights())
         self.ema_generator.trainable = False
@@ -73,7 +76,8 @@ class ProjectionSNGAN(AdversarialModel):
             real_scores, real_logits = self.discriminate([self._views(real), labels])
             fake_scores, _ = self.discriminate([self._views(fake), labels])
             d_loss = hinge_discriminator_loss(real_scores, fake_scores)
-            class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
+            class_loss = (auxiliary_classifier_discriminator_loss(labels, real_logits, self.ac_label_smoothing)
+                          if self.ac_weight else tf.constant(0.0))
             d_loss += self.ac_weight * class_loss
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.discriminator, self.d_optimizer)

@@ -54,6 +54,9 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--ac-weight", type=float, default=0.0,
                    help="weight of an auxiliary expression classifier on the discriminator's features (AC-GAN): "
                         "trained on real faces, it also rewards fakes it reads as intended (0: none, the projection only)")
+    p.add_argument("--ac-label-smoothing", type=float, default=0.0, metavar="EPSILON",
+                   help="with --ac-weight: label smoothing of the expression head's targets on real faces "
+                        "(0 to below 1; the fakes' targets stay one-hot)")
     add_init_arguments(p, "continue a released projection cGAN (a folder such as checkpoints/sngan_fer2013, trained "
                           "with the same --noise-dim, --g-width and --d-width): its generator and the discriminator "
                           "saved with it (with --ac-weight and a release without one, a new expression head, "
@@ -103,7 +106,8 @@ def build_gan(args, policy: tuple[str, ...]):
 
     discriminator = sngan_discriminator(args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0)
     gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), discriminator,
-                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy, ac_weight=args.ac_weight)
+                          noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy, ac_weight=args.ac_weight,
+                          ac_label_smoothing=args.ac_label_smoothing)
     gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
                 g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.0, beta_2=0.999), jit_compile=args.jit_compile)
     gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
@@ -123,6 +127,8 @@ def train(args) -> Path:
         raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
     if args.ac_weight < 0:
         raise UserError(f"--ac-weight must be 0 or more, got {args.ac_weight}")
+    if not 0.0 <= args.ac_label_smoothing < 1.0:
+        raise UserError(f"--ac-label-smoothing must be at least 0 and below 1, got {args.ac_label_smoothing}")
     policy = augment_policy(args.augment)
     ckpt_dir = Path(args.ckpt_dir)
     saved_file = ckpt_dir / "config.json"
