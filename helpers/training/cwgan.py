@@ -147,7 +147,7 @@ def train(args) -> Path:
 
     strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     ckpt_dir = Path(args.ckpt_dir)
-    # A resumed run keeps what its release config says: its codes and the release it continued.
+    # A resumed run keeps the codes its release config holds.
     saved_file = ckpt_dir / "config.json"
     saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
     if saved:
@@ -168,8 +168,6 @@ def train(args) -> Path:
               "command": getattr(args, "command", None), "train_args": vars(args)}
     if guide_fingerprint is not None:
         config["guide"] = {"recognizer": args.guide, "fingerprint": guide_fingerprint, "weight": args.guide_weight}
-    if parent is None and "init" in saved:  # resumed without repeating --init
-        config["init"] = saved["init"]
     warm_start = None
     if parent is not None:
         warm_start = continue_release(parent, args, gan, dataset, config, ("epoch", "command", "guide", "init"))

@@ -204,11 +204,12 @@ def release_callback(ckpt_dir: Path, run: GANRun, snapshot_every: int):
 
 def fit_gan(run: GANRun, dataset, args) -> Path:
     """Train ``run.gan`` on ``dataset`` up to ``--epochs`` with Keras ``fit``: resumed from the
-    newest checkpoint with ``--resume``, or warm-started from a release; after every epoch the
-    NaN guard, a checkpoint, a history row, TensorBoard scalars, the sample grid (every
-    ``--sample-every`` epochs) and the release; stopped early by ``--time-limit``. A run that
-    reaches ``--epochs`` also exports the release's LiteRT twin (an export takes seconds, so not
-    every epoch; until then the release has none). Returns the release folder ``--ckpt-dir``."""
+    newest checkpoint with ``--resume`` (keeping the ``init`` lineage its release config records),
+    or warm-started from a release; after every epoch the NaN guard, a checkpoint, a history
+    row, TensorBoard scalars, the sample grid (every ``--sample-every`` epochs) and the release;
+    stopped early by ``--time-limit``. A run that reaches ``--epochs`` also exports the release's
+    LiteRT twin (an export takes seconds, so not every epoch; until then the release has none).
+    Returns the release folder ``--ckpt-dir``."""
     from helpers.training.callbacks import EpochHistory, GANCheckpoints, SampleGrid, epoch_callbacks
 
     gan, ckpt_dir = run.gan, Path(args.ckpt_dir)
@@ -221,6 +222,11 @@ def fit_gan(run: GANRun, dataset, args) -> Path:
         if state is not None:
             start, wall = state["epoch"], state["wall_s"]
             print(f"resumed {run_dir} at epoch {start}")
+        saved = ckpt_dir / "config.json"
+        if "init" not in run.release_config and saved.exists():  # resumed without repeating --init: the lineage stays
+            lineage = json.loads(saved.read_text()).get("init")
+            if lineage is not None:
+                run.release_config["init"] = lineage
     elif checkpoints.checkpoints():
         raise UserError(f"{run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
     if start == 0 and run.warm_start is not None:

@@ -3,7 +3,6 @@ batches, the networks of :mod:`helpers.models.sngan_nets`, two-time-scale Adam, 
 GAN pipeline (:mod:`helpers.training.gan_pipeline`). Used by ``Generative_model/sngan.py``."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -131,8 +130,6 @@ def train(args) -> Path:
         raise UserError(f"--ac-label-smoothing must be at least 0 and below 1, got {args.ac_label_smoothing}")
     policy = augment_policy(args.augment)
     ckpt_dir = Path(args.ckpt_dir)
-    saved_file = ckpt_dir / "config.json"
-    saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
     seed = seed_run(args.seed, ckpt_dir / "training", args.resume)
     x, y = training_faces(args)
     parent = load_init(args) if args.init else None
@@ -146,8 +143,6 @@ def train(args) -> Path:
               "command": getattr(args, "command", None), "train_args": vars(args)}
     dataset = balanced_dataset(x, y, args.batch_size, seed, args.class_balance)
     steps = len(x) // args.batch_size
-    if parent is None and "init" in saved:  # resumed without repeating --init
-        config["init"] = saved["init"]
     warm_start = None
     if parent is not None:  # the warm-up's epochs are of the endless balanced stream, cut to an epoch
         new_head = bool(args.ac_weight) and not parent.config.get("train_args", {}).get("ac_weight")
