@@ -7,6 +7,7 @@
     python -m helpers.evaluate translator checkpoints/ccyclegan_fer2013 --split PrivateTest --json out.json
     python -m helpers.evaluate translator checkpoints/ccyclegan_synthetic --data synthetic
     python -m helpers.evaluate targets checkpoints/cwgan_fer2013 checkpoints/dcgan_fer2013 checkpoints/ccyclegan_fer2013 checkpoints/sngan_fer2013
+    python -m helpers.evaluate targets checkpoints/sngan_fer2013 --second-opinion checkpoints/deep_emotion_fer2013.keras
 """
 from __future__ import annotations
 
@@ -71,14 +72,18 @@ def main(argv=None):
     tgt.add_argument("--per-expression", type=int, default=None, help="faces per expression and seed (default: 100)")
     tgt.add_argument("--truncation", type=float, default=None,
                      help="generators redraw noise values beyond ±T (default: each release's own default; inf: none)")
+    tgt.add_argument("--second-opinion", metavar="RECOGNIZER",
+                     help="read the faces with this recognizer (.keras, with a 'features' layer) instead of the judge: "
+                          "whether what the judge rewards holds for a network that never scored or guided the model")
     tgt.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
 
     if args.kind == "targets":
         for checkpoint in args.checkpoints:  # refused before the judge and the data are loaded
             release_config(checkpoint)
-        evaluation = TargetEvaluation(args.data, args.split, seeds=args.seeds, per_expression=args.per_expression,
-                                      truncation=args.truncation)
+        judge = second_opinion(args.second_opinion) if args.second_opinion else None
+        evaluation = TargetEvaluation(args.data, args.split, judge=judge, seeds=args.seeds,
+                                      per_expression=args.per_expression, truncation=args.truncation)
         result = [evaluation(c) for c in args.checkpoints]
         print(format_targets(result))
     elif args.kind == "generator":
@@ -100,6 +105,19 @@ def main(argv=None):
     if args.json:
         _write_json(result, args.json)
     return result
+
+
+def second_opinion(path):
+    """Another recognizer in the judge's place, refused if it is the judge itself."""
+    from helpers.errors import UserError
+    from helpers.inference.judge import JUDGE_FINGERPRINT, Judge
+    from helpers.inference.recognition import load_recognizer
+
+    judge = Judge(model=load_recognizer(path))
+    if judge.fingerprint == JUDGE_FINGERPRINT:
+        raise UserError(f"{path} has the judge's weights ({JUDGE_FINGERPRINT}): a second opinion is another network; "
+                        "leave out --second-opinion to score with the judge")
+    return judge
 
 
 def record(result: dict) -> Path:

@@ -116,3 +116,23 @@ def test_a_folder_without_a_release_is_refused_before_anything_loads(tmp_path):
 
     with pytest.raises(UserError, match="no config.json"):
         main(["targets", "checkpoints/cwgan_fer2013", str(tmp_path)])
+
+
+def test_a_second_opinion_reads_the_faces_in_the_judges_place(fer2013):
+    from helpers.evaluate import second_opinion
+    from helpers.evaluation.scores import TargetEvaluation, format_targets
+    from helpers.inference.judge import JUDGE_FINGERPRINT
+
+    reader = second_opinion("checkpoints/deep_emotion_fer2013.keras")
+    result = TargetEvaluation(split="PublicTest", judge=reader, seeds=(0,), per_expression=10, splits=fer2013)(
+        "checkpoints/sngan_fer2013")
+    assert result["judge"] == reader.fingerprint != JUDGE_FINGERPRINT
+    table = format_targets([result])
+    assert f"(second opinion {reader.fingerprint})" in table and "the second opinion on real PublicTest faces" in table
+    assert "judge" not in table
+
+
+def test_the_judge_is_refused_as_its_own_second_opinion(run_python):
+    done = run_python(["-m", "helpers.evaluate", "targets", "checkpoints/sngan_fer2013",
+                       "--second-opinion", "checkpoints/judge/fer_judge_v1.keras"])
+    assert done.returncode == 2 and "has the judge's weights" in done.stderr and not done.stdout

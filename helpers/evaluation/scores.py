@@ -332,6 +332,7 @@ class TargetEvaluation:
 def format_targets(results: list[dict]) -> str:
     """Several :class:`TargetEvaluation` results side by side, one column each."""
     from helpers.evaluation.targets import ACCURACY_RATIO, FID_RATIO
+    from helpers.inference.judge import JUDGE_FINGERPRINT
 
     first = results[0]
     names = [f"{r['kind']} ({Path(r['checkpoint']).name})" for r in results]
@@ -351,11 +352,12 @@ def format_targets(results: list[dict]) -> str:
         ("distinct neighbours, worst", [f"{100 * r['summary']['distinct_neighbours_worst']:.1f}%" for r in results])]
     diversity = first["real_diversity"]
     real = ", ".join(f"{k} {100 * v:.1f}%" for k, v in first["real_accuracy"].items())
+    reader = "judge" if first["judge"] == JUDGE_FINGERPRINT else "second opinion"
     lines = [f"{len(first['per_seed'])} seeds x {first['per_expression']} faces per expression vs {first['split']} "
-             f"(judge {first['judge']}); FID floor {first['summary']['fid_floor']:.1f} (real Training faces, "
+             f"({reader} {first['judge']}); FID floor {first['summary']['fid_floor']:.1f} (real Training faces, "
              f"mean of {len(first['fid_floors'])} draws)",
-             f"the judge on real {first['split']} faces: {real}",
-             "ratio: an expression's conditional accuracy / the judge's accuracy on real faces of it",
+             f"the {reader} on real {first['split']} faces: {real}",
+             f"ratio: an expression's conditional accuracy / the {reader}'s accuracy on real faces of it",
              f"real Training faces, as many: pairwise distance {diversity['pairwise_distance']:.2f}"
              + (f", distinct neighbours {100 * diversity['distinct_neighbours']:.1f}%"
                 if diversity["distinct_neighbours"] is not None else "")]
