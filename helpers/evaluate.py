@@ -19,6 +19,7 @@ from helpers.cli import add_data_argument, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)
+from helpers.inference.judge import second_opinion
 from helpers.inference.recognition import TTA_VIEWS
 
 
@@ -81,7 +82,7 @@ def main(argv=None):
     if args.kind == "targets":
         for checkpoint in args.checkpoints:  # refused before the judge and the data are loaded
             release_config(checkpoint)
-        judge = second_opinion(args.second_opinion) if args.second_opinion else None
+        judge = second_opinion(args.second_opinion) if args.second_opinion else None  # refused before the data load
         evaluation = TargetEvaluation(args.data, args.split, judge=judge, seeds=args.seeds,
                                       per_expression=args.per_expression, truncation=args.truncation)
         result = [evaluation(c) for c in args.checkpoints]
@@ -105,19 +106,6 @@ def main(argv=None):
     if args.json:
         _write_json(result, args.json)
     return result
-
-
-def second_opinion(path):
-    """Another recognizer in the judge's place, refused if it is the judge itself."""
-    from helpers.errors import UserError
-    from helpers.inference.judge import JUDGE_FINGERPRINT, Judge
-    from helpers.inference.recognition import load_recognizer
-
-    judge = Judge(model=load_recognizer(path))
-    if judge.fingerprint == JUDGE_FINGERPRINT:
-        raise UserError(f"{path} has the judge's weights ({JUDGE_FINGERPRINT}): a second opinion is another network; "
-                        "leave out --second-opinion to score with the judge")
-    return judge
 
 
 def record(result: dict) -> Path:

@@ -119,9 +119,8 @@ def test_a_folder_without_a_release_is_refused_before_anything_loads(tmp_path):
 
 
 def test_a_second_opinion_reads_the_faces_in_the_judges_place(fer2013):
-    from helpers.evaluate import second_opinion
     from helpers.evaluation.scores import TargetEvaluation, format_targets
-    from helpers.inference.judge import JUDGE_FINGERPRINT
+    from helpers.inference.judge import JUDGE_FINGERPRINT, second_opinion
 
     reader = second_opinion("checkpoints/deep_emotion_fer2013.keras")
     x, y = fer2013["PublicTest"]

@@ -82,3 +82,16 @@ def refuse_as_guide(model, flag: str = "--guide") -> str:
                         "the generators; a generator trained towards it would be graded by its own teacher. "
                         "Guide with another recognizer, e.g. checkpoints/deep_emotion_fer2013.keras")
     return fingerprint
+
+
+def second_opinion(path) -> Judge:
+    """Another recognizer in the judge's place (``helpers.evaluate targets --second-opinion``):
+    whether what the judge rewards holds for a network that never scored or guided the model.
+    The judge's own weights are refused."""
+    from helpers.inference.recognition import load_recognizer
+
+    reader = Judge(model=load_recognizer(path))
+    if reader.fingerprint == JUDGE_FINGERPRINT:
+        raise UserError(f"{path} has the judge's weights ({JUDGE_FINGERPRINT}): a second opinion is another network; "
+                        "leave out --second-opinion to score with the judge")
+    return reader
