@@ -8,6 +8,7 @@
     python -m helpers.evaluate translator checkpoints/ccyclegan_synthetic --data synthetic
     python -m helpers.evaluate targets checkpoints/cwgan_fer2013 checkpoints/dcgan_fer2013 checkpoints/ccyclegan_fer2013 checkpoints/sngan_fer2013
     python -m helpers.evaluate targets checkpoints/sngan_fer2013 --second-opinion checkpoints/deep_emotion_fer2013.keras
+    python -m helpers.evaluate targets checkpoints/sngan_fer2013 --face-models none      # without the realism extra
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from helpers.cli import add_data_argument, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)
+from helpers.inference.face_models import FACE_MODELS, load_face_models
 from helpers.inference.judge import second_opinion
 from helpers.inference.recognition import TTA_VIEWS
 
@@ -76,6 +78,9 @@ def main(argv=None):
     tgt.add_argument("--second-opinion", metavar="RECOGNIZER",
                      help="read the faces with this recognizer (.keras, with a 'features' layer) instead of the judge: "
                           "whether what the judge rewards holds for a network that never scored or guided the model")
+    tgt.add_argument("--face-models", nargs="+", metavar="NAME", default=list(FACE_MODELS),
+                     help=f"the face models that score faceness: {', '.join(FACE_MODELS)} (default: all; none: no faceness). "
+                          "They are the realism extra: pip install -e .[realism]")
     tgt.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
 
@@ -83,8 +88,10 @@ def main(argv=None):
         for checkpoint in args.checkpoints:  # refused before the judge and the data are loaded
             release_config(checkpoint)
         judge = second_opinion(args.second_opinion) if args.second_opinion else None  # refused before the data load
+        face_models = load_face_models([] if args.face_models == ["none"] else args.face_models)
         evaluation = TargetEvaluation(args.data, args.split, judge=judge, seeds=args.seeds,
-                                      per_expression=args.per_expression, truncation=args.truncation)
+                                      per_expression=args.per_expression, truncation=args.truncation,
+                                      face_models=face_models)
         result = [evaluation(c) for c in args.checkpoints]
         print(format_targets(result))
     elif args.kind == "generator":

@@ -72,6 +72,13 @@ def test_shipped_models_are_scored_per_seed_under_the_judge(shipped_targets):
         assert result["summary"]["fid_worst"] > 0 and len(result["fid_floors"]) == 2
         assert result["real_diversity"]["pairwise_distance"] > 0 and 0 < result["real_diversity"]["distinct_neighbours"] <= 1
     assert shipped_targets[0]["fid_floors"] == shipped_targets[1]["fid_floors"]  # the same real faces for both
+    for result in shipped_targets:  # realism beside the targets: both face models, two feature spaces
+        summary = result["realism"]["summary"]
+        assert set(summary["faceness"]) == {"mtcnn", "dlib-hog"} and set(summary["precision_recall"]) == {"judge", "mtcnn"}
+        assert all(0 < f["worst_ratio_overall"] < 2 for f in summary["faceness"].values())
+    dcgan, ccyclegan = (r["realism"] for r in shipped_targets)
+    assert dcgan["reference"] == "real Training faces" and ccyclegan["reference"] == "source faces"
+    assert dcgan["reference_per_seed"] != ccyclegan["reference_per_seed"]  # a translator is read against its sources
     assert shipped_targets[0]["truncation"] == 1.5 and shipped_targets[1]["truncation"] is None  # the DCGAN's default
 
 
@@ -82,8 +89,9 @@ def test_a_truncation_overrides_the_generators_default():
     gen = load_generator("checkpoints/dcgan_fer2013")
     evaluation = object.__new__(TargetEvaluation)  # faces() needs no judge and no data
     evaluation.per_expression, evaluation.truncation = 4, 0.5
-    faces = evaluation.faces(gen, 3, seed=1)
+    faces, sources = evaluation.faces(gen, 3, seed=1)
     np.testing.assert_array_equal(faces, gen.generate(3, 4, seed=1003, truncation=0.5))
+    assert sources is None  # a generator has none; a translator returns the faces it changed
     assert not np.array_equal(faces, gen.generate(3, 4, seed=1003))
 
 
@@ -93,7 +101,7 @@ def test_the_side_by_side_table(shipped_targets):
     table = format_targets(shipped_targets)
     assert "dcgan (dcgan_fer2013)" in table and "ccyclegan (ccyclegan_fer2013)" in table
     assert "2 seeds x 20 faces per expression vs PublicTest" in table
-    assert "Disgust: worst ratio" in table
+    assert "Disgust: worst ratio" in table and "faceness dlib-hog, worst" in table and "precision / recall, mtcnn" in table
     assert [line.split()[1:] for line in table.splitlines() if line.startswith("truncation")] == [["1.5", "-"]]
     untruncated = format_targets([{**shipped_targets[0], "truncation": None}, shipped_targets[1]])
     assert [line.split()[1:] for line in untruncated.splitlines() if line.startswith("truncation")] == [["none", "-"]]
@@ -108,6 +116,9 @@ def test_the_results_as_a_frame(shipped_targets):
         summary = result["summary"]
         assert row["weakest ratio"] == summary["worst_ratio"] == row[summary["weakest_expression"]]
         assert row["FID / floor"] == summary["fid_ratio_worst"] and row["epoch"] == result["epoch"]
+        realism = result["realism"]["summary"]
+        assert row["faceness mtcnn"] == realism["faceness"]["mtcnn"]["worst_ratio_overall"]
+        assert row["recall judge"] == realism["precision_recall"]["judge"]["recall_worst"]
 
 
 def test_a_folder_without_a_release_is_refused_before_anything_loads(tmp_path):
@@ -137,3 +148,15 @@ def test_the_judge_is_refused_as_its_own_second_opinion(run_python):
     done = run_python(["-m", "helpers.evaluate", "targets", "checkpoints/sngan_fer2013",
                        "--second-opinion", "checkpoints/judge/fer_judge_v1.keras"])
     assert done.returncode == 2 and "has the judge's weights" in done.stderr and not done.stdout
+
+
+def test_realism_side_by_side_with_real_faces_first(shipped_targets):
+    from helpers.evaluation.scores import realism_frame
+
+    frame = realism_frame(shipped_targets)
+    assert list(frame.index) == ["real Training faces", "dcgan_fer2013", "ccyclegan_fer2013"]
+    real, dcgan = frame.loc["real Training faces"], frame.loc["dcgan_fer2013"]
+    faceness = shipped_targets[0]["realism"]["summary"]["faceness"]["dlib-hog"]
+    assert real["dlib-hog accepted"] == faceness["reference_rate_mean"] and real["dlib-hog worst ratio"] == 1.0
+    assert dcgan["dlib-hog accepted"] == faceness["rate_mean"] and dcgan["dlib-hog worst ratio"] == faceness["worst_ratio_overall"]
+    assert frame.loc["ccyclegan_fer2013", "read against"] == "source faces"

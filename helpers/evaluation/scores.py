@@ -257,16 +257,24 @@ class TargetEvaluation:
     like with like: for each sampling seed, ``per_expression`` faces of each expression, judged
     against the whole split. A generator makes them from noise with the seed; a translator makes
     each from a Training face of another expression, drawn with the seed. ``truncation`` overrides
-    the generators' default truncation (translators take no noise)."""
+    the generators' default truncation (translators take no noise).
+
+    Realism (:mod:`helpers.evaluation.realism`) is scored beside the targets, per seed: each of
+    ``face_models`` (default: all of :mod:`helpers.inference.face_models`; ``()`` for none) says
+    which faces are faces, against as many real Training faces per expression (a translator's:
+    against its own source faces); precision and recall are measured against up to
+    ``per_expression`` faces per expression of the split, in the judge's feature space and in
+    each face model's that has one, beside the same figures of the real Training faces."""
 
     def __init__(self, data=None, split: str = "PublicTest", judge=None, seeds=None, per_expression: int | None = None,
-                 splits=None, truncation: float | None = None):
+                 splits=None, truncation: float | None = None, face_models=None):
         from helpers.data import load_dataset
         from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
                                                 mean_pairwise_distance)
-        from helpers.evaluation.targets import PER_EXPRESSION, SEEDS, balanced_indices
+        from helpers.evaluation.targets import PER_EXPRESSION, SEEDS, balanced_indices, capped_indices
         from helpers.expressions import NUM_EXPRESSIONS
-        from helpers.inference.judge import Judge
+        from helpers.inference.face_models import load_face_models
+        from helpers.inference.judge import JUDGE_FINGERPRINT, Judge
 
         splits = splits if splits is not None else load_dataset(data)
         self.split = find_split(splits, split)
@@ -274,15 +282,21 @@ class TargetEvaluation:
         self.per_expression = per_expression or PER_EXPRESSION
         self.truncation = truncation
         self.judge = judge if judge is not None else Judge()
-        x, y = splits[self.split]
+        self.reader = "judge" if self.judge.fingerprint == JUDGE_FINGERPRINT else "second opinion"
+        self.x, y = splits[self.split]
         self.x_train, self.y_train = splits["Training"]
         self.expressions = tuple(range(NUM_EXPRESSIONS))
-        real_probs, self.real_features = self.judge.probs_and_features(x, cache=True)
+        real_probs, self.real_features = self.judge.probs_and_features(self.x, cache=True)
         self.real_accuracy = conditional_accuracy(real_probs, y)["per_expression"]
-        train_features = [self.judge.features(self.x_train[balanced_indices(self.y_train, self.per_expression,
-                                                                            self.expressions, 10_000 + seed)],
-                                              cache=True) for seed in self.seeds]
+        train_draws = [balanced_indices(self.y_train, self.per_expression, self.expressions, 10_000 + seed)
+                       for seed in self.seeds]
+        train_features = [self.judge.features(self.x_train[draw], cache=True) for draw in train_draws]
         self.fid_floors = [frechet_distance(f, self.real_features) for f in train_features]
+        self.face_models = load_face_models() if face_models is None else list(face_models)
+        self.manifolds = [capped_indices(y, self.per_expression, self.expressions, 30_000 + seed) for seed in self.seeds]
+        self.real_realism = [
+            self.realism(self.x_train[draw], self.y_train[draw], features, seed_index)
+            for seed_index, (draw, features) in enumerate(zip(train_draws, train_features))]
         self.neighbours = train_features[0]  # the real faces whose nearest neighbours count distinct
         # the same diversity measures of real faces: the other Training draws against the first
         self.real_diversity = {
@@ -290,19 +304,37 @@ class TargetEvaluation:
             "distinct_neighbours": float(np.mean([distinct_nearest_neighbours(f, self.neighbours)
                                                   for f in train_features[1:]])) if len(train_features) > 1 else None}
 
-    def faces(self, model, expression: int, seed: int) -> np.ndarray:
-        """``per_expression`` uint8 faces of ``expression`` from a generator or a translator."""
+    def faces(self, model, expression: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """``per_expression`` uint8 faces of ``expression`` from a generator or a translator, and
+        a translator's source faces (None for a generator)."""
         from helpers.inference.translation import Translator
 
         if isinstance(model, Translator):
             rng = np.random.default_rng(20_000 + 100 * seed + expression)
-            sources = rng.choice(np.flatnonzero(self.y_train != expression), self.per_expression, replace=False)
-            return model.translate(self.x_train[sources], expression)
-        return model.generate(expression, self.per_expression, seed=1000 * seed + expression, truncation=self.truncation)
+            sources = self.x_train[rng.choice(np.flatnonzero(self.y_train != expression), self.per_expression, replace=False)]
+            return model.translate(sources, expression), sources
+        return model.generate(expression, self.per_expression, seed=1000 * seed + expression, truncation=self.truncation), None
+
+    def realism(self, faces, expressions, judge_features, seed_index: int) -> dict:
+        """Each face model's acceptance of ``faces`` (made or labelled as ``expressions``), and
+        precision and recall against the split's faces of the seed, in the judge's feature space
+        (``judge_features`` of ``faces``) and in each face model's that has one."""
+        from helpers.evaluation.realism import acceptance, precision_recall
+
+        manifold = self.manifolds[seed_index]
+        spaces = {self.reader: precision_recall(self.real_features[manifold], judge_features)}
+        faceness = {}
+        for face_model in self.face_models:
+            faceness[face_model.name] = acceptance(face_model.accepts(faces), expressions)
+            if hasattr(face_model, "features"):
+                spaces[face_model.name] = precision_recall(face_model.features(self.x[manifold]),
+                                                           face_model.features(faces))
+        return {"faceness": faceness, "precision_recall": spaces}
 
     def __call__(self, checkpoint) -> dict:
         from helpers.evaluation.metrics import (conditional_accuracy, distinct_nearest_neighbours, frechet_distance,
                                                 mean_pairwise_distance)
+        from helpers.evaluation.realism import acceptance, summarise_realism
         from helpers.evaluation.targets import summarise
         from helpers.inference.generators import load_generator
         from helpers.inference.translation import load_translator
@@ -310,23 +342,33 @@ class TargetEvaluation:
         config = release_config(checkpoint)
         translator = config.get("kind") == "ccyclegan"
         model = load_translator(checkpoint) if translator else load_generator(checkpoint)
-        per_seed = []
-        for seed in self.seeds:
-            fake = np.concatenate([self.faces(model, e, seed) for e in self.expressions])
+        per_seed, realism, reference = [], [], []
+        intended = np.repeat(self.expressions, self.per_expression)
+        for seed_index, seed in enumerate(self.seeds):
+            made = [self.faces(model, e, seed) for e in self.expressions]
+            fake = np.concatenate([faces for faces, _ in made])
             probs, features = self.judge.probs_and_features(fake)
             per_seed.append({
                 "seed": seed,
-                "conditional_accuracy": conditional_accuracy(probs, np.repeat(self.expressions, self.per_expression))[
-                    "per_expression"],
+                "conditional_accuracy": conditional_accuracy(probs, intended)["per_expression"],
                 "fid": frechet_distance(features, self.real_features),
                 "pairwise_distance": mean_pairwise_distance(features),
                 "distinct_neighbours": distinct_nearest_neighbours(features, self.neighbours)})
+            realism.append(self.realism(fake, intended, features, seed_index))
+            if translator:  # the faces it started from, by the expression they were changed to
+                sources = np.concatenate([sources for _, sources in made])
+                reference.append({"faceness": {m.name: acceptance(m.accepts(sources), intended) for m in self.face_models}})
+        reference = reference or self.real_realism
         return {"checkpoint": str(checkpoint), "kind": config.get("kind"), "epoch": config.get("epoch"),
                 "truncation": None if translator else recorded_truncation(model.truncation(self.truncation)),
                 "split": self.split, "judge": self.judge.fingerprint, "per_expression": self.per_expression,
                 "real_accuracy": self.real_accuracy, "fid_floors": self.fid_floors,
                 "real_diversity": self.real_diversity, "per_seed": per_seed,
-                "summary": summarise(per_seed, self.real_accuracy, self.fid_floors)}
+                "summary": summarise(per_seed, self.real_accuracy, self.fid_floors),
+                "realism": {"reference": "source faces" if translator else "real Training faces",
+                            "per_seed": realism, "reference_per_seed": reference,
+                            "summary": summarise_realism(realism, reference, self.real_realism, translator,
+                                                         reader=self.reader)}}
 
 
 def format_targets(results: list[dict]) -> str:
@@ -350,6 +392,7 @@ def format_targets(results: list[dict]) -> str:
         (f"  <= {FID_RATIO:g}", ["yes" if r["summary"]["meets_fid"] else "no" for r in results]),
         ("pairwise distance, worst", [f"{r['summary']['pairwise_distance_worst']:.2f}" for r in results]),
         ("distinct neighbours, worst", [f"{100 * r['summary']['distinct_neighbours_worst']:.1f}%" for r in results])]
+    rows += realism_rows(results)
     diversity = first["real_diversity"]
     real = ", ".join(f"{k} {100 * v:.1f}%" for k, v in first["real_accuracy"].items())
     reader = "judge" if first["judge"] == JUDGE_FINGERPRINT else "second opinion"
@@ -361,8 +404,44 @@ def format_targets(results: list[dict]) -> str:
              f"real Training faces, as many: pairwise distance {diversity['pairwise_distance']:.2f}"
              + (f", distinct neighbours {100 * diversity['distinct_neighbours']:.1f}%"
                 if diversity["distinct_neighbours"] is not None else "")]
+    lines += realism_header(first, reader)
     lines += [f"{label:28s}" + "".join(f"{v:>{width + 2}s}" for v in values) for label, values in rows]
     return "\n".join(lines)
+
+
+def realism_header(first: dict, reader: str) -> list[str]:
+    """The lines that say what the realism rows of a targets table are read against."""
+    from helpers.evaluation.realism import FACENESS_RATIO_EXPRESSION, FACENESS_RATIO_OVERALL, K_NEAREST, RECALL_MIN
+
+    summary = first["realism"]["summary"]
+    if not summary["faceness"]:
+        return ["no face models: faceness not measured (pip install -e .[realism])"]
+    rates = ", ".join(f"{name} {100 * f['reference_rate_mean']:.1f}%" for name, f in summary["faceness"].items()
+                      if first["kind"] != "ccyclegan")
+    spaces = ", ".join(f"{space} {pr['precision_real_mean']:.2f} / {pr['recall_real_mean']:.2f}"
+                       for space, pr in summary["precision_recall"].items())
+    return [f"faceness: the share a face model accepts as a face / the same for real Training faces (a translator: "
+            f"its source faces); targets {FACENESS_RATIO_OVERALL:g} overall, {FACENESS_RATIO_EXPRESSION:g} per expression"
+            + (f"; real Training faces accepted: {rates}" if rates else ""),
+            f"precision / recall (k = {K_NEAREST}) against the split's faces; real Training faces: {spaces}; "
+            f"target: recall >= {RECALL_MIN:g} and precision >= real in the {reader}'s space"]
+
+
+def realism_rows(results: list[dict]) -> list[tuple[str, list[str]]]:
+    """The realism rows of a targets table: each face model's worst overall ratio and weakest
+    expression, and precision / recall in each feature space, worst of the seeds."""
+    first = results[0]["realism"]["summary"]
+    rows = []
+    for name in first["faceness"]:
+        cells = [r["realism"]["summary"]["faceness"][name] for r in results]
+        rows += [(f"faceness {name}, worst", [f"{f['worst_ratio_overall']:.2f}" for f in cells]),
+                 ("  weakest expression", [f"{f['weakest_expression']} {f['worst_ratio_per_expression'][f['weakest_expression']]:.2f}"
+                                           for f in cells]),
+                 ("  meets", ["yes" if f["meets"] else "no" for f in cells])]
+    for space in first["precision_recall"]:
+        cells = [r["realism"]["summary"]["precision_recall"][space] for r in results]
+        rows.append((f"precision / recall, {space}", [f"{c['precision_worst']:.2f} / {c['recall_worst']:.2f}" for c in cells]))
+    return rows
 
 
 def targets_frame(results: list[dict]):
@@ -378,8 +457,47 @@ def targets_frame(results: list[dict]):
                      "truncation": r.get("truncation"), **s["worst_ratio_per_expression"],
                      "weakest ratio": s["worst_ratio"], "macro accuracy": s["worst_macro_accuracy"],
                      "FID / floor": s["fid_ratio_worst"], "pairwise distance": s["pairwise_distance_worst"],
-                     "distinct neighbours": s["distinct_neighbours_worst"]})
+                     "distinct neighbours": s["distinct_neighbours_worst"], **realism_columns(r)})
     return pd.DataFrame(rows).set_index("model")
+
+
+def realism_frame(results: list[dict]):
+    """:class:`TargetEvaluation` results' realism side by side (a pandas DataFrame), with real
+    Training faces as the first row: each face model's acceptance (mean of the seeds) and worst
+    ratio to the faces it is read against, with the weakest expression; precision and recall,
+    worst of the seeds, in each feature space; and whether the realism targets are met."""
+    import pandas as pd
+
+    first = next(r for r in results if r["kind"] != "ccyclegan")["realism"]["summary"]
+    real = {"kind": "real", "read against": "itself"}
+    for name, f in first["faceness"].items():
+        real |= {f"{name} accepted": f["reference_rate_mean"], f"{name} worst ratio": 1.0, f"{name} weakest": ""}
+    for space, pr in first["precision_recall"].items():
+        real |= {f"precision {space}": pr["precision_real_mean"], f"recall {space}": pr["recall_real_mean"]}
+    rows = {"real Training faces": real}
+    for r in results:
+        summary = r["realism"]["summary"]
+        row = {"kind": r["kind"], "read against": r["realism"]["reference"]}
+        for name, f in summary["faceness"].items():
+            row |= {f"{name} accepted": f["rate_mean"], f"{name} worst ratio": f["worst_ratio_overall"],
+                    f"{name} weakest": f"{f['weakest_expression']} {f['worst_ratio_per_expression'][f['weakest_expression']]:.2f}"}
+        for space, pr in summary["precision_recall"].items():
+            row |= {f"precision {space}": pr["precision_worst"], f"recall {space}": pr["recall_worst"]}
+        rows[Path(r["checkpoint"]).name] = row | {"meets faceness": summary["meets_faceness"],
+                                                  "meets coverage": summary["meets_coverage"]}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def realism_columns(result: dict) -> dict:
+    """A targets result's realism, worst of the seeds, as the columns of :func:`targets_frame`
+    (none for a result recorded before realism was measured)."""
+    summary = result.get("realism", {}).get("summary")
+    if summary is None:
+        return {}
+    columns = {f"faceness {name}": f["worst_ratio_overall"] for name, f in summary["faceness"].items()}
+    for space, pr in summary["precision_recall"].items():
+        columns[f"precision {space}"], columns[f"recall {space}"] = pr["precision_worst"], pr["recall_worst"]
+    return columns
 
 
 def evaluate_snapshots(ckpt_dir, evaluation: GeneratorEvaluation, every: int = 1):

@@ -35,6 +35,17 @@ def balanced_indices(labels: np.ndarray, per_expression: int, expressions, seed:
     return np.concatenate(blocks)
 
 
+def capped_indices(labels: np.ndarray, per_expression: int, expressions, seed: int) -> np.ndarray:
+    """Up to ``per_expression`` indices of each expression in ``labels`` (all of an expression that
+    has fewer), drawn without replacement with ``seed``, in the order of ``expressions``."""
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for e in expressions:
+        pool = np.flatnonzero(labels == e)
+        blocks.append(rng.choice(pool, min(per_expression, len(pool)), replace=False))
+    return np.concatenate(blocks)
+
+
 def accuracy_ratios(generated: dict[str, float], real: dict[str, float]) -> dict[str, float]:
     """Each expression's conditional accuracy over the judge's accuracy on real faces of it."""
     return {name: generated[name] / real[name] if real[name] > 0 else float("nan") for name in generated}
