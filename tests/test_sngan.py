@@ -208,3 +208,40 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     [row] = [r for r in json.loads((headed / "training" / "history.json").read_text()) if r["epoch"] == 2]
     assert np.isfinite(row["real_class_loss"]) and np.isfinite(row["fake_class_loss"])
     assert json.loads((headed / "config.json").read_text())["init"]["discriminator"] == "from release, with a new expression head"
+
+
+def test_self_attention_starts_as_the_identity_and_ships_as_stock_keras_on_both_backends(tmp_path):
+    from helpers.inference.generators import load_generator, save_generator
+    from helpers.models.release import float32_copy
+
+    g, d = sngan_generator(16, 8, attention=True), sngan_discriminator(8, attention=True)
+    z, labels = tf.random.normal((3, 16), seed=0), tf.constant([[0], [3], [6]])
+    faces = tf.random.uniform((3, 48, 48, 1), -1, 1, seed=0)
+    for model, inputs in ((g, [z, labels]), (d, [faces, labels])):
+        block = model.get_layer("attention24_add")
+        probe = keras.Model(model.inputs, [block.input[0], block.output])
+        before, after = probe(inputs)
+        np.testing.assert_array_equal(before.numpy(), after.numpy())  # a fresh block adds nothing...
+    out = g.get_layer("attention24_out")
+    out.set_weights([np.random.default_rng(0).normal(0, 0.5, w.shape).astype("float32") for w in out.get_weights()])
+    before, after = keras.Model(g.inputs, [g.get_layer("attention24_add").input[0], g.get_layer("attention24_add").output])([z, labels])
+    assert float(tf.reduce_max(tf.abs(after - before))) > 1e-3  # ...until it learns to
+
+    config = {"kind": "sngan", "image_size": 48, "noise_dim": 16, "conditioning": "label", "output": "tanh",
+              "expressions": list(range(7))}
+    save_generator(tmp_path, float32_copy(g), config)
+    released = json.dumps(json.loads(keras.saving.load_model(tmp_path / "generator.keras", safe_mode=True).to_json()))
+    assert "helpers" not in released and "FusedBatchNorm" not in released  # loads without this project's code
+    keras_faces = load_generator(tmp_path, backend="keras").generate(5, 4, seed=0)
+    litert_faces = load_generator(tmp_path, backend="litert").generate(5, 4, seed=0)
+    assert np.abs(keras_faces.astype(int) - litert_faces.astype(int)).max() <= 1
+
+
+def test_init_refuses_a_release_of_other_networks_and_reads_old_releases_as_without_attention():
+    from helpers.errors import UserError
+    from helpers.training.sngan import load_init, parse_args
+
+    parent = load_init(parse_args(["--init", "checkpoints/sngan_fer2013", "--epochs", "60"]))  # recorded no --attention
+    assert parent.config["epoch"] == 42
+    with pytest.raises(UserError, match=r"trained with --noise-dim 128 --g-width 32 --d-width 32; pass the same"):
+        load_init(parse_args(["--init", "checkpoints/sngan_fer2013", "--epochs", "60", "--attention"]))

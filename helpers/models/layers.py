@@ -107,3 +107,22 @@ class SpectralDense(_SpectrallyNormalised, keras.layers.Dense):
 
     def apply_kernel(self, inputs, kernel):
         return tf.matmul(inputs, kernel)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class LearnedScale(keras.layers.Layer):
+    """``x`` times one trainable scalar that starts at ``initial`` (SAGAN's γ: a self-attention
+    branch that starts at 0 and lets the network learn how much of it to use)."""
+
+    def __init__(self, initial: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial = initial
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.initial), name="scale")
+
+    def call(self, x):
+        return x * tf.cast(self.scale, x.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "initial": self.initial}

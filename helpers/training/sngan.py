@@ -41,6 +41,8 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--noise-dim", type=int, default=128)
     p.add_argument("--g-width", type=int, default=32, help="generator channels at 48x48 (4x at 6x6 and 12x12)")
     p.add_argument("--d-width", type=int, default=32, help="discriminator channels at 48x48 (8x at 6x6)")
+    p.add_argument("--attention", action="store_true",
+                   help="self-attention at 24x24 in both networks (SAGAN): the face's parts can agree across it")
     p.add_argument("--g-lr", type=float, default=1e-4, help="generator Adam learning rate")
     p.add_argument("--d-lr", type=float, default=4e-4, help="discriminator Adam learning rate (two time-scale updates)")
     p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the sampling generator's weight average")
@@ -57,7 +59,7 @@ def parse_args(argv=None, description: str | None = None):
                    help="with --ac-weight: label smoothing of the expression head's targets on real faces "
                         "(0 to below 1; the fakes' targets stay one-hot)")
     add_init_arguments(p, "continue a released projection cGAN (a folder such as checkpoints/sngan_fer2013, trained "
-                          "with the same --noise-dim, --g-width and --d-width): its generator and the discriminator "
+                          "with the same --noise-dim, --g-width, --d-width and --attention): its generator and the discriminator "
                           "saved with it (with --ac-weight and a release without one, a new expression head, "
                           "warmed up like a fresh discriminator), with new optimizers; epochs count on from the release's",
                        1.0, "with --init of a release without discriminator.weights.h5: epochs of discriminator-only "
@@ -76,7 +78,7 @@ def augment_policy(text: str) -> tuple[str, ...]:
     return names
 
 
-NETWORK_OPTIONS = ("noise_dim", "g_width", "d_width")
+NETWORK_OPTIONS = {"noise_dim": 128, "g_width": 32, "d_width": 32, "attention": False}  # with their defaults
 
 
 def load_init(args):
@@ -87,10 +89,11 @@ def load_init(args):
     parent = load_generator(args.init)
     if parent.config.get("kind") != "sngan":
         raise UserError(f"--init {args.init} is a {parent.config.get('kind')} release, not an sngan one")
-    released = {name: parent.config.get("train_args", {}).get(name) for name in NETWORK_OPTIONS}
+    released = {name: parent.config.get("train_args", {}).get(name, default) for name, default in NETWORK_OPTIONS.items()}
     if released != {name: getattr(args, name) for name in NETWORK_OPTIONS}:
-        raise UserError(f"--init {args.init} was trained with "
-                        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in released.items()) + "; pass the same options")
+        options = [f"--{k.replace('_', '-')}" + ("" if isinstance(v, bool) else f" {v}")
+                   for k, v in released.items() if not (isinstance(v, bool) and not v)]
+        raise UserError(f"--init {args.init} was trained with {' '.join(options)}; pass the same options")
     check_init_epochs(parent, args.epochs)
     return parent
 
@@ -103,8 +106,9 @@ def build_gan(args, policy: tuple[str, ...]):
     from helpers.gans.sngan import ProjectionSNGAN
     from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
 
-    discriminator = sngan_discriminator(args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0)
-    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width), discriminator,
+    discriminator = sngan_discriminator(args.d_width, num_classes=NUM_EXPRESSIONS if args.ac_weight else 0,
+                                        attention=args.attention)
+    gan = ProjectionSNGAN(sngan_generator(args.noise_dim, args.g_width, attention=args.attention), discriminator,
                           noise_dim=args.noise_dim, ema_decay=args.ema_decay, augment=policy, ac_weight=args.ac_weight,
                           ac_label_smoothing=args.ac_label_smoothing)
     gan.compile(d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.0, beta_2=0.999),
