@@ -83,24 +83,21 @@ def test_the_worst_seed_decides_realism():
     assert not lower["meets_coverage"]  # precision below real faces'
 
 
+def test_what_is_not_a_face_is_made_from_faces():
+    faces = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
+    made = realism.not_faces(faces)
+    assert {k: v.shape for k, v in made.items()} == dict.fromkeys(made, (2, 4, 4))
+    np.testing.assert_array_equal(made["scrambled quadrants"][0, :2, :2], faces[0, 2:, 2:])
+    np.testing.assert_array_equal(made["half faces"][1, :, :2], faces[1, :, :2])
+    assert (made["half faces"][:, :, 2:] == 128).all() and (made["blank"] == 128).all()
+
+
 def test_an_unknown_face_model_is_refused():
     from helpers.errors import UserError
     from helpers.inference.face_models import load_face_models
 
     with pytest.raises(UserError, match="choose from mtcnn, dlib-hog"):
         load_face_models(["mtcnn", "retina"])
-
-
-def not_faces(faces: np.ndarray) -> dict[str, np.ndarray]:
-    """Images a face model must not accept: blank, noise, each face's quadrants swapped
-    diagonally, and each face's right half replaced by grey."""
-    rng = np.random.default_rng(0)
-    quarters = [[f[:24, :24], f[:24, 24:], f[24:, :24], f[24:, 24:]] for f in faces]
-    left = faces.copy()
-    left[:, :, 24:] = 128
-    return {"blank": np.full_like(faces, 128), "noise": rng.integers(0, 256, faces.shape, dtype=np.uint8),
-            "scrambled quadrants": np.stack([np.block([[q[3], q[2]], [q[1], q[0]]]) for q in quarters]),
-            "half faces": left}
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +117,7 @@ def test_face_models_accept_real_faces_and_refuse_what_is_not_a_face(face_models
     faces = x[balanced_indices(y, 10, range(7), seed=0)][..., 0]
     for model in face_models:
         assert model.accepts(faces).mean() >= 0.6, model.name
-        for name, images in not_faces(faces).items():
+        for name, images in realism.not_faces(faces).items():
             assert model.accepts(images).mean() <= 0.2, (model.name, name)
 
 

