@@ -5,11 +5,13 @@
 writes out/Surprise_0001.png ... out/Surprise_0016.png (48x48 grayscale) and out/Surprise_grid.png.
 Expressions: Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral, and the FER
 aliases Happy, Sad, Angry (case-insensitive). Existing files are never deleted or overwritten:
-numbering continues after the highest index already in the folder.
+numbering continues after the highest index already in the folder, and each file takes the next
+free number when it is written, so runs into one folder at the same time keep every face.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import sys
@@ -60,8 +62,9 @@ def main(argv=None):
     args = parse_args(argv)
     expression = parse_expression(args.expression)
 
+    from helpers.evaluation.plots import png_bytes, tile
+    from helpers.files import claim
     from helpers.inference.generators import load_generator
-    from helpers.evaluation.plots import save_png, tile
 
     generator = load_generator(args.checkpoint, backend=args.backend)
     generator.check_expression(expression)
@@ -77,15 +80,17 @@ def main(argv=None):
     images = generator.generate(expression, args.amount, seed=args.seed, truncation=truncation)
     name = expression_name(expression, display=True)
     scale = args.size // images.shape[1]
-    first = next_index(out_dir, name)
-    for k, image in enumerate(images):
-        save_png(image, out_dir / f"{name}_{first + k:04d}.png", scale=scale)
-    grid = out_dir / f"{name}_grid.png"
-    if grid.exists():
-        grid = out_dir / f"{name}_grid_{first:04d}.png"
-    save_png(tile(images, cols=min(8, len(images))), grid, scale=max(2, scale))
+    index, written = next_index(out_dir, name), []
+    for image in images:  # each face takes the next free number, whoever else writes here
+        written.append(claim(png_bytes(image, scale), (out_dir / f"{name}_{i:04d}.png" for i in itertools.count(index))))
+        index = int(written[-1].stem.rsplit("_", 1)[1]) + 1
+    first = written[0].stem.rsplit("_", 1)[1]
+    grid = claim(png_bytes(tile(images, cols=min(8, len(images))), max(2, scale)),
+                 itertools.chain([out_dir / f"{name}_grid.png"],
+                                 (out_dir / f"{name}_grid_{first}{f'_{k}' if k else ''}.png" for k in itertools.count())))
     faces = "face" if len(images) == 1 else "faces"
-    print(f"wrote {len(images)} {name} {faces} to {out_dir}/{name}_{first:04d}.png … and {grid.name}")
+    last = f" … {written[-1].name}" if len(written) > 1 else ""
+    print(f"wrote {len(images)} {name} {faces} to {out_dir}/{written[0].name}{last} and {grid.name}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import UserError
+from helpers.files import write_json
 
 
 def choices(text: str, allowed, option: str) -> list[str]:
@@ -121,7 +122,7 @@ def main(argv=None) -> None:
         print(f"[{i}/{len(plan)}] {trainer} {strategy} {precision} XLA {'on' if on else 'off'}: {result}", flush=True)
         if args.out:  # after every row, so that a stopped run keeps what it measured
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps([asdict(r) for r in rows], indent=1))
+            write_json(args.out, [asdict(r) for r in rows], indent=1)
     print()
     print(benchmark.markdown_table(rows))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from helpers.data import DATA_DIR, REPO_ROOT, find_fer2013
 from helpers.errors import DataNotFoundError
+from helpers.files import write_text
 
 COLAB_CLONE = "/content/expression-faces"
 DRIVE_MOUNT = Path("/content/drive")
@@ -79,7 +80,7 @@ def write_cells(url: str | None = None) -> list[Path]:
         cell = nb["cells"][setup_cell_index(nb["cells"])]
         if "".join(cell["source"]) != source:
             cell.update(source=source.splitlines(keepends=True), outputs=[], execution_count=None)
-            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+            write_text(path, json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
             changed.append(path)
     return changed
 

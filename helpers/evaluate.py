@@ -20,6 +20,7 @@ from helpers.cli import add_data_argument, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)
+from helpers.files import write_json
 from helpers.inference.face_models import FACE_MODELS, load_face_models
 from helpers.inference.judge import second_opinion
 from helpers.inference.recognition import TTA_VIEWS
@@ -27,7 +28,7 @@ from helpers.inference.recognition import TTA_VIEWS
 
 def _write_json(result, path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(result, indent=2))
+    write_json(path, result, indent=2)
 
 
 def main(argv=None):
@@ -127,7 +128,7 @@ def record(result: dict) -> Path:
     data.setdefault("evaluation_commands", {})[key] = (
         f"python -m helpers.evaluate recognizer {result['checkpoint']} --split {result['split']}"
         + (f" --tta {result['tta']}" if result["tta"] else ""))
-    path.write_text(json.dumps(data, indent=2))
+    write_json(path, data, indent=2)
     return path
 
 

@@ -14,7 +14,6 @@ skipped; a file that is not a readable image gets one line and the run goes on.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS
+from helpers.files import write_json
 from helpers.inference.litert import BACKENDS
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -122,7 +122,7 @@ def main(argv=None) -> list[dict]:
         records += faces
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(records, indent=1))
+        write_json(args.json, records, indent=1)
     faces = "face" if len(records) == 1 else "faces"
     print(f"{len(records)} {faces} in {len(paths) - len(no_face) - len(unreadable)} of {len(paths)} photos; "
           f"annotated copies in {args.out}/" + (f", records in {args.json}" if args.json else ""))

@@ -28,6 +28,7 @@ import numpy as np
 
 from helpers.errors import DataError, DataNotFoundError, UnknownExpressionError
 from helpers.expressions import NUM_EXPRESSIONS, from_ckplus, from_rafdb
+from helpers.files import atomic_path
 
 IMAGE_SIZE = 48
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -245,9 +246,8 @@ def write_cache(path: Path, **arrays) -> None:
     file); a cache that cannot be written is a warning, never an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            np.savez(tmp, **arrays)
     except OSError as exc:
         warnings.warn(f"could not write the cache {path}: {exc}", stacklevel=3)
 

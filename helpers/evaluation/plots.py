@@ -28,20 +28,31 @@ def tile(images: np.ndarray, cols: int, pad: int = 1, fill: int = 255) -> np.nda
     return sheet
 
 
-def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:
-    """Write a uint8 (H, W[, 1]) array as a grayscale PNG, optionally upscaled (nearest)."""
+def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
+    """A uint8 (H, W[, 1]) array as the bytes of a grayscale PNG, optionally upscaled (nearest)."""
+    import io
+
     from PIL import Image
 
     array = np.asarray(array)
     if array.ndim == 3:
         array = array[..., 0]
-    img = Image.fromarray(array.astype(np.uint8), mode="L")
+    img = Image.fromarray(array.astype(np.uint8))  # 2-D uint8: 8-bit grayscale ("L")
     if scale != 1:
         img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:
+    """Write a uint8 (H, W[, 1]) array as a grayscale PNG, optionally upscaled (nearest),
+    replacing ``path`` atomically (:func:`helpers.files.write_bytes`)."""
+    from helpers.files import write_bytes
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path)
-    return path
+    return write_bytes(path, png_bytes(array, scale))
 
 
 def show_images(images, titles=None, cols: int = 8, size: float = 1.2, suptitle: str | None = None):

@@ -19,6 +19,7 @@ import numpy as np
 
 from helpers.errors import UserError
 from helpers.expressions import expression_name
+from helpers.files import write_json
 
 CONFIG = "config.json"
 MODEL = "generator.keras"
@@ -34,7 +35,7 @@ def save_generator(directory: str | Path, generator, config: dict, litert: bool 
 
     directory = Path(directory)
     save_model(generator, directory / MODEL, litert=litert)
-    (directory / CONFIG).write_text(json.dumps(config, indent=1))
+    write_json(directory / CONFIG, config, indent=1)
     return directory
 
 
@@ -186,5 +187,5 @@ def set_default_truncation(path: str | Path, truncation: float) -> Path:
         config.pop("truncation", None)
     else:
         config["truncation"] = truncation
-    config_file.write_text(json.dumps(config, indent=1))
+    write_json(config_file, config, indent=1)
     return config_file

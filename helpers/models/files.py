@@ -17,13 +17,13 @@ import importlib
 import inspect
 import json
 import logging
-import os
 import zipfile
 from pathlib import Path
 
 import keras
 
 from helpers.errors import UserError
+from helpers.files import atomic_path
 
 LITERT_SUFFIX = ".tflite"
 OLDEST_KERAS = "3.8"  # the oldest Keras every shipped file is checked on (tools/stacks/oldest.txt)
@@ -85,11 +85,9 @@ def read_entries(path: Path) -> dict[str, bytes]:
 
 def write_entries(path: Path, entries: dict[str, bytes]) -> None:
     """Write a ``.keras`` archive atomically (a half-written file never replaces a good one)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as archive:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
-    os.replace(tmp, path)
 
 
 def make_portable(path: str | Path) -> Path:
@@ -108,9 +106,9 @@ def save_model(model, path: str | Path, litert: bool = True) -> Path:
     is removed, so the two never disagree."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".writing.keras")
-    model.save(tmp)
-    os.replace(make_portable(tmp), path)
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+        make_portable(tmp)
     twin = path.with_suffix(LITERT_SUFFIX)
     if litert and litert_export_supported():
         save_litert(model, twin)
@@ -130,17 +128,16 @@ def save_litert(model, path: str | Path) -> Path:
     if not litert_export_supported():
         raise UserError(f"Keras {keras.__version__} cannot export LiteRT files: pip install 'keras>=3.13'")
     path = Path(path)
-    tmp = path.with_name(path.stem + ".writing" + LITERT_SUFFIX)
     # Where logging is at INFO (a Jupyter kernel), the SavedModel step would print
     # "Assets written to: <a temporary folder>".
     tf_logger = logging.getLogger("tensorflow")
     level = tf_logger.level
     tf_logger.setLevel(logging.WARNING)
     try:
-        model.export(str(tmp), format="litert", verbose=False)
+        with atomic_path(path) as tmp:
+            model.export(str(tmp), format="litert", verbose=False)
     finally:
         tf_logger.setLevel(level)
-    os.replace(tmp, path)
     return path
 
 

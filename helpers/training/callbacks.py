@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import keras
 import numpy as np
 
 from helpers.errors import UserError
+from helpers.files import atomic_path, write_json
 
 
 class TrainingDiverged(UserError):
@@ -50,11 +50,10 @@ class SaveLast(keras.callbacks.Callback):
         self.run_dir = Path(run_dir)
 
     def on_epoch_end(self, epoch, logs=None):
-        tmp = self.run_dir / "last.tmp.keras"
-        self.model.save(tmp)
-        os.replace(tmp, self.run_dir / "last.keras")
+        with atomic_path(self.run_dir / "last.keras") as tmp:
+            self.model.save(tmp)
         state = {"epoch": epoch + 1, "wall_s": float((logs or {}).get("wall_s", 0.0))}
-        (self.run_dir / "last.json").write_text(json.dumps(state))
+        write_json(self.run_dir / "last.json", state, indent=None)
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -202,7 +201,7 @@ def append_history(path: Path, row: dict) -> None:
     :func:`helpers.models.release.load_history`). Rows of that epoch or later are dropped first: a
     resumed run repeats the epochs its last checkpoint did not keep."""
     rows = json.loads(path.read_text()) if path.exists() else []
-    path.write_text(json.dumps([r for r in rows if r["epoch"] < row["epoch"]] + [row], indent=0))
+    write_json(path, [r for r in rows if r["epoch"] < row["epoch"]] + [row], indent=0)
 
 
 class EpochHistory(keras.callbacks.Callback):

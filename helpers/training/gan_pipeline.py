@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from helpers.errors import UserError
+from helpers.files import atomic_path, write_json
 
 DISCRIMINATOR = "discriminator.weights.h5"
 
@@ -81,9 +81,8 @@ def sample_grid_fn(gan, rows, noise_dim: int, output: str = "tanh", per_row: int
 def save_discriminator(directory: Path, discriminator) -> None:
     """The discriminator's (or critic's) weights next to a release's generator (atomically
     replaced), so that ``--init`` can continue the release with the one it was trained against."""
-    tmp = Path(directory) / "discriminator.tmp.weights.h5"
-    discriminator.save_weights(tmp)
-    os.replace(tmp, Path(directory) / DISCRIMINATOR)
+    with atomic_path(Path(directory) / DISCRIMINATOR) as tmp:
+        discriminator.save_weights(tmp)
 
 
 def check_init_epochs(parent, epochs: int) -> None:
@@ -124,7 +123,7 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
         folder = checkpoint_folder(parent.path)
         if (folder / "training" / "history.json").exists():
             rows = [r for r in json.loads((folder / "training" / "history.json").read_text()) if r["epoch"] <= epoch]
-            history_path.write_text(json.dumps(rows, indent=0))
+            write_json(history_path, rows, indent=0)
             wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
         if init_discriminator(parent, fresh) == "from release":
             try:

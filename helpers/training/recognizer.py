@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.errors import UserError
+from helpers.files import write_json, write_text
 from helpers.expressions import NUM_EXPRESSIONS
 
 
@@ -90,7 +91,7 @@ def initialise_from(model, path: Path, run_dir: Path) -> None:
                         "pass the --model and --model-args it was trained with") from None
     provenance = path.with_suffix(".json")
     if provenance.exists():
-        (run_dir / "init_provenance.json").write_text(provenance.read_text())
+        write_text(run_dir / "init_provenance.json", provenance.read_text())
 
 
 def flag(args, option: str) -> str:
@@ -154,7 +155,7 @@ def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
     else:
         options = {k: v for k, v in vars(args).items() if k not in ("resume", "flags")}
         config = {"command": args.command, **options, "resumed_after_epochs": []}
-    path.write_text(json.dumps(config, indent=2))
+    write_json(path, config, indent=2)
 
 
 def compiled_recognizer(args, steps_per_epoch: int):
@@ -266,7 +267,7 @@ def recalibrate(args) -> Path:
     provenance["batch_norm_recalibration"] = {
         "command": args.command, "training_images": batches * args.batch_size, "batch_size": args.batch_size,
         "seed": args.seed, "publictest_accuracy_before": before, "publictest_accuracy_after": after}
-    out.with_suffix(".json").write_text(json.dumps(provenance, indent=2))
+    write_json(out.with_suffix(".json"), provenance, indent=2)
     return out
 
 
@@ -298,5 +299,5 @@ def ensemble(args) -> Path:
     provenance["ensemble_publictest_accuracy"] = accuracy(load_recognizer(out), x_val, y_val)  # as stored, in float16
     print("PublicTest accuracy:", ", ".join(f"{p.name} {100 * a:.2f}%" for p, a in zip(paths, accuracies)),
           f"-> ensemble {100 * provenance['ensemble_publictest_accuracy']:.2f}%")
-    out.with_suffix(".json").write_text(json.dumps(provenance, indent=2))
+    write_json(out.with_suffix(".json"), provenance, indent=2)
     return out
