@@ -19,32 +19,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
+from helpers.cli import SEED, OneLineParser, bounded_int, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
+from helpers.inference.generators import MIN_TRUNCATION  # noqa: E402
 from helpers.inference.litert import BACKENDS  # noqa: E402
 
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sample amount must be a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"sample amount must be at least 1, got {value}")
-    return value
+MAX_AMOUNT = 100_000  # 220 MB of faces in memory
 
 
 def parse_args(argv=None):
     p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", help="generator checkpoint folder (generator.keras + config.json) or its .keras file")
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
-    p.add_argument("amount", type=positive_int, help="number of faces to write")
+    p.add_argument("amount", type=bounded_int("sample amount", 1, MAX_AMOUNT),
+                   help=f"number of faces to write (1 to {MAX_AMOUNT:,})")
     p.add_argument("out_dir", help="folder to write into (created if missing)")
-    p.add_argument("--seed", type=int, default=None, help="make the output reproducible")
+    p.add_argument("--seed", type=SEED, default=None, help="make the output reproducible (0 to 4,294,967,295)")
     p.add_argument("--truncation", type=float, default=None,
-                   help="redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces); default: the "
-                        "checkpoint's own (its config.json 'truncation', if set); inf: none")
+                   help=f"redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces; at least "
+                        f"{MIN_TRUNCATION:g}); default: the checkpoint's own (its config.json 'truncation', if set); inf: none")
     p.add_argument("--size", type=view_size, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
     p.add_argument("--backend", choices=BACKENDS, default="auto",
                    help="auto: LiteRT when ai-edge-litert is installed and the checkpoint has generator.tflite "

@@ -71,12 +71,14 @@ def read_inputs(files: list[Path]):
 def read_faces(files: list[Path]):
     """Every frontal face in the photos, cropped to 48x48: ``(faces, output names, number unreadable)``."""
     from helpers.data.faces import find_faces, read_photo
+    from helpers.errors import DataError
 
     faces, names, unreadable = [], [], 0
     for file in files:
-        photo = read_photo(file)
-        if photo is None:
-            print(f"skipped: {file} is not a readable image", file=sys.stderr)
+        try:
+            photo = read_photo(file)
+        except DataError as exc:
+            print(f"skipped: {exc}", file=sys.stderr)
             unreadable += 1
             continue
         found = find_faces(photo)

@@ -49,6 +49,26 @@ def view_size(text: str) -> int:
     return size
 
 
+def bounded_int(name: str, low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None),
+    refused in one line that names the option and its range."""
+    span = f"from {low:,} to {high:,}" if high is not None else f"{low:,} or more"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number {span}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{name} must be {span}, got {value:,}")
+        return value
+
+    return parse
+
+
+SEED = bounded_int("--seed", 0, 2**32 - 1)  # what NumPy's generators take
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line (``error: ...``, exit 2); ``--help``
     still prints the full usage."""
@@ -78,7 +98,7 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
                         "<ckpt-dir>/training/generators/epoch_NNNN/ (for metrics over training; 0: off)")
     p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
     add_scale_out_arguments(p, BF16_HELP)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0, help="0 to 4,294,967,295")
     return p
 
 

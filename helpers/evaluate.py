@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from helpers.cli import add_data_argument, run_cli
+from helpers.cli import SEED, add_data_argument, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)
@@ -51,7 +51,7 @@ def main(argv=None):
     gen.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
     add_data_argument(gen)
     gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with (default: PrivateTest)")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seed", type=SEED, default=0)
     gen.add_argument("--truncation", type=float, default=None,
                      help="redraw noise values beyond ±T (default: the release's own default, if it sets one; inf: none)")
     gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
@@ -63,7 +63,7 @@ def main(argv=None):
     add_data_argument(tra)
     tra.add_argument("--split", default="PrivateTest", help="the faces to translate (default: PrivateTest)")
     tra.add_argument("--sources", type=int, default=0, help="a random sample of N sources (0: the whole split)")
-    tra.add_argument("--seed", type=int, default=0)
+    tra.add_argument("--seed", type=SEED, default=0)
     tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     tgt = sub.add_parser("targets", help="the main command's targets, worst of several seeds, for generators and "
                                           "translators side by side (helpers.evaluation.targets)")

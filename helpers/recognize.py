@@ -8,8 +8,10 @@ crops each with a margin to 48x48 grayscale, and reads its expression with the s
 (optionally averaged over test-time views). Writes an annotated copy of each photo with faces
 into --out (box, label, confidence and a bar per expression for every face) and, with --json, a
 list with one object per face: ``file``, ``box`` ([x, y, width, height] in the photo's pixels),
-``probabilities`` (the 7 expressions) and ``label``. A photo without a face is reported and
-skipped; a file that is not a readable image gets one line and the run goes on.
+``probabilities`` (the 7 expressions), ``label`` and ``annotated`` (its annotated copy: NAME.png,
+or NAME_jpg.png where photos share a name). A photo without a face is reported and skipped; a file
+that is not a readable image (or has more than 50 megapixels) gets one line and the run goes on,
+but a run in which no photo could be read fails, as does an empty folder.
 """
 from __future__ import annotations
 
@@ -20,21 +22,33 @@ from pathlib import Path
 import numpy as np
 
 from helpers.cli import OneLineParser, run_cli
-from helpers.errors import UserError
+from helpers.errors import DataError, UserError
 from helpers.expressions import EXPRESSIONS
-from helpers.files import write_json
+from helpers.files import write_bytes, write_json
 from helpers.inference.litert import BACKENDS
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
 
 def photo_paths(target: Path) -> list[Path]:
-    """``target`` itself, or the photos in the folder ``target`` (not its subfolders), sorted."""
+    """``target`` itself, or the photos in the folder ``target`` (not its subfolders; only regular
+    files, so a FIFO named like a photo is never waited on), sorted; a folder without any is refused."""
     if not target.exists():
         raise UserError(f"{target} does not exist: give a photo or a folder of photos")
-    if target.is_file():
+    if not target.is_dir():
         return [target]
-    return sorted(p for p in target.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    paths = sorted(p for p in target.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    if not paths:
+        raise UserError(f"no photos in {target} (files ending in {', '.join(sorted(PHOTO_SUFFIXES))})")
+    return paths
+
+
+def annotated_names(paths: list[Path]) -> dict[Path, str]:
+    """The annotated copy's file name for each photo: its stem and .png, or, where two photos share
+    a stem (a.jpg and a.png), the stem and the photo's own suffix (a_jpg.png, a_png.png)."""
+    stems = [p.stem for p in paths]
+    return {p: f"{p.stem}.png" if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix.lstrip('.').lower()}.png"
+            for p in paths}
 
 
 HIGHLIGHT, GREY = (255, 210, 0), (190, 190, 190)
@@ -86,7 +100,8 @@ def parse_args(argv=None):
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("photos", type=Path, help="a photo, or a folder of photos")
     p.add_argument("--out", type=Path, default=Path("out/recognized"),
-                   help="folder for the annotated copies (default: out/recognized)")
+                   help="folder for the annotated copies, NAME.png for each photo (default: out/recognized; "
+                        "not the photos' own folder)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write one record per face to FILE")
     p.add_argument("--tta", choices=list(TTA_VIEWS), help="average the recognizer over test-time views of each face")
     p.add_argument("--recognizer", type=Path, default=SHIPPED_RECOGNIZER, help="a .keras recognizer (default: the shipped one)")
@@ -104,29 +119,49 @@ def main(argv=None) -> list[dict]:
 
     args = parse_args(argv)
     paths = photo_paths(args.photos)
+    if {p.parent.resolve() for p in paths} & {args.out.resolve()}:
+        raise UserError(f"--out {args.out} is the photos' own folder: choose another, so that the photos and their "
+                        "annotated copies never mix")
     model = load_recognizer(args.recognizer, backend=args.backend)
     args.out.mkdir(parents=True, exist_ok=True)
+    names = annotated_names(paths)
     records, no_face, unreadable = [], [], []
     for path in tqdm(paths, desc="photos", unit="photo", disable=len(paths) < 2, file=sys.stderr):
-        photo = read_photo(path)
-        if photo is None:
+        try:
+            photo = read_photo(path)
+        except DataError as exc:
+            if len(paths) == 1:
+                raise
             unreadable.append(path)
-            tqdm.write(f"skipped {path}: not a readable image", file=sys.stderr)
+            tqdm.write(f"skipped {exc}", file=sys.stderr)
             continue
         faces = recognize_photo(path, photo, model, args.tta)
         if not faces:
             no_face.append(path)
             tqdm.write(f"no face found in {path}")
             continue
-        annotate(photo, faces).save(args.out / f"{path.stem}.png")
-        records += faces
+        annotated = args.out / names[path]
+        write_bytes(annotated, image_bytes(annotate(photo, faces)))
+        records += [{**face, "annotated": str(annotated)} for face in faces]
+    if len(unreadable) == len(paths):
+        raise UserError(f"no photo could be read in {args.photos} ({len(paths)} tried)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         write_json(args.json, records, indent=1)
     faces = "face" if len(records) == 1 else "faces"
     print(f"{len(records)} {faces} in {len(paths) - len(no_face) - len(unreadable)} of {len(paths)} photos; "
-          f"annotated copies in {args.out}/" + (f", records in {args.json}" if args.json else ""))
+          f"annotated copies in {args.out}/" + (f", records in {args.json}" if args.json else "")
+          + (f"; {len(unreadable)} unreadable skipped" if unreadable else ""))
     return records
+
+
+def image_bytes(image) -> bytes:
+    """A PIL image as the bytes of a PNG file."""
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
+from helpers.cli import BF16_HELP, SEED, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
 from helpers.training.distribute import add_scale_out_arguments
 from helpers.training.recognizer import AUGMENTATIONS, ensemble, recalibrate, train
 
@@ -68,7 +68,7 @@ def parse_args(argv=None):
                    help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
     p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
     add_scale_out_arguments(p, BF16_HELP)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0, help="0 to 4,294,967,295")
     mode = p.add_mutually_exclusive_group()  # training is the default; each of these replaces it
     mode.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
                       help="instead of training: time STEPS training steps of the recipe on random faces, after 2 "

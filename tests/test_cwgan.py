@@ -111,13 +111,15 @@ def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path, run_pytho
 
 @pytest.mark.parametrize("args,message", [
     (["Bored", "3"], "unknown expression 'Bored'; valid names: Anger, Disgust, Fear, Happiness, Sadness, Surprise, Neutral"),
-    (["Fear", "0"], "sample amount must be at least 1"),
-    (["Fear", "many"], "sample amount must be a whole number"),
+    (["Fear", "0"], "sample amount must be from 1 to 100,000, got 0"),
+    (["Fear", "1000000000"], "sample amount must be from 1 to 100,000, got 1,000,000,000"),
+    (["Fear", "many"], "sample amount must be a whole number from 1 to 100,000"),
+    (["Fear", "3", "--seed", "-1"], "--seed must be from 0 to 4,294,967,295, got -1"),
 ])
 def test_generator_cli_errors_are_one_line(trained, tmp_path, args, message, run_python):
     ckpt, _ = trained
-    proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), args[0], args[1], str(tmp_path / "o")])
-    assert proc.returncode == 2
+    proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), args[0], args[1], str(tmp_path / "o"), *args[2:]])
+    assert proc.returncode == 2 and not (tmp_path / "o").exists()
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0] and "Traceback" not in proc.stderr
 
@@ -341,12 +343,15 @@ def test_a_release_can_set_its_default_truncation(trained, tmp_path, run_python)
     assert gen.config["truncation"] == 1.0 and np.abs(gen.noise(500, seed=0)).max() <= 1.0
     assert np.abs(gen.noise(500, seed=0, truncation=math.inf)).max() > 1.0  # asked for none
     assert np.abs(gen.noise(500, seed=0, truncation=2.0)).max() > 1.0
-    with pytest.raises(UserError, match="must be positive"):
+    with pytest.raises(UserError, match="must be at least 0.1"):
         gen.noise(4, truncation=0)
+    with pytest.raises(UserError, match="must be at least 0.1"):  # a bound, not minutes of redrawing
+        gen.noise(4, truncation=1e-6)
+    assert np.abs(gen.noise(16, seed=0, truncation=0.1)).max() <= 0.1
     assert run_python(["-m", "helpers.generation", str(release), "--truncation", "inf"]).returncode == 0
     assert "truncation" not in load_generator(release).config
     bad = run_python(["-m", "helpers.generation", str(release), "--truncation", "-1"])
-    assert bad.returncode != 0 and "must be positive" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode != 0 and "must be at least 0.1" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_critic_arity_comes_from_the_network_not_the_loss_weight():

@@ -48,11 +48,12 @@ def test_recognize_folder_writes_annotations_and_json(photos, tmp_path, run_pyth
     assert done.returncode == 0, done.stderr
     assert "skipped" in done.stderr and "broken.jpg: not a readable image" in done.stderr
     assert f"no face found in {photos / 'cat.png'}" in done.stdout
-    assert "5 faces in 2 of 4 photos" in done.stdout
+    assert "5 faces in 2 of 4 photos" in done.stdout and "1 unreadable skipped" in done.stdout
     faces = json.loads(records.read_text())
     assert [Path(f["file"]).name for f in faces] == ["astronaut.jpg"] + ["group.png"] * 4
     for face in faces:
-        assert set(face) == {"file", "box", "probabilities", "label"}
+        assert set(face) == {"file", "box", "probabilities", "label", "annotated"}
+        assert face["annotated"] == str(out / (Path(face["file"]).stem + ".png"))
         assert len(face["box"]) == 4 and all(isinstance(v, int) for v in face["box"])
         assert list(face["probabilities"]) == list(EXPRESSIONS)
         assert sum(face["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
@@ -78,7 +79,7 @@ def test_translator_translates_every_face_in_photos(photos, tmp_path, run_python
     out = tmp_path / "translated"
     done = run_python(["Generative_model/Expression_translator.py", "checkpoints/ccyclegan_fer2013", str(photos),
                        "Surprise", str(out), "--faces"])
-    assert done.returncode == 1 and "broken.jpg is not a readable image" in done.stderr  # unreadable: named, run goes on
+    assert done.returncode == 1 and "broken.jpg: not a readable image" in done.stderr  # unreadable: named, run goes on
     assert f"no face found in {photos / 'cat.png'}" in done.stdout and "translated 5 faces to Surprise" in done.stdout
     assert sorted(p.name for p in out.iterdir()) == ["astronaut_face1.png"] + [f"group_face{k}.png" for k in range(1, 5)]
     with Image.open(out / "astronaut_face1.png") as pair:
@@ -87,3 +88,62 @@ def test_translator_translates_every_face_in_photos(photos, tmp_path, run_python
     [face] = find_faces(read_photo(photos / "astronaut.jpg"))
     np.testing.assert_array_equal(left, face.crop[..., 0])
     assert not np.array_equal(left, right)
+
+
+def test_photos_that_share_a_name_keep_both_annotated_copies(tmp_path, run_python):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(data.astronaut()).save(photos / "a.jpg")
+    Image.fromarray(data.astronaut()).save(photos / "a.png")
+    out = tmp_path / "out"
+    done = run_python(["-m", "helpers.recognize", str(photos), "--out", str(out), "--json", str(tmp_path / "f.json")])
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a_jpg.png", "a_png.png"]
+    assert sorted(Path(r["annotated"]).name for r in json.loads((tmp_path / "f.json").read_text())) == ["a_jpg.png", "a_png.png"]
+
+
+def test_what_cannot_be_read_is_one_line_and_nothing_is_written(tmp_path, run_python):
+    import os
+    import zlib
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    bomb = folder / "bomb.png"  # a small PNG whose header says 50,000 x 50,000 pixels
+    header = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", (50_000).to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0]))
+    bomb.write_bytes(header + png_chunk(b"IDAT", zlib.compress(bytes(1000))) + png_chunk(b"IEND", b""))
+    os.mkfifo(folder / "pipe.png")  # never opened: reading it would wait for a writer forever
+    out = tmp_path / "out"
+    for target, message in ((bomb, "pixels an image may have"), (folder / "pipe.png", "not a regular file")):
+        done = run_python(["-m", "helpers.recognize", str(target), "--out", str(out)])
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    (folder / "text.jpg").write_text("not an image")
+    done = run_python(["-m", "helpers.recognize", str(folder), "--out", str(out)])  # the FIFO is not a photo there
+    assert done.returncode == 2 and "no photo could be read in" in done.stderr and "(2 tried)" in done.stderr
+    assert "Traceback" not in done.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run_python(["-m", "helpers.recognize", str(empty), "--out", str(out)])
+    assert done.returncode == 2 and "no photos in" in done.stderr
+    photos = tmp_path / "mine"
+    photos.mkdir()
+    Image.fromarray(data.astronaut()).save(photos / "a.png")
+    done = run_python(["-m", "helpers.recognize", str(photos), "--out", str(photos)])
+    assert done.returncode == 2 and "the photos' own folder" in done.stderr
+    assert sorted(p.name for p in photos.iterdir()) == ["a.png"] and not (out.exists() and any(out.iterdir()))
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    import zlib
+
+    return len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
+
+
+def test_a_16_bit_photo_keeps_its_range(tmp_path):
+    from helpers.data import read_image
+
+    ramp = (np.linspace(0, 65535, 48 * 48).reshape(48, 48)).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    face = read_image(tmp_path / "deep.png")[..., 0]
+    assert face.min() == 0 and face.max() == 255 and len(np.unique(face)) > 200
+    photo = read_photo(tmp_path / "deep.png")
+    assert photo.shape == (48, 48, 3) and photo[..., 0].max() == 255 and photo[0, 0, 0] == 0

@@ -24,15 +24,12 @@ class Face:
     crop: np.ndarray                # uint8 (48, 48, 1)
 
 
-def read_photo(path: Path) -> np.ndarray | None:
-    """The photo as uint8 RGB (H, W, 3), or ``None`` when it is not a readable image."""
-    from PIL import Image, UnidentifiedImageError
+def read_photo(path: Path) -> np.ndarray:
+    """The photo as uint8 RGB (H, W, 3); a :class:`~helpers.errors.DataError` naming the file and
+    the reason when it cannot be read (:func:`helpers.data.fer2013.open_image`)."""
+    from helpers.data.fer2013 import open_image
 
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
+    return np.asarray(open_image(path, "RGB"))
 
 
 def cascade(name: str = CASCADE):

@@ -274,18 +274,42 @@ def load_challenge_pair(folder: str | os.PathLike, *, strict: bool = True) -> Sp
 
 
 # ----------------------------------------------------------------------------- image files
-def read_image(path: str | os.PathLike, size: int | None = IMAGE_SIZE, grayscale: bool = True) -> np.ndarray:
-    """Read one image file as uint8 (H, W, 1 or 3), converted and resized as asked."""
+MAX_IMAGE_PIXELS = 50_000_000  # a larger image is refused from its header, before it is decoded
+
+
+def open_image(path: str | os.PathLike, mode: str = "L"):
+    """The image file ``path`` decoded as a PIL image in ``mode`` ("L" or "RGB"). 16-bit images
+    keep their range (scaled to 8 bits, not clipped); anything that is not a regular file, cannot
+    be decoded, or has more than :data:`MAX_IMAGE_PIXELS` (a decompression bomb's header says so
+    before any pixel is decoded) is a :class:`DataError` that names the file and the reason."""
     from PIL import Image, UnidentifiedImageError
 
+    if not Path(path).is_file():  # a folder, a FIFO or a device named like an image: never opened, never waited on
+        raise DataError(f"{path}: not a regular file")
     try:
         with Image.open(path) as img:
-            img = img.convert("L" if grayscale else "RGB")
-            if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.BILINEAR)
-            arr = np.asarray(img, np.uint8)
-    except (OSError, UnidentifiedImageError) as exc:
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise DataError(f"{path}: {img.width:,} x {img.height:,}, more than the {MAX_IMAGE_PIXELS:,} pixels "
+                                "an image may have")
+            if img.mode.startswith("I"):  # 16-bit (or 32-bit integer) grey: scale 0..65535 to 0..255
+                grey = np.asarray(img, np.float64) * (255.0 / 65535.0)
+                return Image.fromarray(np.clip(np.round(grey), 0, 255).astype(np.uint8)).convert(mode)
+            return img.convert(mode)
+    except Image.DecompressionBombError:  # Pillow's own check, on headers of over twice its limit
+        raise DataError(f"{path}: more than the {MAX_IMAGE_PIXELS:,} pixels an image may have") from None
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
+
+
+def read_image(path: str | os.PathLike, size: int | None = IMAGE_SIZE, grayscale: bool = True) -> np.ndarray:
+    """Read one image file as uint8 (H, W, 1 or 3), converted and resized as asked
+    (:func:`open_image`'s checks and errors)."""
+    from PIL import Image
+
+    img = open_image(path, "L" if grayscale else "RGB")
+    if size is not None and img.size != (size, size):
+        img = img.resize((size, size), Image.BILINEAR)
+    arr = np.asarray(img, np.uint8)
     return arr[..., None] if arr.ndim == 2 else arr
 
 

@@ -23,6 +23,7 @@ from helpers.files import write_json
 
 CONFIG = "config.json"
 MODEL = "generator.keras"
+MIN_TRUNCATION = 0.1  # a redraw keeps 8% of the values at ±0.1; below, sampling would crawl
 
 
 def save_generator(directory: str | Path, generator, config: dict, litert: bool = True) -> Path:
@@ -81,8 +82,8 @@ class GeneratorCheckpoint:
         none (``inf``)."""
         t = self.config.get("truncation") if truncation is None else truncation
         t = math.inf if t is None else float(t)
-        if not t > 0:
-            raise UserError(f"--truncation must be positive (inf: no truncation), got {t}")
+        if not t >= MIN_TRUNCATION:
+            raise UserError(f"--truncation must be at least {MIN_TRUNCATION:g} (inf: no truncation), got {t:g}")
         return t
 
     def noise(self, n: int, seed: int | None = None, truncation: float | None = None) -> np.ndarray:
