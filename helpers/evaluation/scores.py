@@ -414,15 +414,15 @@ def realism_header(first: dict, reader: str) -> list[str]:
     from helpers.evaluation.realism import FACENESS_RATIO_EXPRESSION, FACENESS_RATIO_OVERALL, K_NEAREST, RECALL_MIN
 
     summary = first["realism"]["summary"]
-    if not summary["faceness"]:
-        return ["no face models: faceness not measured (pip install -e .[realism])"]
     rates = ", ".join(f"{name} {100 * f['reference_rate_mean']:.1f}%" for name, f in summary["faceness"].items()
                       if first["kind"] != "ccyclegan")
     spaces = ", ".join(f"{space} {pr['precision_real_mean']:.2f} / {pr['recall_real_mean']:.2f}"
                        for space, pr in summary["precision_recall"].items())
-    return [f"faceness: the share a face model accepts as a face / the same for real Training faces (a translator: "
-            f"its source faces); targets {FACENESS_RATIO_OVERALL:g} overall, {FACENESS_RATIO_EXPRESSION:g} per expression"
-            + (f"; real Training faces accepted: {rates}" if rates else ""),
+    faceness = (f"faceness: the share a face model accepts as a face / the same for real Training faces (a translator: "
+                f"its source faces); targets {FACENESS_RATIO_OVERALL:g} overall, {FACENESS_RATIO_EXPRESSION:g} per "
+                f"expression" + (f"; real Training faces accepted: {rates}" if rates else "")
+                if summary["faceness"] else "faceness: not measured (no face models)")
+    return [faceness,
             f"precision / recall (k = {K_NEAREST}) against the split's faces; real Training faces: {spaces}; "
             f"target: recall >= {RECALL_MIN:g} and precision >= real in the {reader}'s space"]
 
