@@ -83,3 +83,18 @@ def test_discriminator_arity_comes_from_the_network_not_the_loss_weight():
     assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
     with pytest.raises(ValueError, match="class head"):
         DCGAN(g, dcgan_discriminator("dcgan", num_classes=7), conditional=True, ac_weight=1.0)
+
+
+def test_a_trainer_never_replaces_a_release_it_did_not_start(tmp_path, run_python):
+    import shutil
+
+    copy = tmp_path / "dcgan_fer2013"
+    shutil.copytree("checkpoints/dcgan_fer2013", copy)
+    before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    command = ["Generative_model/dcgan.py", "--data", "synthetic", "--subset", "64", "--batch-size", "32", "--epochs", "1",
+               "--ckpt-dir", str(copy)]
+    for extra in ([], ["--resume"]):  # a release is there, and no checkpoint of this run to resume
+        done = run_python(command + extra)
+        assert done.returncode == 2 and "holds a release (generator.keras) that this run did not start" in done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before

@@ -201,6 +201,18 @@ def release_callback(ckpt_dir: Path, run: GANRun, snapshot_every: int):
     return keras.callbacks.LambdaCallback(on_epoch_end=release)
 
 
+def refuse_a_release_it_did_not_start(ckpt_dir: Path, init: str | None) -> None:
+    """A run that starts afresh in ``ckpt_dir`` (no checkpoint of its own to resume) would replace
+    a release there, such as a shipped model: refused, unless ``--init`` names that release as
+    the one it continues."""
+    from helpers.inference.generators import CONFIG, MODEL
+
+    held = [name for name in (MODEL, CONFIG) if (ckpt_dir / name).exists()]
+    if held and not (init and Path(init).resolve() == ckpt_dir.resolve()):
+        raise UserError(f"{ckpt_dir} holds a release ({held[0]}) that this run did not start, and it would be replaced: "
+                        f"choose another --ckpt-dir (to continue it: --init {ckpt_dir} --ckpt-dir NEW_FOLDER)")
+
+
 def fit_gan(run: GANRun, dataset, args) -> Path:
     """Train ``run.gan`` on ``dataset`` up to ``--epochs`` with Keras ``fit``: resumed from the
     newest checkpoint with ``--resume`` (keeping the ``init`` lineage its release config records),
@@ -228,6 +240,8 @@ def fit_gan(run: GANRun, dataset, args) -> Path:
                 run.release_config["init"] = lineage
     elif checkpoints.checkpoints():
         raise UserError(f"{run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
+    if start == 0:
+        refuse_a_release_it_did_not_start(ckpt_dir, getattr(args, "init", None))
     if start == 0 and run.warm_start is not None:
         start, wall = run.warm_start()
     saving = [checkpoints, EpochHistory(run_dir / "history.json"),
