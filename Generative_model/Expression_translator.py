@@ -5,8 +5,9 @@
     python Generative_model/Expression_translator.py checkpoints/ccyclegan_fer2013 photos/ Surprise out/ --faces
 
 Every PNG/JPG in the input folder (or the one input image), of any size or colour, is converted to
-48x48 grayscale, translated, and written under the same file name into the output folder (files
-already there are never replaced unless --overwrite is given). With --faces the inputs are photos:
+48x48 grayscale, translated, and written as NAME.png into the output folder (a.jpg and a.png as
+a_jpg.png and a_png.png; files already there are never replaced unless --overwrite is given). A
+FIFO or folder named like an image is never opened. With --faces the inputs are photos:
 each frontal face found in them (helpers.data.faces) is cropped to 48x48, translated, and written as
 NAME_faceK.png, the crop and its translation side by side; a photo without a face is reported. --grid also writes
 translation_sheet.png: each source next to all 7 expressions. An unreadable image is named,
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 
 from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
+from helpers.files import distinct_stems  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.litert import BACKENDS  # noqa: E402
 
@@ -47,7 +49,7 @@ def parse_args(argv=None):
 def input_files(path: Path) -> list[Path]:
     if not path.exists():
         raise UserError(f"input {path} does not exist")
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+    files = [path] if not path.is_dir() else sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
     if not files:
         raise UserError(f"no PNG or JPG images in {path}")
     return files
@@ -58,11 +60,11 @@ def read_inputs(files: list[Path]):
     from helpers.data import read_image
     from helpers.errors import DataError
 
-    faces, names = [], []
+    faces, names, stems = [], [], distinct_stems(files)
     for file in files:
         try:
             faces.append(read_image(file))
-            names.append(file.name)
+            names.append(f"{stems[file]}.png")
         except DataError as exc:
             print(f"skipped: {exc}", file=sys.stderr)
     return faces, names, len(files) - len(faces)
@@ -73,7 +75,7 @@ def read_faces(files: list[Path]):
     from helpers.data.faces import find_faces, read_photo
     from helpers.errors import DataError
 
-    faces, names, unreadable = [], [], 0
+    faces, names, unreadable, stems = [], [], 0, distinct_stems(files)
     for file in files:
         try:
             photo = read_photo(file)
@@ -85,7 +87,7 @@ def read_faces(files: list[Path]):
         if not found:
             print(f"no face found in {file}")
         faces += [face.crop for face in found]
-        names += [f"{file.stem}_face{k}.png" for k in range(1, len(found) + 1)]
+        names += [f"{stems[file]}_face{k}.png" for k in range(1, len(found) + 1)]
     return faces, names, unreadable
 
 

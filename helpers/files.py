@@ -91,3 +91,11 @@ def claim(data: bytes, names: Iterable[str | Path]) -> Path:
                     continue
             return target
     raise FileExistsError(f"every name offered for a new file in {first.parent} is taken")
+
+
+def distinct_stems(paths: Iterable[Path]) -> dict[Path, str]:
+    """A name for the outputs of each input file: its stem, or, where inputs share a stem
+    (``a.jpg``, ``a.png``), the stem and the input's own suffix (``a_jpg``, ``a_png``)."""
+    paths = list(paths)
+    stems = [p.stem for p in paths]
+    return {p: p.stem if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix.lstrip('.').lower()}" for p in paths}

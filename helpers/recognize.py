@@ -24,7 +24,7 @@ import numpy as np
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import DataError, UserError
 from helpers.expressions import EXPRESSIONS
-from helpers.files import write_bytes, write_json
+from helpers.files import distinct_stems, write_bytes, write_json
 from helpers.inference.litert import BACKENDS
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -41,14 +41,6 @@ def photo_paths(target: Path) -> list[Path]:
     if not paths:
         raise UserError(f"no photos in {target} (files ending in {', '.join(sorted(PHOTO_SUFFIXES))})")
     return paths
-
-
-def annotated_names(paths: list[Path]) -> dict[Path, str]:
-    """The annotated copy's file name for each photo: its stem and .png, or, where two photos share
-    a stem (a.jpg and a.png), the stem and the photo's own suffix (a_jpg.png, a_png.png)."""
-    stems = [p.stem for p in paths]
-    return {p: f"{p.stem}.png" if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix.lstrip('.').lower()}.png"
-            for p in paths}
 
 
 HIGHLIGHT, GREY = (255, 210, 0), (190, 190, 190)
@@ -124,7 +116,7 @@ def main(argv=None) -> list[dict]:
                         "annotated copies never mix")
     model = load_recognizer(args.recognizer, backend=args.backend)
     args.out.mkdir(parents=True, exist_ok=True)
-    names = annotated_names(paths)
+    stems = distinct_stems(paths)
     records, no_face, unreadable = [], [], []
     for path in tqdm(paths, desc="photos", unit="photo", disable=len(paths) < 2, file=sys.stderr):
         try:
@@ -140,7 +132,7 @@ def main(argv=None) -> list[dict]:
             no_face.append(path)
             tqdm.write(f"no face found in {path}")
             continue
-        annotated = args.out / names[path]
+        annotated = args.out / f"{stems[path]}.png"
         write_bytes(annotated, image_bytes(annotate(photo, faces)))
         records += [{**face, "annotated": str(annotated)} for face in faces]
     if len(unreadable) == len(paths):

@@ -141,17 +141,31 @@ def test_translator_cli(translator_ckpt, tmp_path, run_python):
                        "surprised", str(out), "--grid"])
     assert proc.returncode == 1  # one image was skipped
     assert "broken.png" in proc.stderr and "Traceback" not in proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["face0.jpg", "face1.jpg", "face2.jpg", "translation_sheet.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["face0.png", "face1.png", "face2.png", "translation_sheet.png"]
     from PIL import Image
 
-    assert Image.open(out / "face0.jpg").size == (48, 48)
+    assert Image.open(out / "face0.png").size == (48, 48)
     assert Image.open(out / "translation_sheet.png").size[0] > 8 * 48  # source + 7 expressions per row
     assert (translator_ckpt / "training" / "samples" / "epoch_0001.png").exists()
     # A second run into the same folder replaces nothing unless asked to.
-    before = (out / "face0.jpg").read_bytes()
+    before = (out / "face0.png").read_bytes()
     again = run_python(["Generative_model/Expression_translator.py", str(translator_ckpt), str(faces), "happy", str(out)])
     assert again.returncode == 2 and "already holds" in again.stderr and "--overwrite" in again.stderr
-    assert (out / "face0.jpg").read_bytes() == before
+    assert (out / "face0.png").read_bytes() == before
+
+
+def test_translator_keeps_inputs_that_share_a_name_apart_and_never_opens_a_fifo(translator_ckpt, tmp_path, run_python):
+    import os
+
+    from PIL import Image
+
+    faces = _faces(tmp_path / "faces", 1)
+    Image.open(faces / "face0.jpg").save(faces / "face0.png")
+    os.mkfifo(faces / "pipe.png")  # opening it would wait for a writer forever
+    out = tmp_path / "out"
+    proc = run_python(["Generative_model/Expression_translator.py", str(translator_ckpt), str(faces), "Fear", str(out)])
+    assert proc.returncode == 0 and "translated 2 faces" in proc.stdout, proc.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["face0_jpg.png", "face0_png.png"]
 
 
 @pytest.mark.parametrize("inputs,expression,message", [
