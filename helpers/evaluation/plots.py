@@ -156,7 +156,7 @@ def save_gif(frames, path: str | Path, duration: float = 0.4, scale: int = 2) ->
     """Assemble uint8 frames (each (H, W)) into an animated GIF."""
     from PIL import Image
 
-    images = [Image.fromarray(np.asarray(f).squeeze().astype(np.uint8), mode="L") for f in frames]
+    images = [Image.fromarray(np.asarray(f).squeeze().astype(np.uint8)) for f in frames]
     if scale != 1:
         images = [im.resize((im.width * scale, im.height * scale), Image.NEAREST) for im in images]
     path = Path(path)
