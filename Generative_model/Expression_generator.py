@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import SEED, OneLineParser, bounded_int, run_cli, view_size  # noqa: E402
+from helpers.cli import SEED, OneLineParser, number, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.generators import MIN_TRUNCATION  # noqa: E402
@@ -32,8 +32,7 @@ def parse_args(argv=None):
     p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", help="generator checkpoint folder (generator.keras + config.json) or its .keras file")
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
-    p.add_argument("amount", type=bounded_int("sample amount", 1, MAX_AMOUNT),
-                   help=f"number of faces to write (1 to {MAX_AMOUNT:,})")
+    number(p, "amount", low=1, high=MAX_AMOUNT, help="number of faces to write")
     p.add_argument("out_dir", help="folder to write into (created if missing)")
     p.add_argument("--seed", type=SEED, default=None, help="make the output reproducible (0 to 4,294,967,295)")
     p.add_argument("--truncation", type=float, default=None,

@@ -28,7 +28,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from helpers.cli import OneLineParser, run_cli
+from helpers.cli import OneLineParser, number, run_cli
 from helpers.errors import UserError
 from helpers.files import write_json
 
@@ -72,11 +72,11 @@ def parse_args(argv=None):
                    help="a comma list of float32, mixed_float16, mixed_bfloat16 (default: float32 and the "
                         "mixed precisions this machine runs natively; others are emulated, and slow)")
     p.add_argument("--xla", choices=("off", "on", "both"), default="both", help="measure without XLA, with it, or both")
-    p.add_argument("--warmup-steps", type=int, default=3, help="untimed steps first (tracing, compilation)")
-    p.add_argument("--steps", type=int, default=10, help="timed steps")
-    p.add_argument("--cpu-devices", type=int, default=2, metavar="N",
+    number(p, "--warmup-steps", kind=int, low=1, default=3, help="untimed steps first (tracing, compilation)")
+    number(p, "--steps", kind=int, low=1, default=10, help="timed steps")
+    number(p, "--cpu-devices", kind=int, low=1, high=256, default=2, metavar="N",
                    help="logical CPU devices that --strategies mirrored spreads over on a machine without GPUs")
-    p.add_argument("--timeout", type=float, default=1800, metavar="SECONDS", help="give up on one measurement after this")
+    number(p, "--timeout", kind=float, low=0, low_open=True, default=1800, metavar="SECONDS", help="give up on one measurement after this")
     p.add_argument("--out", metavar="JSON", help="also write the rows here")
     p.add_argument("--measure", nargs=4, metavar=("TRAINER", "STRATEGY", "PRECISION", "XLA"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -85,8 +85,6 @@ def parse_args(argv=None):
         args.strategies = choices(args.strategies, [s for s in STRATEGIES if s != "auto"], "--strategies")
     if args.precisions is not None:
         args.precisions = choices(args.precisions, [s for s in PRECISIONS if s != "auto"], "--precisions")
-    if args.warmup_steps < 1 or args.steps < 1:
-        raise UserError("--warmup-steps and --steps must each be at least 1")
     if args.cpu_devices < 2 and not args.measure:
         raise UserError(f"--cpu-devices must be at least 2 to mirror, got {args.cpu_devices}")
     return args

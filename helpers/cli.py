@@ -49,24 +49,52 @@ def view_size(text: str) -> int:
     return size
 
 
-def bounded_int(name: str, low: int, high: int | None = None):
-    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None),
-    refused in one line that names the option and its range."""
-    span = f"from {low:,} to {high:,}" if high is not None else f"{low:,} or more"
+class Bounded:
+    """An argparse type: a number of ``kind`` (int or float) within bounds, refused in one line that
+    says the range (NaN and infinities too; argparse names the option). ``span`` says the range
+    in words, for ``--help`` (:func:`number`)."""
 
-    def parse(text: str) -> int:
+    def __init__(self, kind=int, low=None, high=None, *, low_open: bool = False, high_open: bool = False):
+        self.kind, self.low, self.high, self.low_open, self.high_open = kind, low, high, low_open, high_open
+
+    @property
+    def span(self) -> str:
+        def show(value):
+            return f"{value:,}" if self.kind is int else f"{value:g}"
+
+        if self.low is not None and self.high is not None:
+            if self.low_open:
+                return f"above {show(self.low)} and {'below' if self.high_open else 'at most'} {show(self.high)}"
+            return f"{show(self.low)} to {'below ' if self.high_open else ''}{show(self.high)}"
+        if self.low is not None:
+            return f"above {show(self.low)}" if self.low_open else f"{show(self.low)} or more"
+        return f"below {show(self.high)}" if self.high_open else f"{show(self.high)} or less"
+
+    def __call__(self, text: str):
+        import math
+
+        what = "a whole number" if self.kind is int else "a number"
         try:
-            value = int(text)
+            value = self.kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number {span}, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"{name} must be {span}, got {value:,}")
+            raise argparse.ArgumentTypeError(f"must be {what}, {self.span}; got {text!r}") from None
+        outside = (not math.isfinite(value)
+                   or (self.low is not None and (value <= self.low if self.low_open else value < self.low))
+                   or (self.high is not None and (value >= self.high if self.high_open else value > self.high)))
+        if outside:
+            raise argparse.ArgumentTypeError(f"must be {self.span}, got {text}")
         return value
 
-    return parse
+
+def number(parser, *flags: str, kind=int, low=None, high=None, low_open: bool = False, high_open: bool = False,
+           help: str | None = None, **kwargs):
+    """``parser.add_argument(*flags, ...)`` for a number within bounds (:class:`Bounded`), with the
+    range at the end of its help."""
+    bounded = Bounded(kind, low, high, low_open=low_open, high_open=high_open)
+    return parser.add_argument(*flags, type=bounded, help=f"{help} ({bounded.span})" if help else bounded.span, **kwargs)
 
 
-SEED = bounded_int("--seed", 0, 2**32 - 1)  # what NumPy's generators take
+SEED = Bounded(int, 0, 2**32 - 1)  # what NumPy's generators take
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -86,17 +114,17 @@ def gan_training_parser(description: str, *, epochs: int, batch_size: int, ckpt_
 
     p = OneLineParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_argument(p)
-    p.add_argument("--epochs", type=int, default=epochs)
-    p.add_argument("--batch-size", type=int, default=batch_size, help=batch_help)
+    number(p, "--epochs", kind=int, low=1, high=100_000, default=epochs)
+    number(p, "--batch-size", kind=int, low=1, high=65_536, default=batch_size, help=batch_help)
     p.add_argument("--ckpt-dir", default=ckpt_dir, help="where checkpoints, logs, samples and the release go")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --ckpt-dir (after a kill, or for more --epochs)")
-    p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
-    p.add_argument("--sample-every", type=int, default=1, help="write the fixed-seed sample grid every N epochs")
-    p.add_argument("--keep", type=int, default=3, help="training checkpoints to keep")
-    p.add_argument("--snapshot-every", type=int, default=0, metavar="N",
+    number(p, "--time-limit", kind=float, low=0, metavar="MINUTES", help=TIME_LIMIT_HELP)
+    number(p, "--sample-every", kind=int, low=1, default=1, help="write the fixed-seed sample grid every N epochs")
+    number(p, "--keep", kind=int, low=1, high=1_000, default=3, help="training checkpoints to keep")
+    number(p, "--snapshot-every", kind=int, low=0, default=0, metavar="N",
                    help="also keep the generator of every N-th epoch as a loadable checkpoint in "
                         "<ckpt-dir>/training/generators/epoch_NNNN/ (for metrics over training; 0: off)")
-    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
+    number(p, "--subset", kind=int, low=0, default=0, help="first N training images only (smoke runs)")
     add_scale_out_arguments(p, BF16_HELP)
     p.add_argument("--seed", type=SEED, default=0, help="0 to 4,294,967,295")
     return p
@@ -108,7 +136,7 @@ def add_init_arguments(p: argparse.ArgumentParser, release_help: str, warmup_epo
     p.add_argument("--init", metavar="RELEASE", default=None, help=release_help)
     p.add_argument("--fresh-discriminator", action="store_true",
                    help="with --init: start the discriminator afresh, with the warm-up, even where the release saved one")
-    p.add_argument("--d-warmup-epochs", type=float, default=warmup_epochs, help=warmup_help)
+    number(p, "--d-warmup-epochs", kind=float, low=0, high=1_000, default=warmup_epochs, help=warmup_help)
 
 
 def training_command(pipeline: str, description: str, try_next: str):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, run_cli
+from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, number, run_cli
 from helpers.training.distribute import add_scale_out_arguments
 
 DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}
@@ -35,24 +35,24 @@ def parse_args(argv=None):
     p.add_argument("-d", dest="data", help=argparse.SUPPRESS)
     p.add_argument("-t", "--train", action="store_true", help="train the model")
     p.add_argument("--hparams", action="store_true", help="use --epochs/--learning_rate/--batch_size instead of the defaults")
-    p.add_argument("--epochs", type=int, default=DEFAULT_HPARAMS["epochs"])
-    p.add_argument("--learning_rate", type=float, default=DEFAULT_HPARAMS["learning_rate"])
-    p.add_argument("--batch_size", type=int, default=DEFAULT_HPARAMS["batch_size"])
-    p.add_argument("--width", type=int, default=DEFAULT_ARCH["width"], help="conv channels (paper: 10)")
-    p.add_argument("--fc_width", type=int, default=DEFAULT_ARCH["fc_width"], help="dense units (paper: 50)")
+    number(p, "--epochs", kind=int, low=1, high=100_000, default=DEFAULT_HPARAMS["epochs"])
+    number(p, "--learning_rate", kind=float, low=0, high=10, low_open=True, default=DEFAULT_HPARAMS["learning_rate"])
+    number(p, "--batch_size", kind=int, low=1, high=65_536, default=DEFAULT_HPARAMS["batch_size"])
+    number(p, "--width", kind=int, low=1, high=1_024, default=DEFAULT_ARCH["width"], help="conv channels (paper: 10)")
+    number(p, "--fc_width", kind=int, low=1, high=4_096, default=DEFAULT_ARCH["fc_width"], help="dense units (paper: 50)")
     p.add_argument("--no_batch_norm", action="store_true", help="no batch norm (as in the paper)")
-    p.add_argument("--dropout", type=float, default=DEFAULT_ARCH["dropout"],
+    number(p, "--dropout", kind=float, low=0, high=1, high_open=True, default=DEFAULT_ARCH["dropout"],
                    help="dropout on the extractor's last maps (paper: 0.5); has no weights, so --init may change it")
     p.add_argument("--init", metavar="KERAS", default=None,
                    help="start from a trained Deep-Emotion's weights (e.g. checkpoints/deep_emotion_fer2013.keras) "
                         "with a new schedule: a second training stage")
-    p.add_argument("--class_balance", type=float, default=0.0, metavar="POWER",
+    number(p, "--class_balance", kind=float, low=0, high=1, default=0.0, metavar="POWER",
                    help="weight each expression's loss by count^-POWER (0: unweighted; 0.5: inverse square root)")
     p.add_argument("--run_dir", default="runs/deep_emotion")
     p.add_argument("--resume", action="store_true", help="continue --run_dir after a kill or --time_limit, with the same options")
-    p.add_argument("--time_limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
+    number(p, "--time_limit", kind=float, low=0, metavar="MINUTES", help=TIME_LIMIT_HELP)
     add_scale_out_arguments(p, BF16_HELP, sep="_")
-    p.add_argument("--subset", type=int, default=0, help="first N training images only (smoke runs)")
+    number(p, "--subset", kind=int, low=0, default=0, help="first N training images only (smoke runs)")
     args = p.parse_args(argv)
     if not (args.setup or args.train):
         p.error("nothing to do: pass --setup and/or --train")

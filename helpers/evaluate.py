@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from helpers.cli import SEED, add_data_argument, run_cli
+from helpers.cli import SEED, OneLineParser, add_data_argument, number, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)
@@ -32,9 +32,9 @@ def _write_json(result, path) -> None:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m helpers.evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="kind", required=True)
+    parser = OneLineParser(prog="python -m helpers.evaluate", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
     rec = sub.add_parser("recognizer", help="score a recognizer checkpoint on a labelled split")
     rec.add_argument("checkpoint", help="a .keras recognizer (uint8 48x48x1 in, 7 probabilities out)")
     add_data_argument(rec)
@@ -62,7 +62,7 @@ def main(argv=None):
     tra.add_argument("checkpoint", help="a translator checkpoint folder (ccyclegan: generator.keras + config.json)")
     add_data_argument(tra)
     tra.add_argument("--split", default="PrivateTest", help="the faces to translate (default: PrivateTest)")
-    tra.add_argument("--sources", type=int, default=0, help="a random sample of N sources (0: the whole split)")
+    number(tra, "--sources", kind=int, low=0, default=0, help="a random sample of N sources (0: the whole split)")
     tra.add_argument("--seed", type=SEED, default=0)
     tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     tgt = sub.add_parser("targets", help="the main command's targets, worst of several seeds, for generators and "
@@ -72,8 +72,8 @@ def main(argv=None):
     tgt.add_argument("--split", default="PublicTest",
                      help="the real faces to compare with (default: PublicTest, where choices are made; "
                           "report PrivateTest once)")
-    tgt.add_argument("--seeds", type=int, nargs="+", default=None, help="sampling seeds (default: 0 1 2)")
-    tgt.add_argument("--per-expression", type=int, default=None, help="faces per expression and seed (default: 100)")
+    tgt.add_argument("--seeds", type=SEED, nargs="+", default=None, help="sampling seeds (default: 0 1 2)")
+    number(tgt, "--per-expression", kind=int, low=1, high=10_000, default=None, help="faces per expression and seed (default: 100)")
     tgt.add_argument("--truncation", type=float, default=None,
                      help="generators redraw noise values beyond ±T (default: each release's own default; inf: none)")
     tgt.add_argument("--second-opinion", metavar="RECOGNIZER",

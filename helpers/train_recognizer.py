@@ -36,7 +36,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers.cli import BF16_HELP, SEED, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
+from helpers.cli import (BF16_HELP, SEED, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, number,
+                         run_cli)
 from helpers.training.distribute import add_scale_out_arguments
 from helpers.training.recognizer import AUGMENTATIONS, ensemble, recalibrate, train
 
@@ -47,14 +48,14 @@ def parse_args(argv=None):
     p.add_argument("--model", default="fer_vgg", help="recognizer configuration (helpers.models.RECOGNIZERS)")
     p.add_argument("--model-args", default="{}", help="JSON keyword arguments for the builder")
     add_data_argument(p)
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.02, help="peak SGD learning rate (cosine schedule)")
+    number(p, "--epochs", kind=int, low=1, high=100_000, default=30)
+    number(p, "--batch-size", kind=int, low=1, high=65_536, default=128)
+    number(p, "--lr", kind=float, low=0, high=10, low_open=True, default=0.02, help="peak SGD learning rate (cosine schedule)")
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
-    p.add_argument("--weight-decay", type=float, default=5e-4)
-    p.add_argument("--warmup-epochs", type=float, default=1.0)
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--class-balance", type=float, default=0.0, metavar="POWER",
+    number(p, "--weight-decay", kind=float, low=0, high=1, default=5e-4)
+    number(p, "--warmup-epochs", kind=float, low=0, default=1.0)
+    number(p, "--label-smoothing", kind=float, low=0, high=1, high_open=True, default=0.1)
+    number(p, "--class-balance", kind=float, low=0, high=1, default=0.0, metavar="POWER",
                    help="weight the loss of each expression by count**-POWER (0: none, 0.5: square root, 1: balanced)")
     p.add_argument("--init", metavar="KERAS",
                    help="start from the weights of this trained recognizer (same --model), with a new schedule")
@@ -62,15 +63,15 @@ def parse_args(argv=None):
     p.add_argument("--augment", choices=tuple(AUGMENTATIONS), default="full",
                    help="full: flips, rotations, shifts, zoom and random erasing; light: flips and small shifts "
                         "only, for a last low-rate cycle that fits the clean faces the model is tested on")
-    p.add_argument("--subset", type=int, default=0, help="use only the first N training images (smoke runs)")
+    number(p, "--subset", kind=int, low=0, default=0, help="use only the first N training images (smoke runs)")
     p.add_argument("--run-dir", default="runs/recognizer")
     p.add_argument("--resume", action="store_true",
                    help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
-    p.add_argument("--time-limit", type=float, metavar="MINUTES", help=TIME_LIMIT_HELP)
+    number(p, "--time-limit", kind=float, low=0, metavar="MINUTES", help=TIME_LIMIT_HELP)
     add_scale_out_arguments(p, BF16_HELP)
     p.add_argument("--seed", type=SEED, default=0, help="0 to 4,294,967,295")
     mode = p.add_mutually_exclusive_group()  # training is the default; each of these replaces it
-    mode.add_argument("--benchmark", type=int, metavar="STEPS", default=0,
+    number(mode, "--benchmark", kind=int, low=0, metavar="STEPS", default=0,
                       help="instead of training: time STEPS training steps of the recipe on random faces, after 2 "
                            "untimed ones, and print images/s (python -m helpers.benchmark: every trainer)")
     mode.add_argument("--export", metavar="KERAS", help="instead of training: re-save KERAS in float32 to --out")

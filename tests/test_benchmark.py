@@ -85,7 +85,6 @@ def test_what_a_machine_offers():
     (["--trainers", "vgg"], "--trainers: unknown vgg"),
     (["--strategies", "multiworker"], "--strategies: unknown multiworker"),
     (["--precisions", ""], "--precisions is empty"),
-    (["--steps", "0"], "at least 1"),
     (["--cpu-devices", "1"], "at least 2"),
 ])
 def test_bad_options_are_refused_with_the_fix(argv, message):
@@ -93,6 +92,15 @@ def test_bad_options_are_refused_with_the_fix(argv, message):
 
     with pytest.raises(UserError, match=message):
         parse_args(argv)
+
+
+@pytest.mark.parametrize("flag", ["--steps", "--warmup-steps"])
+def test_step_counts_start_at_one(flag, capsys):
+    from helpers.benchmark import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args([flag, "0"])
+    assert f"argument {flag}: must be 1 or more, got 0" in capsys.readouterr().err
 
 
 def test_the_command_measures_and_writes_its_rows(tmp_path, run_python):

@@ -111,10 +111,10 @@ def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path, run_pytho
 
 @pytest.mark.parametrize("args,message", [
     (["Bored", "3"], "unknown expression 'Bored'; valid names: Anger, Disgust, Fear, Happiness, Sadness, Surprise, Neutral"),
-    (["Fear", "0"], "sample amount must be from 1 to 100,000, got 0"),
-    (["Fear", "1000000000"], "sample amount must be from 1 to 100,000, got 1,000,000,000"),
-    (["Fear", "many"], "sample amount must be a whole number from 1 to 100,000"),
-    (["Fear", "3", "--seed", "-1"], "--seed must be from 0 to 4,294,967,295, got -1"),
+    (["Fear", "0"], "argument amount: must be 1 to 100,000, got 0"),
+    (["Fear", "1000000000"], "argument amount: must be 1 to 100,000, got 1000000000"),
+    (["Fear", "many"], "argument amount: must be a whole number, 1 to 100,000; got 'many'"),
+    (["Fear", "3", "--seed", "-1"], "argument --seed: must be 0 to 4,294,967,295, got -1"),
 ])
 def test_generator_cli_errors_are_one_line(trained, tmp_path, args, message, run_python):
     ckpt, _ = trained

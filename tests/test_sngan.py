@@ -156,15 +156,21 @@ def test_the_expression_head_learns_from_real_faces_and_adds_to_the_hinge_loss()
     np.testing.assert_allclose(float(gan.discriminator_step(real, labels)[3]), smoothed, rtol=1e-5)
 
 
-@pytest.mark.parametrize("flag, value, message", [("--ac-label-smoothing", "1", "below 1"),
-                                                   ("--ac-weight", "-1", "0 or more"),
-                                                   ("--class-balance", "2", "between 0 and 1")])
-def test_out_of_range_options_are_refused_before_any_data_is_read(flag, value, message):
-    from helpers.errors import UserError
-    from helpers.training.sngan import parse_args, train
+@pytest.mark.parametrize("flag, value, message", [("--ac-label-smoothing", "1", "must be 0 to below 1, got 1"),
+                                                   ("--ac-weight", "-1", "must be 0 to 1000, got -1"),
+                                                   ("--ac-weight", "nan", "must be 0 to 1000, got nan"),
+                                                   ("--class-balance", "2", "must be 0 to 1, got 2"),
+                                                   ("--g-lr", "0", "must be above 0 and at most 1, got 0"),
+                                                   ("--batch-size", "0", "must be 1 to 65,536, got 0"),
+                                                   ("--keep", "-1", "must be 1 to 1,000, got -1"),
+                                                   ("--cpu-devices", "-2", "must be 0 to 256, got -2")])
+def test_out_of_range_options_are_refused_before_any_data_is_read(flag, value, message, capsys):
+    from helpers.training.sngan import parse_args
 
-    with pytest.raises(UserError, match=message):
-        train(parse_args(["--data", "/nonexistent.csv", flag, value]))
+    with pytest.raises(SystemExit) as stop:
+        parse_args(["--data", "/nonexistent.csv", flag, value])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and f"argument {flag}: {message}" in err
 
 
 def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_path, run_python):

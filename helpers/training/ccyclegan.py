@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import add_init_arguments, command_line, gan_training_parser
+from helpers.cli import add_init_arguments, command_line, gan_training_parser, number
 from helpers.errors import UserError
 
 
@@ -36,13 +36,13 @@ def parse_args(argv=None, description: str | None = None):
                             batch_help="real faces per step (x6 translations from T24 on)")
     p.add_argument("--config", default="T26", choices=list(CONFIGS),
                    help="; ".join(f"{k}: {c.description}" for k, c in CONFIGS.items()))
-    p.add_argument("--width", type=int, default=32,
+    number(p, "--width", kind=int, low=1, high=1_024, default=32,
                    help="channels of the first convolution of G_enc and D (then 2x, 4x); 64 is 4x the compute")
     p.add_argument("--downsamplings", type=int, default=2, choices=(2, 3),
                    help="stride-2 convolutions in G_enc: 2 gives a 12x12 latent, 3 a 6x6 one")
-    p.add_argument("--lr", type=float, default=None,
+    number(p, "--lr", kind=float, low=0, high=1, low_open=True, default=None,
                    help="Adam learning rate of both networks (default: the configuration's)")
-    p.add_argument("--d-lr", type=float, default=None,
+    number(p, "--d-lr", kind=float, low=0, high=1, low_open=True, default=None,
                    help="the discriminator's own learning rate (default: --lr); a faster discriminator keeps a "
                         "generator from exploiting it (two time-scale updates)")
     add_init_arguments(p, "continue a released translator (a folder such as checkpoints/ccyclegan_fer2013, "
@@ -52,10 +52,10 @@ def parse_args(argv=None, description: str | None = None):
                        3.0, "with --init of a release without discriminator.weights.h5 (those before it was "
                             "saved with the generator): epochs of discriminator-only updates before the generator "
                             "trains, so that the fresh discriminator has learnt something first")
-    p.add_argument("--cycle-weight", type=float, default=None,
+    number(p, "--cycle-weight", kind=float, low=0, high=1_000, default=None,
                    help="weight of the cycle loss |G(G(x, target), source) - x| (default: the configuration's); "
                         "larger keeps more of the source face, at some cost in expression")
-    p.add_argument("--identity-weight", type=float, default=None,
+    number(p, "--identity-weight", kind=float, low=0, high=1_000, default=None,
                    help="weight of the identity loss |G(x, own expression) - x| (default: the configuration's; "
                         "T1 uses it, T17 on do not)")
     args = p.parse_args(argv)

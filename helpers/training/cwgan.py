@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import add_init_arguments, command_line, gan_training_parser
+from helpers.cli import add_init_arguments, command_line, gan_training_parser, number
 from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 
@@ -72,24 +72,24 @@ def parse_args(argv=None, description: str | None = None):
     """The training script's arguments (the script passes its docstring as the description)."""
     p = gan_training_parser(description, epochs=40, batch_size=64, ckpt_dir="runs/cwgan")
     p.add_argument("--codes", help="expression codes (.npz or a generator config.json) instead of training the autoencoder")
-    p.add_argument("--k", type=int, default=16, help="PCA dimensions of the expression codes")
-    p.add_argument("--ae-epochs", type=int, default=10)
-    p.add_argument("--noise-dim", type=int, default=100)
-    p.add_argument("--g-width", type=int, default=128)
-    p.add_argument("--d-width", type=int, default=32)
+    number(p, "--k", kind=int, low=1, high=256, default=16, help="PCA dimensions of the expression codes")
+    number(p, "--ae-epochs", kind=int, low=0, default=10)
+    number(p, "--noise-dim", kind=int, low=1, high=4_096, default=100)
+    number(p, "--g-width", kind=int, low=1, high=4_096, default=128)
+    number(p, "--d-width", kind=int, low=1, high=1_024, default=32)
     p.add_argument("--d-features", choices=("flatten", "gap"), default="flatten",
                    help="critic features: the flattened 6x6 maps, or their global average (the first release)")
-    p.add_argument("--n-critic", type=int, default=5)
-    p.add_argument("--gp-weight", type=float, default=10.0)
-    p.add_argument("--ac-weight", type=float, default=1.0,
+    number(p, "--n-critic", kind=int, low=1, high=100, default=5)
+    number(p, "--gp-weight", kind=float, low=0, default=10.0)
+    number(p, "--ac-weight", kind=float, low=0, high=1_000, default=1.0,
                    help="weight of the critic's auxiliary expression classifier on real faces (0: projection only)")
-    p.add_argument("--g-ac-weight", type=float, default=1.0,
+    number(p, "--g-ac-weight", kind=float, low=0, high=1_000, default=1.0,
                    help="weight of that classifier's cross-entropy on the generator's fakes")
-    p.add_argument("--lr", type=float, default=1e-4)
+    number(p, "--lr", kind=float, low=0, high=1, low_open=True, default=1e-4)
     p.add_argument("--guide", metavar="KERAS", default=None,
                    help="a frozen recognizer (not the judge) whose cross-entropy on the fakes the generator "
                         "also minimises, e.g. checkpoints/deep_emotion_fer2013.keras")
-    p.add_argument("--guide-weight", type=float, default=1.0, help="weight of the --guide cross-entropy")
+    number(p, "--guide-weight", kind=float, low=0, high=1_000, default=1.0, help="weight of the --guide cross-entropy")
     add_init_arguments(p, "continue a released cWGAN (its generator, and its critic where saved) with new optimizers; "
                           "epochs count on from its epoch",
                        1.0, "with --init of a release without discriminator.weights.h5: epochs of critic-only steps first")

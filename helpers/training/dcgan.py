@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import command_line, gan_training_parser
+from helpers.cli import command_line, gan_training_parser, number
 from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS, parse_expression
 
@@ -35,8 +35,8 @@ def parse_args(argv=None, description: str | None = None):
     p.add_argument("--expressions", default="all", help='"all", "five", or a comma list such as "surprise"')
     p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
                    help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
-    p.add_argument("--noise-dim", type=int, default=100)
-    p.add_argument("--ac-weight", type=float, default=1.0,
+    number(p, "--noise-dim", kind=int, low=1, high=4_096, default=100)
+    number(p, "--ac-weight", kind=float, low=0, high=1_000, default=1.0,
                    help="label-conditioned runs: weight of the discriminator's auxiliary expression classifier "
                         "(AC-GAN) for both networks; 0: projection only")
     args = p.parse_args(argv)

@@ -71,6 +71,7 @@ def add_scale_out_arguments(parser, bf16_help: str, sep: str = "-") -> None:
     """``--strategy``, ``--precision`` (``--bf16`` is its alias for ``mixed_bfloat16``) and
     ``--jit-compile`` (``sep`` joins the words of a flag: ``_`` for a front end that spells its
     flags so); without them a trainer runs as it always has: one device, float32, no XLA."""
+    from helpers.cli import number
     from helpers.training.precision import PRECISIONS
 
     parser.add_argument("--strategy", choices=STRATEGIES, default="one",
@@ -83,6 +84,6 @@ def add_scale_out_arguments(parser, bf16_help: str, sep: str = "-") -> None:
                         help="the same as --precision mixed_bfloat16: " + bf16_help)
     parser.add_argument(f"--jit{sep}compile", dest="jit_compile", action="store_true",
                         help="compile each training step with XLA (off by default: see docs/training-on-gpus.md)")
-    parser.add_argument(f"--cpu{sep}devices", dest="cpu_devices", type=int, default=0, metavar="N",
-                        help="split the CPU into N logical devices, to try --strategy mirrored without GPUs "
-                             "(not faster: they share the cores)")
+    number(parser, f"--cpu{sep}devices", dest="cpu_devices", low=0, high=256, default=0, metavar="N",
+           help="split the CPU into N logical devices, to try --strategy mirrored without GPUs "
+                "(not faster: they share the cores; 0: don't split)")

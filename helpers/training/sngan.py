@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import add_init_arguments, command_line, gan_training_parser
+from helpers.cli import add_init_arguments, command_line, gan_training_parser, number
 from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 
@@ -38,26 +38,26 @@ def parse_args(argv=None, description: str | None = None):
     from helpers.gans.augment import POLICIES
 
     p = gan_training_parser(description, epochs=60, batch_size=64, ckpt_dir="runs/sngan")
-    p.add_argument("--noise-dim", type=int, default=128)
-    p.add_argument("--g-width", type=int, default=32, help="generator channels at 48x48 (4x at 6x6 and 12x12)")
-    p.add_argument("--d-width", type=int, default=32, help="discriminator channels at 48x48 (8x at 6x6)")
+    number(p, "--noise-dim", kind=int, low=1, high=4_096, default=128)
+    number(p, "--g-width", kind=int, low=1, high=1_024, default=32, help="generator channels at 48x48 (4x at 6x6 and 12x12)")
+    number(p, "--d-width", kind=int, low=1, high=1_024, default=32, help="discriminator channels at 48x48 (8x at 6x6)")
     p.add_argument("--attention", action="store_true",
                    help="self-attention at 24x24 in both networks (SAGAN): the face's parts can agree across it")
-    p.add_argument("--g-lr", type=float, default=1e-4, help="generator Adam learning rate")
-    p.add_argument("--d-lr", type=float, default=4e-4, help="discriminator Adam learning rate (two time-scale updates)")
-    p.add_argument("--ema-decay", type=float, default=0.999, help="decay of the sampling generator's weight average")
+    number(p, "--g-lr", kind=float, low=0, high=1, low_open=True, default=1e-4, help="generator Adam learning rate")
+    number(p, "--d-lr", kind=float, low=0, high=1, low_open=True, default=4e-4, help="discriminator Adam learning rate (two time-scale updates)")
+    number(p, "--ema-decay", kind=float, low=0, high=1, high_open=True, default=0.999, help="decay of the sampling generator's weight average")
     p.add_argument("--augment", default="none",
                    help=f"DiffAugment transforms, a comma list of {', '.join(POLICIES)}, or none (the default: "
                         "on FER2013's 28,709 faces all three slowed learning, docs/training.md)")
-    p.add_argument("--class-balance", type=float, default=0.5, metavar="POWER",
+    number(p, "--class-balance", kind=float, low=0, high=1, default=0.5, metavar="POWER",
                    help="draw each expression with probability proportional to count**(1 - POWER): "
                         "0 keeps FER2013's frequencies, 1 draws all seven equally often")
-    p.add_argument("--ac-weight", type=float, default=0.0,
+    number(p, "--ac-weight", kind=float, low=0, high=1_000, default=0.0,
                    help="weight of an auxiliary expression classifier on the discriminator's features (AC-GAN): "
                         "trained on real faces, it also rewards fakes it reads as intended (0: none, the projection only)")
-    p.add_argument("--ac-label-smoothing", type=float, default=0.0, metavar="EPSILON",
+    number(p, "--ac-label-smoothing", kind=float, low=0, high=1, high_open=True, default=0.0, metavar="EPSILON",
                    help="with --ac-weight: label smoothing of the expression head's targets on real faces "
-                        "(0 to below 1; the fakes' targets stay one-hot)")
+                        "(the fakes' targets stay one-hot)")
     add_init_arguments(p, "continue a released projection cGAN (a folder such as checkpoints/sngan_fer2013, trained "
                           "with the same --noise-dim, --g-width, --d-width and --attention): its generator and the discriminator "
                           "saved with it (with --ac-weight and a release without one, a new expression head, "
@@ -126,12 +126,6 @@ def train(args) -> Path:
     from helpers.training.precision import set_training_precision
 
     strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
-    if not 0.0 <= args.class_balance <= 1.0:
-        raise UserError(f"--class-balance must be between 0 and 1, got {args.class_balance}")
-    if args.ac_weight < 0:
-        raise UserError(f"--ac-weight must be 0 or more, got {args.ac_weight}")
-    if not 0.0 <= args.ac_label_smoothing < 1.0:
-        raise UserError(f"--ac-label-smoothing must be at least 0 and below 1, got {args.ac_label_smoothing}")
     policy = augment_policy(args.augment)
     ckpt_dir = Path(args.ckpt_dir)
     seed = seed_run(args.seed, ckpt_dir / "training", args.resume)
