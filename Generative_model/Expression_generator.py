@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import SEED, OneLineParser, number, run_cli, view_size  # noqa: E402
+from helpers.arguments import SEED, number  # noqa: E402
+from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.generators import MIN_TRUNCATION  # noqa: E402

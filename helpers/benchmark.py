@@ -28,7 +28,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from helpers.cli import OneLineParser, number, run_cli
+from helpers.arguments import number
+from helpers.cli import OneLineParser, run_cli
 from helpers.errors import UserError
 from helpers.files import write_json
 

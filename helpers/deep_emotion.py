@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, number, run_cli
+from helpers.arguments import number
+from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, add_data_argument, run_cli
 from helpers.training.distribute import add_scale_out_arguments
 
 DEFAULT_HPARAMS = {"epochs": 30, "learning_rate": 0.02, "batch_size": 128}

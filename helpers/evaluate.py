@@ -16,7 +16,8 @@ import argparse
 import json
 from pathlib import Path
 
-from helpers.cli import SEED, OneLineParser, add_data_argument, number, run_cli
+from helpers.arguments import SEED, number
+from helpers.cli import OneLineParser, add_data_argument, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)

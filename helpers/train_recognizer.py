@@ -36,8 +36,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers.cli import (BF16_HELP, SEED, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, number,
-                         run_cli)
+from helpers.arguments import SEED, number
+from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
 from helpers.training.distribute import add_scale_out_arguments
 from helpers.training.recognizer import AUGMENTATIONS, ensemble, recalibrate, train
 

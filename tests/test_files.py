@@ -62,3 +62,71 @@ def test_eight_concurrent_runs_into_one_folder_keep_every_face(tmp_path):
             image.load()
     pixels = {np.asarray(Image.open(p)).tobytes() for p in faces}
     assert len(pixels) == 128  # eight seeds' faces, none written over another's
+
+
+WRITER = """
+import sys
+import time
+from helpers.inference import generators
+from helpers.inference.generators import save_generator
+from helpers.models.sngan_nets import sngan_generator
+
+folder, rounds, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+write_json = generators.write_json
+
+
+def slow_write_json(*args, **kwargs):  # a slow disk: the new weights wait a while for their config
+    time.sleep(pause)
+    return write_json(*args, **kwargs)
+
+
+generators.write_json = slow_write_json
+config = {"kind": "sngan", "image_size": 48, "noise_dim": 8, "conditioning": "label", "output": "tanh",
+          "expressions": list(range(7))}
+nets = [sngan_generator(8, 4, embed_dim=4) for _ in range(2)]
+for epoch in range(1, rounds + 1):
+    net = nets[epoch % 2]
+    net.get_layer("to_face").set_weights([w * 0 + epoch / 100 for w in net.get_layer("to_face").get_weights()])
+    save_generator(folder, net, {**config, "epoch": epoch}, litert=False)
+    time.sleep(pause)  # an epoch's training
+"""
+
+
+def test_a_reader_sees_one_release_or_the_next_never_a_mix(tmp_path):
+    """A writer replaces a release 12 times, on a slow disk (each config lands 0.3 s after its
+    weights), while this process loads it as fast as it can: every load is one epoch's weights
+    with that epoch's config (the to_face bias is epoch / 100)."""
+    from helpers.inference.generators import MODEL_DIGEST, load_generator
+
+    folder = tmp_path / "release"
+    first = subprocess.run([sys.executable, "-c", WRITER, str(folder), "1", "0"], cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr[-2000:]
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), "12", "0.3"], cwd=ROOT, stderr=subprocess.PIPE,
+                              text=True)
+    seen = set()
+    while writer.poll() is None:
+        release = load_generator(folder)
+        bias = release.model.get_layer("to_face").get_weights()[1][0]
+        assert bias == pytest.approx(release.config["epoch"] / 100) and MODEL_DIGEST in release.config
+        seen.add(release.config["epoch"])
+    assert writer.returncode == 0, writer.stderr.read()[-2000:]
+    assert len(seen) > 3  # the reader really read while the writer wrote
+
+
+def test_weights_from_another_release_are_refused_in_one_line(tmp_path):
+    import shutil
+
+    from helpers.errors import UserError
+    from helpers.inference import generators
+
+    done = subprocess.run([sys.executable, "-c", WRITER, str(tmp_path / "a"), "2", "0"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    shutil.copy("checkpoints/sngan_fer2013/generator.keras", tmp_path / "b" / "generator.keras")
+    generators.SWITCH_WAIT_S = 0.2
+    try:
+        with pytest.raises(UserError, match="is not the one .* was written with .*copy both files from one release"):
+            generators.load_generator(tmp_path / "b")
+    finally:
+        generators.SWITCH_WAIT_S = 10.0

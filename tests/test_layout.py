@@ -7,7 +7,8 @@ from pathlib import Path
 from helpers.data import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "helpers"
-FOUNDATION = {"helpers", "helpers.errors", "helpers.expressions", "helpers.cli", "helpers.files", "helpers.quiet_import"}
+FOUNDATION = {"helpers", "helpers.arguments", "helpers.errors", "helpers.expressions", "helpers.cli", "helpers.files",
+              "helpers.quiet_import"}
 SUBPACKAGES = {"data", "models", "gans", "training", "evaluation", "inference"}
 
 
@@ -85,9 +86,9 @@ def test_no_import_cycle():
     assert cycles(import_graph()) == []
 
 
-def test_errors_and_files_modules_import_nothing_of_the_project():
+def test_errors_files_and_arguments_modules_import_nothing_of_the_project():
     graph = import_graph()
-    assert graph["helpers.errors"] == set() and graph["helpers.files"] == set()
+    assert graph["helpers.errors"] == set() and graph["helpers.files"] == set() and graph["helpers.arguments"] == set()
 
 
 def test_no_library_module_imports_a_command():

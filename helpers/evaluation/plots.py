@@ -153,13 +153,16 @@ def confusion_matrix(cm: np.ndarray, labels=EXPRESSIONS, normalize: bool = True,
 
 
 def save_gif(frames, path: str | Path, duration: float = 0.4, scale: int = 2) -> Path:
-    """Assemble uint8 frames (each (H, W)) into an animated GIF."""
+    """Assemble uint8 frames (each (H, W)) into an animated GIF, written atomically."""
     from PIL import Image
+
+    from helpers.files import atomic_path
 
     images = [Image.fromarray(np.asarray(f).squeeze().astype(np.uint8)) for f in frames]
     if scale != 1:
         images = [im.resize((im.width * scale, im.height * scale), Image.NEAREST) for im in images]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    images[0].save(path, save_all=True, append_images=images[1:], duration=int(duration * 1000), loop=0)
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(duration * 1000), loop=0)
     return path

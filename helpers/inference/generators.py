@@ -13,30 +13,37 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
 
 from helpers.errors import UserError
 from helpers.expressions import expression_name
-from helpers.files import write_json
+from helpers.files import sha256_of, write_json
 
 CONFIG = "config.json"
 MODEL = "generator.keras"
+MODEL_DIGEST = "model_sha256"  # in config.json: the generator.keras it was written with
+SWITCH_WAIT_S = 10.0  # how long a reader waits for a release that is being written to settle
 MIN_TRUNCATION = 0.1  # a redraw keeps 8% of the values at ±0.1; below, sampling would crawl
 
 
 def save_generator(directory: str | Path, generator, config: dict, litert: bool = True) -> Path:
     """Write ``generator.keras`` (readable by every supported Keras), its LiteRT twin
-    ``generator.tflite`` and ``config.json``, atomically replacing older ones. With
-    ``litert=False`` (a release refreshed every epoch) an older ``generator.tflite`` is removed
-    instead, so the two files never disagree; :func:`save_litert_release` writes it when a
-    training run completes."""
+    ``generator.tflite`` and ``config.json``, each atomically. With ``litert=False`` (a release
+    refreshed every epoch) an older ``generator.tflite`` is removed instead, so the two files never
+    disagree; :func:`save_litert_release` writes it when a training run completes.
+
+    The release switches as one unit: ``config.json`` is written last and records the SHA-256 of
+    the ``generator.keras`` it belongs to (``model_sha256``), which :func:`load_checkpoint` checks,
+    so a reader sees the previous release or the new one, never one's weights with the other's
+    config."""
     from helpers.models.files import save_model
 
     directory = Path(directory)
     save_model(generator, directory / MODEL, litert=litert)
-    write_json(directory / CONFIG, config, indent=1)
+    write_json(directory / CONFIG, {**config, MODEL_DIGEST: sha256_of(directory / MODEL)}, indent=1)
     return directory
 
 
@@ -155,6 +162,28 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
                         f"e.g. {example} (a recognizer .keras file is evaluated with python -m helpers.evaluate recognizer)")
     if not model_file.is_file() or not config_file.is_file():
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
+    def belong_together(config) -> bool:  # a release written before the digest was recorded: no check
+        return MODEL_DIGEST not in config or sha256_of(model_file) == config[MODEL_DIGEST]
+
+    deadline = time.monotonic() + SWITCH_WAIT_S
+    while True:  # a release being written: wait until its config and its weights belong together
+        config = read_config(config_file, path, kinds, required, what)
+        if belong_together(config):
+            model = load_twin(model_file, backend)
+            if model is None:
+                from helpers.models.files import load_model
+
+                model = load_model(model_file)
+            if belong_together(config) and read_config(config_file, path, kinds, required, what) == config:
+                return model, config, path
+        if time.monotonic() > deadline:
+            raise UserError(f"{model_file} is not the one {config_file} was written with ({MODEL_DIGEST}), and a "
+                            f"{SWITCH_WAIT_S:g}-second wait did not settle it: copy both files from one release")
+        time.sleep(0.05)
+
+
+def read_config(config_file: Path, path: Path, kinds, required, what: str) -> dict:
+    """A checkpoint's config, checked for its kind and required keys (one-line UserErrors)."""
     try:
         config = json.loads(config_file.read_text())
         kind = config["kind"]
@@ -167,11 +196,7 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
             raise KeyError(", ".join(missing))
     except (ValueError, KeyError) as exc:
         raise UserError(f"{config_file} is not a valid checkpoint config ({exc.__class__.__name__}: {exc})") from None
-    if (twin := load_twin(model_file, backend)) is not None:
-        return twin, config, path
-    from helpers.models.files import load_model
-
-    return load_model(model_file), config, path
+    return config
 
 
 def load_generator(path: str | Path, backend: str = "keras") -> GeneratorCheckpoint:

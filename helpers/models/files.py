@@ -102,18 +102,17 @@ def make_portable(path: str | Path) -> Path:
 
 def save_model(model, path: str | Path, litert: bool = True) -> Path:
     """Save ``model`` as a ``.keras`` file that every supported Keras reads (:func:`portable_config`)
-    and, with ``litert``, its LiteRT twin beside it (:func:`save_litert`); without, an older twin
-    is removed, so the two never disagree."""
+    and, with ``litert``, its LiteRT twin beside it (:func:`save_litert`). An older twin is removed
+    before the ``.keras`` file changes, so that no reader finds the two disagreeing."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    twin = path.with_suffix(LITERT_SUFFIX)
+    twin.unlink(missing_ok=True)
     with atomic_path(path) as tmp:
         model.save(tmp)
         make_portable(tmp)
-    twin = path.with_suffix(LITERT_SUFFIX)
     if litert and litert_export_supported():
         save_litert(model, twin)
-    else:
-        twin.unlink(missing_ok=True)
     return path
 
 

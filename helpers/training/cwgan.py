@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.cli import add_init_arguments, command_line, gan_training_parser, number
+from helpers.arguments import number
+from helpers.cli import add_init_arguments, command_line, gan_training_parser
 from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 

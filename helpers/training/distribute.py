@@ -71,7 +71,7 @@ def add_scale_out_arguments(parser, bf16_help: str, sep: str = "-") -> None:
     """``--strategy``, ``--precision`` (``--bf16`` is its alias for ``mixed_bfloat16``) and
     ``--jit-compile`` (``sep`` joins the words of a flag: ``_`` for a front end that spells its
     flags so); without them a trainer runs as it always has: one device, float32, no XLA."""
-    from helpers.cli import number
+    from helpers.arguments import number
     from helpers.training.precision import PRECISIONS
 
     parser.add_argument("--strategy", choices=STRATEGIES, default="one",

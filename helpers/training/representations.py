@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.expressions import NUM_EXPRESSIONS
+from helpers.files import atomic_path
 
 
 def fit_expression_codes(codes: np.ndarray, labels: np.ndarray, k: int = 12, seed: int = 0):
@@ -48,6 +49,8 @@ def train_autoencoder_codes(x_train, y_train, *, latent_dim: int = 64, k: int = 
     codes, pca = fit_expression_codes(encode(encoder, x_train), y_train, k=k, seed=seed)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        autoencoder.save(out_dir / "autoencoder.keras")
-        np.savez(out_dir / "expression_codes.npz", codes=codes, explained_variance_ratio=pca.explained_variance_ratio_)
+        with atomic_path(out_dir / "autoencoder.keras") as tmp:
+            autoencoder.save(tmp)
+        with atomic_path(out_dir / "expression_codes.npz") as tmp:
+            np.savez(tmp, codes=codes, explained_variance_ratio=pca.explained_variance_ratio_)
     return codes, encoder, decoder, pca, history
