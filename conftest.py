@@ -18,9 +18,13 @@ NOTEBOOKS_NEEDING_FER = ("01_", "02_", "03_", "04_", "05_", "06_", "07_")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Without the FER2013 CSV, skip what needs it (tests marked fer2013 and the notebooks)."""
+    """Every notebook cell is ``slow`` (the fast lane, ``-m "not slow"``, leaves the notebooks out).
+    Without the FER2013 CSV, skip what needs it (tests marked fer2013 and the notebooks)."""
     from helpers.data import find_fer2013
 
+    for item in items:
+        if Path(str(item.fspath)).suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
     if find_fer2013() is not None:
         return
     skip = pytest.mark.skip(reason="FER2013 not found: set FER2013_PATH or put fer2013.csv[.gz] in Data/")

@@ -251,6 +251,7 @@ def test_expression_codes_recipe():
     assert np.allclose(reps[3], mean3 / np.linalg.norm(mean3), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     """--init copies the release's generator, warms up a fresh critic where the release has none
     (and continues with the saved one where it has), and --guide adds the frozen recognizer's loss."""

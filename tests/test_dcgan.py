@@ -54,6 +54,7 @@ def test_expression_sets():
     assert parse_expression_set("Surprise") == [5] and parse_expression_set("happy, sad") == [3, 4]
 
 
+@pytest.mark.slow
 def test_per_expression_training_and_refusal(tmp_path, run_python):
     ckpt = tmp_path / "surprise"
     command = ["Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise", "--variant", "variant3",

@@ -31,6 +31,7 @@ def replica_steps():
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", STEPPED)
 def test_a_step_over_two_replicas_equals_a_step_on_one_device(replica_steps, name):
     step = replica_steps["mirrored"][name]
@@ -47,6 +48,7 @@ def test_replicas_draw_their_own_noise(replica_steps):
     assert replica_steps["apart"] == {"normal": True, "uniform": True}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", STEPPED)
 def test_a_mixed_float16_step_is_loss_scaled_finite_and_close_to_float32(replica_steps, name):
     step = replica_steps["mixed_float16"][name]
@@ -92,6 +94,7 @@ def test_every_trainer_takes_the_scale_out_options(trainer):
     assert parse_args(base + ["--bf16"]).precision == "mixed_bfloat16"
 
 
+@pytest.mark.slow
 def test_a_mirrored_run_killed_and_resumed_ends_with_a_release_that_generates(tmp_path):
     ckpt = tmp_path / "mirrored"
     command = [sys.executable, "Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",

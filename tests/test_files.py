@@ -92,6 +92,7 @@ for epoch in range(1, rounds + 1):
 """
 
 
+@pytest.mark.slow
 def test_a_reader_sees_one_release_or_the_next_never_a_mix(tmp_path):
     """A writer replaces a release 12 times, on a slow disk (each config lands 0.3 s after its
     weights), while this process loads it as fast as it can: every load is one epoch's weights

@@ -75,6 +75,7 @@ def test_deep_emotion_starts_as_identity_attention():
     assert np.allclose(theta.get_weights()[1], [1, 0, 0, 0, 1, 0]) and not theta.get_weights()[0].any()
 
 
+@pytest.mark.slow
 def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     run_dir = tmp_path / "run"
     common = ["-m", "helpers.train_recognizer", "--data", "synthetic", "--model", "deep_emotion",

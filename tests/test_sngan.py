@@ -173,6 +173,7 @@ def test_out_of_range_options_are_refused_before_any_data_is_read(flag, value, m
     assert stop.value.code == 2 and err.count("\n") == 1 and f"argument {flag}: {message}" in err
 
 
+@pytest.mark.slow
 def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_path, run_python):
     """Resume and the time limit are the shared pipeline's, tested with the other GANs."""
     from helpers.inference.generators import load_generator
