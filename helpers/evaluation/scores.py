@@ -294,6 +294,7 @@ class TargetEvaluation:
         self.fid_floors = [frechet_distance(f, self.real_features) for f in train_features]
         self.face_models = load_face_models() if face_models is None else list(face_models)
         self.manifolds = [capped_indices(y, self.per_expression, self.expressions, 30_000 + seed) for seed in self.seeds]
+        self.manifold_features = {}
         self.real_realism = [
             self.realism(self.x_train[draw], self.y_train[draw], features, seed_index)
             for seed_index, (draw, features) in enumerate(zip(train_draws, train_features))]
@@ -327,8 +328,10 @@ class TargetEvaluation:
         for face_model in self.face_models:
             faceness[face_model.name] = acceptance(face_model.accepts(faces), expressions)
             if hasattr(face_model, "features"):
-                spaces[face_model.name] = precision_recall(face_model.features(self.x[manifold]),
-                                                           face_model.features(faces))
+                key = (face_model.name, seed_index)  # the split's faces of a seed: read once for every model
+                if key not in self.manifold_features:
+                    self.manifold_features[key] = face_model.features(self.x[manifold])
+                spaces[face_model.name] = precision_recall(self.manifold_features[key], face_model.features(faces))
         return {"faceness": faceness, "precision_recall": spaces}
 
     def __call__(self, checkpoint) -> dict:
