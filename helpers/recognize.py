@@ -24,7 +24,7 @@ import numpy as np
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import DataError, UserError
 from helpers.expressions import EXPRESSIONS
-from helpers.files import distinct_stems, write_bytes, write_json
+from helpers.files import atomic_path, distinct_stems, write_json
 from helpers.inference.litert import BACKENDS
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -133,7 +133,8 @@ def main(argv=None) -> list[dict]:
             tqdm.write(f"no face found in {path}")
             continue
         annotated = args.out / f"{stems[path]}.png"
-        write_bytes(annotated, image_bytes(annotate(photo, faces)))
+        with atomic_path(annotated) as tmp:
+            annotate(photo, faces).save(tmp, format="PNG")
         records += [{**face, "annotated": str(annotated)} for face in faces]
     if len(unreadable) == len(paths):
         raise UserError(f"no photo could be read in {args.photos} ({len(paths)} tried)")
@@ -145,15 +146,6 @@ def main(argv=None) -> list[dict]:
           f"annotated copies in {args.out}/" + (f", records in {args.json}" if args.json else "")
           + (f"; {len(unreadable)} unreadable skipped" if unreadable else ""))
     return records
-
-
-def image_bytes(image) -> bytes:
-    """A PIL image as the bytes of a PNG file."""
-    import io
-
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 if __name__ == "__main__":
