@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import re
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 
 from helpers.arguments import SEED, number  # noqa: E402
 from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
-from helpers.errors import UserError  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.generators import MIN_TRUNCATION  # noqa: E402
 from helpers.inference.litert import BACKENDS  # noqa: E402
@@ -36,9 +34,9 @@ def parse_args(argv=None):
     number(p, "amount", low=1, high=MAX_AMOUNT, help="number of faces to write")
     p.add_argument("out_dir", help="folder to write into (created if missing)")
     p.add_argument("--seed", type=SEED, default=None, help="make the output reproducible (0 to 4,294,967,295)")
-    p.add_argument("--truncation", type=float, default=None,
-                   help=f"redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces; at least "
-                        f"{MIN_TRUNCATION:g}); default: the checkpoint's own (its config.json 'truncation', if set); inf: none")
+    number(p, "--truncation", kind=float, low=MIN_TRUNCATION, infinity=True, default=None,
+           help="redraw noise values beyond ±T (e.g. 1.5: less variety, clearer faces); default: the checkpoint's own "
+                "(its config.json 'truncation', if set); inf: none")
     p.add_argument("--size", type=view_size, default=48, help="upscale the PNGs to SIZExSIZE for viewing (nearest)")
     p.add_argument("--backend", choices=BACKENDS, default="auto",
                    help="auto: LiteRT when ai-edge-litert is installed and the checkpoint has generator.tflite "
@@ -57,20 +55,14 @@ def main(argv=None):
     expression = parse_expression(args.expression)
 
     from helpers.evaluation.plots import png_bytes, tile
-    from helpers.files import claim
+    from helpers.files import check_output_folder, claim
     from helpers.inference.generators import load_generator
 
+    out_dir = check_output_folder(args.out_dir)
     generator = load_generator(args.checkpoint, backend=args.backend)
     generator.check_expression(expression)
     truncation = generator.truncation(args.truncation)  # a bad --truncation is refused before anything is written
-    out_dir = Path(args.out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
-    if not os.access(out_dir, os.W_OK):
-        raise UserError(f"the output folder {out_dir} is not writable")
-
+    out_dir.mkdir(parents=True, exist_ok=True)
     images = generator.generate(expression, args.amount, seed=args.seed, truncation=truncation)
     name = expression_name(expression, display=True)
     scale = args.size // images.shape[1]

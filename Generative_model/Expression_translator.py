@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 
 from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
-from helpers.files import distinct_stems  # noqa: E402
+from helpers.files import check_output_folder, distinct_stems  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.litert import BACKENDS  # noqa: E402
 
@@ -99,21 +99,18 @@ def main(argv=None):
 
     args = parse_args(argv)
     target = parse_expression(args.expression)
+    out_dir = check_output_folder(args.out_dir)
     files = input_files(Path(args.inputs))
     translator = load_translator(args.checkpoint, backend=args.backend)
     images, names, unreadable = read_faces(files) if args.faces else read_inputs(files)
     if not images:
         what = "faces were found in" if args.faces and unreadable < len(files) else "images could be read among"
         raise UserError(f"no {what} the {len(files)} inputs")
-    out_dir = Path(args.out_dir)
     taken = [n for n in names + ["translation_sheet.png"] * args.grid if (out_dir / n).exists()]
     if taken and not args.overwrite:
         raise UserError(f"{out_dir} already holds {taken[0]}" + (f" and {len(taken) - 1} more" if len(taken) > 1 else "")
                         + ": choose another output folder or pass --overwrite")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
     images = np.stack(images)
     translated = translator.translate(images, target)
     scale = args.size // 48

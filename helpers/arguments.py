@@ -11,11 +11,16 @@ class Bounded:
     says the range (NaN and infinities too; argparse names the option). ``span`` says the range
     in words, for ``--help`` (:func:`number`)."""
 
-    def __init__(self, kind=int, low=None, high=None, *, low_open: bool = False, high_open: bool = False):
+    def __init__(self, kind=int, low=None, high=None, *, low_open: bool = False, high_open: bool = False,
+                 infinity: bool = False):
         self.kind, self.low, self.high, self.low_open, self.high_open = kind, low, high, low_open, high_open
+        self.infinity = infinity  # "inf" is a value too (no bound, as a truncation)
 
     @property
     def span(self) -> str:
+        return self._span() + (", or inf" if self.infinity else "")
+
+    def _span(self) -> str:
         def show(value):
             return f"{value:,}" if self.kind is int else f"{value:g}"
 
@@ -35,6 +40,8 @@ class Bounded:
             value = self.kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {what}, {self.span}; got {text!r}") from None
+        if self.infinity and value == math.inf:
+            return value
         outside = (not math.isfinite(value)
                    or (self.low is not None and (value <= self.low if self.low_open else value < self.low))
                    or (self.high is not None and (value >= self.high if self.high_open else value > self.high)))
@@ -44,10 +51,10 @@ class Bounded:
 
 
 def number(parser, *flags: str, kind=int, low=None, high=None, low_open: bool = False, high_open: bool = False,
-           help: str | None = None, **kwargs):
+           infinity: bool = False, help: str | None = None, **kwargs):
     """``parser.add_argument(*flags, ...)`` for a number within bounds (:class:`Bounded`), with the
     range at the end of its help."""
-    bounded = Bounded(kind, low, high, low_open=low_open, high_open=high_open)
+    bounded = Bounded(kind, low, high, low_open=low_open, high_open=high_open, infinity=infinity)
     return parser.add_argument(*flags, type=bounded, help=f"{help} ({bounded.span})" if help else bounded.span, **kwargs)
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from helpers.arguments import number
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import UserError
-from helpers.files import write_json
+from helpers.files import check_output_file, write_json
 
 
 def choices(text: str, allowed, option: str) -> list[str]:
@@ -78,7 +78,8 @@ def parse_args(argv=None):
     number(p, "--cpu-devices", kind=int, low=1, high=256, default=2, metavar="N",
                    help="logical CPU devices that --strategies mirrored spreads over on a machine without GPUs")
     number(p, "--timeout", kind=float, low=0, low_open=True, default=1800, metavar="SECONDS", help="give up on one measurement after this")
-    p.add_argument("--out", metavar="JSON", help="also write the rows here")
+    p.add_argument("--out", metavar="JSON", help="also write the rows here (a new file)")
+    p.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
     p.add_argument("--measure", nargs=4, metavar=("TRAINER", "STRATEGY", "PRECISION", "XLA"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.trainers = choices(args.trainers, TRAINERS, "--trainers")
@@ -88,6 +89,8 @@ def parse_args(argv=None):
         args.precisions = choices(args.precisions, [s for s in PRECISIONS if s != "auto"], "--precisions")
     if args.cpu_devices < 2 and not args.measure:
         raise UserError(f"--cpu-devices must be at least 2 to mirror, got {args.cpu_devices}")
+    if args.out:
+        check_output_file(args.out, args.overwrite, "--out")
     return args
 
 

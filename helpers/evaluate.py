@@ -21,8 +21,9 @@ from helpers.cli import OneLineParser, add_data_argument, run_cli
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
                                        evaluate_snapshots, format_generator, format_recognizer, format_targets,
                                        format_translator, release_config)
-from helpers.files import write_json
+from helpers.files import check_output_file, write_json
 from helpers.inference.face_models import FACE_MODELS, load_face_models
+from helpers.inference.generators import MIN_TRUNCATION
 from helpers.inference.judge import second_opinion
 from helpers.inference.recognition import TTA_VIEWS
 
@@ -30,6 +31,11 @@ from helpers.inference.recognition import TTA_VIEWS
 def _write_json(result, path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_json(path, result, indent=2)
+
+
+def _add_json_arguments(parser, help: str) -> None:
+    parser.add_argument("--json", metavar="PATH", help=f"{help} (a new file)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
 
 
 def main(argv=None):
@@ -45,7 +51,7 @@ def main(argv=None):
                      help="average over test-time views: the mirror image (flip), 2-pixel shifts and their mirrors "
                           "(shifts), or four corner and one centre 42-pixel crops, zoomed back, and their mirrors "
                           "(ten-crop, the default of a bare --tta)")
-    rec.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    _add_json_arguments(rec, "also write the result as JSON")
     rec.add_argument("--record", action="store_true",
                      help="store the accuracy in the checkpoint's provenance file (<checkpoint>.json)")
     gen = sub.add_parser("generator", help="conditional accuracy, IS, FID, KID and diversity of a generator checkpoint")
@@ -53,9 +59,9 @@ def main(argv=None):
     add_data_argument(gen)
     gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with (default: PrivateTest)")
     gen.add_argument("--seed", type=SEED, default=0)
-    gen.add_argument("--truncation", type=float, default=None,
-                     help="redraw noise values beyond ±T (default: the release's own default, if it sets one; inf: none)")
-    gen.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    number(gen, "--truncation", kind=float, low=MIN_TRUNCATION, infinity=True, default=None,
+           help="redraw noise values beyond ±T (default: the release's own default, if it sets one; inf: none)")
+    _add_json_arguments(gen, "also write the result as JSON")
     gen.add_argument("--over-epochs", metavar="JSON",
                      help="also score every per-epoch generator the run kept (--snapshot-every) and write the table "
                           "(a list of per-epoch records; read it with helpers.models.release.load_history)")
@@ -65,7 +71,7 @@ def main(argv=None):
     tra.add_argument("--split", default="PrivateTest", help="the faces to translate (default: PrivateTest)")
     number(tra, "--sources", kind=int, low=0, default=0, help="a random sample of N sources (0: the whole split)")
     tra.add_argument("--seed", type=SEED, default=0)
-    tra.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    _add_json_arguments(tra, "also write the result as JSON")
     tgt = sub.add_parser("targets", help="the main command's targets, worst of several seeds, for generators and "
                                           "translators side by side (helpers.evaluation.targets)")
     tgt.add_argument("checkpoints", nargs="+", metavar="CHECKPOINT", help="generator or translator folders")
@@ -75,16 +81,20 @@ def main(argv=None):
                           "report PrivateTest once)")
     tgt.add_argument("--seeds", type=SEED, nargs="+", default=None, help="sampling seeds (default: 0 1 2)")
     number(tgt, "--per-expression", kind=int, low=1, high=10_000, default=None, help="faces per expression and seed (default: 100)")
-    tgt.add_argument("--truncation", type=float, default=None,
-                     help="generators redraw noise values beyond ±T (default: each release's own default; inf: none)")
+    number(tgt, "--truncation", kind=float, low=MIN_TRUNCATION, infinity=True, default=None,
+           help="generators redraw noise values beyond ±T (default: each release's own default; inf: none)")
     tgt.add_argument("--second-opinion", metavar="RECOGNIZER",
                      help="read the faces with this recognizer (.keras, with a 'features' layer) instead of the judge: "
                           "whether what the judge rewards holds for a network that never scored or guided the model")
     tgt.add_argument("--face-models", nargs="+", metavar="NAME", default=list(FACE_MODELS),
                      help=f"the face models that score faceness: {', '.join(FACE_MODELS)} (default: all; none: no faceness). "
                           "They are the realism extra: pip install -e .[realism]")
-    tgt.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    _add_json_arguments(tgt, "also write the results as JSON")
     args = parser.parse_args(argv)
+    if args.json:  # before any work: an hour of scoring must not end in an unwritable file
+        check_output_file(args.json, args.overwrite, "--json")
+    if getattr(args, "over_epochs", None):
+        check_output_file(args.over_epochs, args.overwrite, "--over-epochs")
 
     if args.kind == "targets":
         for checkpoint in args.checkpoints:  # refused before the judge and the data are loaded

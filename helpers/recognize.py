@@ -24,7 +24,7 @@ import numpy as np
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import DataError, UserError
 from helpers.expressions import EXPRESSIONS
-from helpers.files import atomic_path, distinct_stems, write_json
+from helpers.files import atomic_path, check_output_file, check_output_folder, distinct_stems, write_json
 from helpers.inference.litert import BACKENDS
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -94,7 +94,9 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, default=Path("out/recognized"),
                    help="folder for the annotated copies, NAME.png for each photo (default: out/recognized; "
                         "not the photos' own folder)")
-    p.add_argument("--json", type=Path, metavar="FILE", help="also write one record per face to FILE")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write one record per face to FILE (a new file)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace annotated copies and a --json file left by an earlier run (otherwise refused)")
     p.add_argument("--tta", choices=list(TTA_VIEWS), help="average the recognizer over test-time views of each face")
     p.add_argument("--recognizer", type=Path, default=SHIPPED_RECOGNIZER, help="a .keras recognizer (default: the shipped one)")
     p.add_argument("--backend", choices=BACKENDS, default="auto",
@@ -114,9 +116,16 @@ def main(argv=None) -> list[dict]:
     if {p.parent.resolve() for p in paths} & {args.out.resolve()}:
         raise UserError(f"--out {args.out} is the photos' own folder: choose another, so that the photos and their "
                         "annotated copies never mix")
+    check_output_folder(args.out, "--out folder")
+    if args.json:
+        check_output_file(args.json, args.overwrite, "--json")
+    stems = distinct_stems(paths)
+    taken = [args.out / f"{stem}.png" for stem in stems.values() if (args.out / f"{stem}.png").exists()]
+    if taken and not args.overwrite:
+        raise UserError(f"{args.out} already holds {taken[0].name}" + (f" and {len(taken) - 1} more" if len(taken) > 1 else "")
+                        + ": choose another --out, or pass --overwrite to replace them")
     model = load_recognizer(args.recognizer, backend=args.backend)
     args.out.mkdir(parents=True, exist_ok=True)
-    stems = distinct_stems(paths)
     records, no_face, unreadable = [], [], []
     for path in tqdm(paths, desc="photos", unit="photo", disable=len(paths) < 2, file=sys.stderr):
         try:

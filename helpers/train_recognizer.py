@@ -81,7 +81,9 @@ def parse_args(argv=None):
     mode.add_argument("--ensemble", metavar="KERAS", nargs="+",
                       help="instead of training: one recognizer from these (features concatenated, logits averaged), "
                            "saved with float16 weights to --out")
-    p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras")
+    p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras",
+                   help="where --export, --recalibrate-bn and --ensemble save (a new file)")
+    p.add_argument("--overwrite", action="store_true", help="let --out replace a file that exists")
     args = p.parse_args(argv)
     # the command that reproduces this run, also when train() is called from a notebook; without
     # --resume, which changes nothing on an empty run folder (the run's config.json lists its resumes)
@@ -92,9 +94,14 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    from helpers.files import check_output_file, check_output_folder
     from helpers.models.release import export_model
 
     args = parse_args(argv)
+    if args.export or args.recalibrate_bn or args.ensemble:
+        check_output_file(args.out, args.overwrite, "--out")
+    elif not args.benchmark:
+        check_output_folder(args.run_dir, "--run-dir")
     if args.benchmark:
         from helpers.training.benchmark import measure
 

@@ -61,7 +61,8 @@ def test_malformed_row_names_file_and_line(tmp_path, rng, bad_row, reason):
     assert str(path) in message and "line 3" in message and reason in message
     assert "\n" not in message and "--lenient" in message and "strict=False" in message
 
-    lenient = load_dataset(path, cache=False, strict=False)
+    with pytest.warns(UserWarning, match=r"skipped 1 malformed rows \(first: line 3"):
+        lenient = load_dataset(path, cache=False, strict=False)
     assert lenient.skipped == 1
     assert len(lenient["Training"][1]) == 1 and len(lenient["PublicTest"][1]) == 1
 
@@ -120,7 +121,8 @@ def test_image_folders_unreadable_file(tmp_path, rng):
     (tmp_path / "train" / "fear" / "broken.png").write_bytes(b"not a png")
     with pytest.raises(DataError, match="broken.png"):
         load_dataset(tmp_path)
-    lenient = load_dataset(tmp_path, strict=False)
+    with pytest.warns(UserWarning, match="skipped 1 unreadable images"):
+        lenient = load_dataset(tmp_path, strict=False)
     assert lenient.skipped == 1 and len(lenient["Training"][1]) == 1
 
 

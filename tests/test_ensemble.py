@@ -80,9 +80,9 @@ def test_cli_joins_released_recognizers_and_records_the_members(tmp_path, run_py
     keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Flatten(), keras.layers.Dense(7, activation="softmax")]
                      ).save(paths[1])
     run = run_python(["-m", "helpers.train_recognizer", "--ensemble", *map(str, paths), "--out", str(out),
-                      "--data", "synthetic"])
+                      "--data", "synthetic", "--overwrite"])
     assert run.returncode != 0 and "cannot be joined" in run.stderr and "Traceback" not in run.stderr
-    run = run_python(["-m", "helpers.train_recognizer", "--ensemble", str(paths[0]), "--out", str(out)])
+    run = run_python(["-m", "helpers.train_recognizer", "--ensemble", str(paths[0]), "--out", str(out), "--overwrite"])
     assert run.returncode != 0 and "two or more" in run.stderr and "Traceback" not in run.stderr
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.files import atomic_path, claim, write_json
+from helpers.files import atomic_folder, atomic_path, claim, remove_leftovers, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,33 @@ def test_a_claim_takes_the_first_free_name_and_never_replaces_one(tmp_path):
     with pytest.raises(FileExistsError, match="every name offered"):
         claim(b"c", names)
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in names]  # no temporary file left
+
+
+def test_a_folder_is_written_whole_and_a_killed_writer_leaves_only_what_a_resume_removes(tmp_path):
+    final = tmp_path / "ckpt-0003"
+    with pytest.raises(RuntimeError), atomic_folder(final) as tmp:
+        (tmp / "a.weights.h5").write_bytes(b"half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_folder(final) as tmp:
+        (tmp / "state.json").write_text("{}")
+    assert [p.name for p in final.iterdir()] == ["state.json"]
+    # writers killed halfway leave their temporary files and folders
+    killed = ("import os, signal, sys\nfrom pathlib import Path\nfrom helpers.files import atomic_folder, atomic_path\n"
+              "target = Path(sys.argv[1])\n"
+              "with (atomic_folder if sys.argv[2] == 'folder' else atomic_path)(target) as tmp:\n"
+              "    (tmp / 'x' if sys.argv[2] == 'folder' else tmp).write_bytes(b'partial')\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    for name, kind in (("generator.keras", "file"), ("config.json", "file"), ("discriminator.weights.h5", "file"),
+                       ("ckpt-0004", "folder")):
+        done = subprocess.run([sys.executable, "-c", killed, str(tmp_path / name), kind], cwd=Path(__file__).parent.parent)
+        assert done.returncode == -9
+    mine = [tmp_path / ".generator.previous.keras", tmp_path / ".profile", tmp_path / ".notes.txt"]
+    for path in mine:
+        path.write_text("the user's")
+    removed = remove_leftovers(tmp_path)
+    assert len(removed) == 4 and sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".generator.previous.keras", ".notes.txt", ".profile", "ckpt-0003"])
 
 
 def test_eight_concurrent_runs_into_one_folder_keep_every_face(tmp_path):

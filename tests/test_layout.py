@@ -86,9 +86,10 @@ def test_no_import_cycle():
     assert cycles(import_graph()) == []
 
 
-def test_errors_files_and_arguments_modules_import_nothing_of_the_project():
+def test_errors_files_and_arguments_modules_import_nothing_of_the_project_but_the_errors():
     graph = import_graph()
-    assert graph["helpers.errors"] == set() and graph["helpers.files"] == set() and graph["helpers.arguments"] == set()
+    assert graph["helpers.errors"] == set() and graph["helpers.arguments"] == set()
+    assert graph["helpers.files"] == {"helpers.errors"}
 
 
 def test_no_library_module_imports_a_command():

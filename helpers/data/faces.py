@@ -26,8 +26,8 @@ class Face:
 
 def read_photo(path: Path) -> np.ndarray:
     """The photo as uint8 RGB (H, W, 3); a :class:`~helpers.errors.DataError` naming the file and
-    the reason when it cannot be read (:func:`helpers.data.fer2013.open_image`)."""
-    from helpers.data.fer2013 import open_image
+    the reason when it cannot be read (:func:`helpers.data.images.open_image`)."""
+    from helpers.data.images import open_image
 
     return np.asarray(open_image(path, "RGB"))
 

@@ -18,19 +18,21 @@ cached as an uncompressed ``.npz`` that reloads in well under a second.
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import os
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from helpers.errors import DataError, DataNotFoundError, UnknownExpressionError
 from helpers.expressions import NUM_EXPRESSIONS, from_ckplus, from_rafdb
+from helpers.data.images import IMAGE_SIZE, read_image
 from helpers.files import atomic_path
 
-IMAGE_SIZE = 48
 NUM_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 FER_USAGES = ("Training", "PublicTest", "PrivateTest")
 UNLABELED = -1
@@ -50,9 +52,15 @@ DOWNLOAD_HELP = (
 class Splits(dict):
     """``{usage: (x, y)}`` as returned by :func:`load_dataset`.
 
-    ``skipped`` counts the malformed rows or files dropped in lenient mode (``strict=False``)."""
+    ``skipped`` counts the malformed rows or files dropped in lenient mode (``strict=False``). A
+    split that is not there is a :class:`DataError` naming those that are (a trainer given a CSV
+    of test rows only says so, instead of failing on a ``KeyError``)."""
 
     skipped: int = 0
+
+    def __missing__(self, usage):
+        there = ", ".join(self) or "none"
+        raise DataError(f"the data has no {usage} rows (it has: {there}); give data with a Usage column that marks them")
 
 
 # ----------------------------------------------------------------------------------- paths
@@ -130,9 +138,17 @@ def _read_lines(path: Path) -> list[bytes]:
     try:
         with opener(path, "rb") as f:
             data = f.read()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot be read ({exc})") from None
-    return data.replace(b"\r", b"").split(b"\n")
+    if data.startswith(codecs.BOM_UTF8):  # a spreadsheet's "CSV UTF-8"
+        data = data[len(codecs.BOM_UTF8):]
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")  # Windows and old Mac line endings
+
+
+def _fields(line: bytes) -> list[bytes]:
+    """The comma-separated fields of a line, each without surrounding spaces or quotes (a
+    spreadsheet quotes every field: "0","70 80 ...","Training")."""
+    return [field.strip().strip(b'"').strip() for field in line.split(b",")]
 
 
 def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
@@ -141,7 +157,7 @@ def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
     first = lines[0].decode("utf-8", "replace")
     if not first.strip() and len(lines) < 3:
         raise DataError(f"{path} is empty: expected a header line emotion,pixels,Usage and one face per row")
-    header = [h.strip().lower() for h in first.split(",")]
+    header = [h.decode("utf-8", "replace").lower() for h in _fields(lines[0])]
     if "pixels" not in header:
         raise DataError(f"{path}, line 1: header {first[:80]!r} has no 'pixels' column (expected emotion,pixels,Usage)")
     i_pix = header.index("pixels")
@@ -157,7 +173,7 @@ def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        fields = line.split(b",")
+        fields = _fields(line)
         if len(fields) != n_cols:
             bad.append((number, f"expected {n_cols} comma-separated fields, found {len(fields)}"))
             continue
@@ -188,7 +204,8 @@ def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
         lineno.append(number)
 
     if pixels:
-        values = np.fromstring(b" ".join(pixels), dtype=np.int32, sep=" ").reshape(len(pixels), NUM_PIXELS)
+        # int64, which saturates: 2**31 or 2**32 must read as above 255, not wrap around to a valid value
+        values = np.fromstring(b" ".join(pixels), dtype=np.int64, sep=" ").reshape(len(pixels), NUM_PIXELS)
         out_of_range = np.flatnonzero((values > 255).any(axis=1))
     else:
         values, out_of_range = np.zeros((0, NUM_PIXELS), np.int32), np.zeros(0, int)
@@ -198,6 +215,8 @@ def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
         more = f" ({len(bad) - 1} more malformed rows)" if len(bad) > 1 else ""
         raise DataError(f"{path}, line {number}: {reason}{more}; fix the row, or skip malformed rows: load_dataset(..., strict=False) in Python, "
                         "python -m helpers.data PATH --lenient to count them")
+    if not pixels and not bad:
+        raise DataError(f"{path} has a header but no rows: expected one face per line after it")
     keep = np.ones(len(pixels), bool)
     keep[out_of_range] = False
     images = values[keep].astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
@@ -210,7 +229,7 @@ def _parse_csv(path: Path, *, strict: bool, require_label: bool = True):
 
 def _cache_file(path: Path, strict: bool) -> Path:
     stat = path.stat()
-    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{strict}|v1".encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{strict}|v2".encode()).hexdigest()[:16]
     beside = path.parent / f".{path.name}.{key}.npz"
     if os.access(path.parent, os.W_OK):
         return beside
@@ -273,46 +292,7 @@ def load_challenge_pair(folder: str | os.PathLike, *, strict: bool = True) -> Sp
     return out
 
 
-# ----------------------------------------------------------------------------- image files
-MAX_IMAGE_PIXELS = 50_000_000  # a larger image is refused from its header, before it is decoded
-
-
-def open_image(path: str | os.PathLike, mode: str = "L"):
-    """The image file ``path`` decoded as a PIL image in ``mode`` ("L" or "RGB"). 16-bit images
-    keep their range (scaled to 8 bits, not clipped); anything that is not a regular file, cannot
-    be decoded, or has more than :data:`MAX_IMAGE_PIXELS` (a decompression bomb's header says so
-    before any pixel is decoded) is a :class:`DataError` that names the file and the reason."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not Path(path).is_file():  # a folder, a FIFO or a device named like an image: never opened, never waited on
-        raise DataError(f"{path}: not a regular file")
-    try:
-        with Image.open(path) as img:
-            if img.width * img.height > MAX_IMAGE_PIXELS:
-                raise DataError(f"{path}: {img.width:,} x {img.height:,}, more than the {MAX_IMAGE_PIXELS:,} pixels "
-                                "an image may have")
-            if img.mode.startswith("I"):  # 16-bit (or 32-bit integer) grey: scale 0..65535 to 0..255
-                grey = np.asarray(img, np.float64) * (255.0 / 65535.0)
-                return Image.fromarray(np.clip(np.round(grey), 0, 255).astype(np.uint8)).convert(mode)
-            return img.convert(mode)
-    except Image.DecompressionBombError:  # Pillow's own check, on headers of over twice its limit
-        raise DataError(f"{path}: more than the {MAX_IMAGE_PIXELS:,} pixels an image may have") from None
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
-
-
-def read_image(path: str | os.PathLike, size: int | None = IMAGE_SIZE, grayscale: bool = True) -> np.ndarray:
-    """Read one image file as uint8 (H, W, 1 or 3), converted and resized as asked
-    (:func:`open_image`'s checks and errors)."""
-    from PIL import Image
-
-    img = open_image(path, "L" if grayscale else "RGB")
-    if size is not None and img.size != (size, size):
-        img = img.resize((size, size), Image.BILINEAR)
-    arr = np.asarray(img, np.uint8)
-    return arr[..., None] if arr.ndim == 2 else arr
-
-
+# ----------------------------------------------------------------------------- image folders
 def load_image_folders(root: str | os.PathLike, *, strict: bool = True) -> Splits:
     """Load ``root/<split>/<expression>/*`` where split is train/test/val and the expression is
     any alias or CK+ folder name."""

@@ -158,8 +158,9 @@ class TranslationEvaluation:
     def __init__(self, data=None, split: str = "PrivateTest", judge=None, sources: int = 0, seed: int = 0, splits=None):
         self.split, self.seed, self.synthetic = split, seed, str(data) == "synthetic"
         if self.synthetic:
-            from helpers.data.synthetic import SyntheticReadout, synthetic_split_faces
+            from helpers.data.synthetic import SPLIT_SIZES, SyntheticReadout, synthetic_split_faces
 
+            self.split = split = find_split(SPLIT_SIZES, split)
             faces = synthetic_split_faces(split)
             self.x, self.y, self.identity = faces.images, faces.labels, faces.identity
             self.judge = judge if judge is not None else SyntheticReadout()

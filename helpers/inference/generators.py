@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from helpers.errors import UserError
-from helpers.expressions import expression_name
+from helpers.expressions import NUM_EXPRESSIONS, expression_name
 from helpers.files import sha256_of, write_json
 
 CONFIG = "config.json"
 MODEL = "generator.keras"
 MODEL_DIGEST = "model_sha256"  # in config.json: the generator.keras it was written with
+PREVIOUS = ".generator.previous.keras"  # the weights config.json describes, kept while new ones replace them
 SWITCH_WAIT_S = 10.0  # how long a reader waits for a release that is being written to settle
 MIN_TRUNCATION = 0.1  # a redraw keeps 8% of the values at ±0.1; below, sampling would crawl
 
@@ -36,12 +37,15 @@ def save_generator(directory: str | Path, generator, config: dict, litert: bool 
     disagree; :func:`save_litert_release` writes it when a training run completes.
 
     The release switches as one unit: ``config.json`` is written last and records the SHA-256 of
-    the ``generator.keras`` it belongs to (``model_sha256``), which :func:`load_checkpoint` checks,
-    so a reader sees the previous release or the new one, never one's weights with the other's
-    config."""
+    the ``generator.keras`` it belongs to (``model_sha256``), which :func:`load_checkpoint` checks.
+    Until the new config is in place, the weights the old one describes stay beside it (a hidden
+    hard link, :data:`PREVIOUS`), so a reader, even after a kill between the two writes, finds the
+    previous release or the new one whole, never one's weights with the other's config."""
+    from helpers.files import keep_copy
     from helpers.models.files import save_model
 
     directory = Path(directory)
+    keep_copy(directory / MODEL, directory / PREVIOUS)
     save_model(generator, directory / MODEL, litert=litert)
     write_json(directory / CONFIG, {**config, MODEL_DIGEST: sha256_of(directory / MODEL)}, indent=1)
     return directory
@@ -162,19 +166,26 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
                         f"e.g. {example} (a recognizer .keras file is evaluated with python -m helpers.evaluate recognizer)")
     if not model_file.is_file() or not config_file.is_file():
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
-    def belong_together(config) -> bool:  # a release written before the digest was recorded: no check
-        return MODEL_DIGEST not in config or sha256_of(model_file) == config[MODEL_DIGEST]
+    previous = checkpoint_folder(path) / PREVIOUS
+
+    def weights_of(config) -> Path | None:
+        """The file holding the weights ``config`` was written with: generator.keras, or, while a
+        release is being switched (or after a kill between its two writes), the previous weights."""
+        if MODEL_DIGEST not in config:  # a release written before the digest was recorded: no check
+            return model_file
+        return next((f for f in (model_file, previous) if f.is_file() and sha256_of(f) == config[MODEL_DIGEST]), None)
 
     deadline = time.monotonic() + SWITCH_WAIT_S
-    while True:  # a release being written: wait until its config and its weights belong together
+    while True:  # a release being written: load the weights that belong to the config read
         config = read_config(config_file, path, kinds, required, what)
-        if belong_together(config):
-            model = load_twin(model_file, backend)
+        weights = weights_of(config)
+        if weights is not None:
+            model = load_twin(model_file, backend) if weights == model_file else None
             if model is None:
                 from helpers.models.files import load_model
 
-                model = load_model(model_file)
-            if belong_together(config) and read_config(config_file, path, kinds, required, what) == config:
+                model = load_model(weights)
+            if weights_of(config) == weights and read_config(config_file, path, kinds, required, what) == config:
                 return model, config, path
         if time.monotonic() > deadline:
             raise UserError(f"{model_file} is not the one {config_file} was written with ({MODEL_DIGEST}), and a "
@@ -182,26 +193,86 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
         time.sleep(0.05)
 
 
+def _whole(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _codes(value) -> bool:
+    return (isinstance(value, list) and len(value) == NUM_EXPRESSIONS and all(isinstance(row, list) and row for row in value)
+            and len({len(row) for row in value}) == 1 and all(_number(v) for row in value for v in row))
+
+
+# what each config.json field the loaders read must hold: (its description, its check)
+CONFIG_FIELDS = {
+    "kind": ("one of " + ", ".join(KINDS), lambda v: isinstance(v, str)),
+    "image_size": ("a whole number from 8 to 1,024", lambda v: _whole(v, 8, 1024)),
+    "noise_dim": ("a whole number from 1 to 4,096", lambda v: _whole(v, 1, 4096)),
+    "conditioning": ("code, label or none", lambda v: isinstance(v, str) and v in ("code", "label", "none")),
+    "output": ("tanh or sigmoid", lambda v: isinstance(v, str) and v in ("tanh", "sigmoid")),
+    "expressions": ("a list of distinct expression ids from 0 to 6",
+                    lambda v: isinstance(v, list) and 0 < len(v) == len({*map(str, v)}) and all(_whole(e, 0, 6) for e in v)),
+    "codes": (f"{NUM_EXPRESSIONS} lists of numbers of one length", _codes),
+    "truncation": (f"a number of at least {MIN_TRUNCATION:g}", lambda v: _number(v) and v >= MIN_TRUNCATION),
+    MODEL_DIGEST: ("a SHA-256 digest in hex", lambda v: isinstance(v, str) and len(v) == 64
+                   and all(c in "0123456789abcdef" for c in v)),
+    "epoch": ("a whole number", lambda v: _whole(v, 0, 10**9)),
+}
+
+
 def read_config(config_file: Path, path: Path, kinds, required, what: str) -> dict:
-    """A checkpoint's config, checked for its kind and required keys (one-line UserErrors)."""
+    """A checkpoint's config, checked for its kind, its required keys and the type of every field
+    a loader reads (:data:`CONFIG_FIELDS`); every problem is a one-line UserError."""
+    def invalid(reason: str) -> UserError:
+        return UserError(f"{config_file} is not a valid checkpoint config ({reason}): copy config.json from the "
+                         "release the model came from")
+
     try:
         config = json.loads(config_file.read_text())
-        kind = config["kind"]
-        if kind not in kinds:
-            other, script = KINDS.get(kind, ("not a checkpoint this project writes", None))
-            use = f": use it with {script}" if script else ""
-            raise UserError(f"{path} is a {kind} checkpoint, {other}, not {what} ({'/'.join(kinds)}){use}")
-        missing = [key for key in required if key not in config]
-        if missing:
-            raise KeyError(", ".join(missing))
-    except (ValueError, KeyError) as exc:
-        raise UserError(f"{config_file} is not a valid checkpoint config ({exc.__class__.__name__}: {exc})") from None
+    except (ValueError, OSError) as exc:
+        raise invalid(f"{exc.__class__.__name__}: {exc}") from None
+    if not isinstance(config, dict):
+        raise invalid(f"a JSON {type(config).__name__}, not an object")
+    if not isinstance(config.get("kind"), str):
+        raise invalid(f"'kind' is {json.dumps(config.get('kind'))[:40]}, not {CONFIG_FIELDS['kind'][0]}")
+    if config["kind"] not in kinds:
+        other, script = KINDS.get(config["kind"], ("not a checkpoint this project writes", None))
+        use = f": use it with {script}" if script else ""
+        raise UserError(f"{path} is a {config['kind']} checkpoint, {other}, not {what} ({'/'.join(kinds)}){use}")
+    missing = [key for key in required if key not in config]
+    if missing:
+        raise invalid(f"no {', '.join(map(repr, missing))}")
+    for key, (description, check) in CONFIG_FIELDS.items():
+        if key in config and not check(config[key]):
+            raise invalid(f"{key!r} is {json.dumps(config[key])[:40]}, not {description}")
     return config
 
 
+def check_model_fits(model, inputs: list[tuple], output: tuple, path: Path) -> None:
+    """A one-line UserError unless ``model`` (Keras or LiteRT) takes ``inputs`` and gives
+    ``output`` (shapes, ``None`` for the batch), as its config.json describes."""
+    from helpers.inference.litert import model_shapes
+
+    got_in, got_out = model_shapes(model)
+    if got_in != inputs or got_out != output:
+        raise UserError(f"{path}: the model takes {got_in} and gives {got_out}, but its config.json describes one that "
+                        f"takes {inputs} and gives {output}: copy both files from one release")
+
+
 def load_generator(path: str | Path, backend: str = "keras") -> GeneratorCheckpoint:
-    """Load a generator checkpoint folder (or its ``.keras`` file), on Keras or LiteRT."""
-    return GeneratorCheckpoint(*load_checkpoint(path, backend=backend))
+    """Load a generator checkpoint folder (or its ``.keras`` file), on Keras or LiteRT; a model
+    that does not take the inputs its config describes is a one-line UserError."""
+    model, config, path = load_checkpoint(path, backend=backend)
+    size, conditioning = config.get("image_size", 48), config.get("conditioning", "code")
+    if conditioning == "code" and "codes" not in config:
+        raise UserError(f"{checkpoint_folder(path) / CONFIG} has conditioning 'code' but no 'codes': copy config.json "
+                        "from the release the model came from")
+    condition = {"code": [(None, len(config.get("codes", [[]])[0]))], "label": [(None, 1)], "none": []}[conditioning]
+    check_model_fits(model, [(None, config["noise_dim"]), *condition], (None, size, size, 1), path)
+    return GeneratorCheckpoint(model, config, path)
 
 
 def set_default_truncation(path: str | Path, truncation: float) -> Path:

@@ -49,12 +49,31 @@ def load_twin(keras_file: str | Path, backend: str):
 
 
 def keras_input_names(keras_file: Path) -> list[str]:
-    """The input names of a ``.keras`` file in the model's order, read from its config (no Keras)."""
-    with zipfile.ZipFile(keras_file) as archive:
-        config = json.loads(archive.read("config.json"))["config"]
-    layers = config["input_layers"]
-    layers = layers if isinstance(layers[0], list) else [layers]  # one input: a single [name, 0, 0]
-    return [name for name, *_ in layers]
+    """The input names of a ``.keras`` file in the model's order, read from its config (no Keras);
+    a file that is not a readable ``.keras`` archive is a one-line UserError."""
+    try:
+        with zipfile.ZipFile(keras_file) as archive:
+            layers = json.loads(archive.read("config.json"))["config"]["input_layers"]
+        layers = layers if isinstance(layers[0], list) else [layers]  # one input: a single [name, 0, 0]
+        return [str(name) for name, *_ in layers]
+    except (OSError, zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError) as exc:
+        raise UserError(f"{keras_file} is not a readable Keras model ({exc.__class__.__name__}), so the inputs of "
+                        f"the LiteRT file beside it cannot be ordered: copy both files from one release") from None
+
+
+def model_shapes(model) -> tuple[list[tuple], tuple]:
+    """The input shapes and the output shape of a Keras model or a :class:`LiteRTModel` (``None``
+    for a size the model takes any of, such as the batch)."""
+    def shape(dims) -> tuple:
+        return tuple(None if d is None else int(d) for d in dims)
+
+    if isinstance(model, LiteRTModel):
+        return [shape(s) for s in model.input_shapes], shape(model.output_shape)
+    return [shape(t.shape) for t in model.inputs], shape(model.outputs[0].shape)
+
+
+def _shape(detail: dict) -> tuple:
+    return tuple(None if d < 0 else int(d) for d in detail.get("shape_signature", detail["shape"]))
 
 
 class LiteRTModel:
@@ -83,7 +102,9 @@ class LiteRTModel:
             raise UserError(f"{self.path} does not match {keras_file.name} beside it (inputs {sorted(details)}, not "
                             f"{self.input_names}): export it again")
         self.input_dtypes = [details[name]["dtype"] for name in self.input_names]
-        self.output_name = next(iter(self._runner.get_output_details()))
+        self.output_name, output = next(iter(self._runner.get_output_details().items()))
+        self.input_shapes = [_shape(details[name]) for name in self.input_names]  # as Keras' model.inputs: None for any size
+        self.output_shape = _shape(output)
 
     def __call__(self, inputs, training: bool = False) -> np.ndarray:
         arrays = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -19,7 +19,7 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER, backend: str = "keras
     """Load a recognizer ``.keras`` file (safe mode), or with ``backend`` the LiteRT file beside it
     (:func:`helpers.inference.litert.choose_backend`), which predicts the same way without
     TensorFlow; a missing or broken file is a UserError."""
-    from helpers.inference.litert import load_twin
+    from helpers.inference.litert import load_twin, model_shapes
 
     path = Path(path)
     if path.is_dir():
@@ -27,13 +27,13 @@ def load_recognizer(path: str | Path = SHIPPED_RECOGNIZER, backend: str = "keras
                         "(generator and translator folders are scored with python -m helpers.evaluate generator/translator)")
     if not path.is_file():
         raise UserError(f"recognizer checkpoint {path} does not exist (the shipped one is {SHIPPED_RECOGNIZER})")
-    if (twin := load_twin(path, backend)) is not None:
-        return twin
-    from helpers.models.files import load_model
+    model = load_twin(path, backend)
+    if model is None:
+        from helpers.models.files import load_model
 
-    model = load_model(path)
-    shapes = [tuple(t.shape) for t in (*model.inputs, *model.outputs)]
-    if shapes != [(None, 48, 48, 1), (None, NUM_EXPRESSIONS)]:
+        model = load_model(path)
+    inputs, output = model_shapes(model)
+    if (shapes := [*inputs, output]) != [(None, 48, 48, 1), (None, NUM_EXPRESSIONS)]:
         raise UserError(f"{path} is not an expression recognizer: its inputs and outputs have shapes "
                         f"{', '.join(map(str, shapes))}, a recognizer's are (None, 48, 48, 1) faces and "
                         f"(None, {NUM_EXPRESSIONS}) expression probabilities")

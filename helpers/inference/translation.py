@@ -7,7 +7,7 @@ import numpy as np
 
 from helpers.expressions import NUM_EXPRESSIONS
 from helpers.data.pixels import to_model_range, to_uint8
-from helpers.inference.generators import load_checkpoint
+from helpers.inference.generators import check_model_fits, load_checkpoint
 
 
 class Translator:
@@ -34,6 +34,10 @@ class Translator:
 
 
 def load_translator(path: str | Path, backend: str = "keras") -> Translator:
-    """Load a translator checkpoint folder (or its ``.keras`` file), on Keras or LiteRT."""
-    return Translator(*load_checkpoint(path, kinds=("ccyclegan",), required=("expressions",),
-                                       example="checkpoints/ccyclegan_fer2013", backend=backend))
+    """Load a translator checkpoint folder (or its ``.keras`` file), on Keras or LiteRT; a model
+    that does not take faces and target expressions is a one-line UserError."""
+    model, config, path = load_checkpoint(path, kinds=("ccyclegan",), required=("expressions",),
+                                          example="checkpoints/ccyclegan_fer2013", backend=backend)
+    size = config.get("image_size", 48)
+    check_model_fits(model, [(None, size, size, 1), (None, NUM_EXPRESSIONS)], (None, size, size, 1), path)
+    return Translator(model, config, path)

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from helpers.errors import UserError
-from helpers.files import atomic_path, write_json
+from helpers.files import atomic_folder, atomic_path, write_json
 
 
 class TrainingDiverged(UserError):
@@ -152,16 +152,12 @@ class GANCheckpoints(keras.callbacks.Callback):
 
     def save(self, state: dict) -> Path:
         final = self.run_dir / f"ckpt-{state['epoch']:04d}"
-        tmp = self.run_dir / f".tmp-{final.name}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        for name, net in self.nets.items():
-            net.save_weights(tmp / f"{name}.weights.h5")
-        for name, opt in self.optimizers.items():
-            np.savez(tmp / f"{name}.optimizer.npz", *[np.asarray(v) for v in opt.variables])
-        (tmp / "state.json").write_text(json.dumps(state))
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
+        with atomic_folder(final) as tmp:
+            for name, net in self.nets.items():
+                net.save_weights(tmp / f"{name}.weights.h5")
+            for name, opt in self.optimizers.items():
+                np.savez(tmp / f"{name}.optimizer.npz", *[np.asarray(v) for v in opt.variables])
+            (tmp / "state.json").write_text(json.dumps(state))
         for old in self.checkpoints()[:-self.keep]:
             shutil.rmtree(old, ignore_errors=True)
         return final

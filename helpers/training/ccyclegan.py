@@ -109,7 +109,7 @@ def train(args) -> Path:
     config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
     from helpers.expressions import NUM_EXPRESSIONS
     from helpers.models.ccyclegan_nets import CONFIGS
-    from helpers.training.gan_pipeline import GANRun, continue_release, fit_gan, gan_dataset, seed_run, training_faces
+    from helpers.training.gan_pipeline import GANRun, continue_release, fit_gan, gan_dataset, begin_run, training_faces
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
@@ -117,7 +117,7 @@ def train(args) -> Path:
     if args.config not in CONFIGS:
         raise UserError(f"unknown configuration {args.config!r}; choose one of {', '.join(CONFIGS)}")
     config = CONFIGS[args.config]
-    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
+    seed = begin_run(args)
     x, y = training_faces(args)
     fixed = np.concatenate([x[y == e][:1] for e in range(NUM_EXPRESSIONS) if (y == e).any()])
     args.precision = set_training_precision(args.precision)

@@ -141,7 +141,7 @@ def build_gan(args, codes: np.ndarray):
 def train(args) -> Path:
     """Run the whole pipeline from parsed ``conditional_WGAN.py`` arguments; returns the
     release folder (``generator.keras`` + ``config.json``), refreshed after every epoch."""
-    from helpers.training.gan_pipeline import (GANRun, continue_release, fit_gan, gan_dataset, sample_grid_fn, seed_run,
+    from helpers.training.gan_pipeline import (GANRun, continue_release, fit_gan, gan_dataset, sample_grid_fn, begin_run,
                                                training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
@@ -153,7 +153,7 @@ def train(args) -> Path:
     saved = json.loads(saved_file.read_text()) if args.resume and saved_file.exists() else {}
     if saved:
         check_resumable(ckpt_dir, saved, args)
-    seed = seed_run(args.seed, ckpt_dir / "training", args.resume)
+    seed = begin_run(args)
     x, y = training_faces(args)
     parent = load_init(args, load_codes(args.codes).shape[1] if args.codes else None) if args.init else None
     codes = expression_codes(args, x, y, saved, parent)

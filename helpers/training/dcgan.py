@@ -66,7 +66,7 @@ def train(args) -> Path:
     """Train from parsed ``dcgan.py`` arguments; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""
     from helpers.models.dcgan_nets import VARIANTS
-    from helpers.training.gan_pipeline import GANRun, fit_gan, gan_dataset, sample_grid_fn, seed_run, training_faces
+    from helpers.training.gan_pipeline import GANRun, fit_gan, gan_dataset, sample_grid_fn, begin_run, training_faces
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
 
@@ -75,7 +75,7 @@ def train(args) -> Path:
         raise UserError(f"unknown variant {args.variant!r}; choose one of {', '.join(VARIANTS)}")
     expressions = parse_expression_set(args.expressions)
     conditional = len(expressions) > 1
-    seed = seed_run(args.seed, Path(args.ckpt_dir) / "training", args.resume)
+    seed = begin_run(args)
     x, y = training_faces(args, expressions)
     args.precision = set_training_precision(args.precision)
 

@@ -24,19 +24,38 @@ from helpers.files import atomic_path, write_json
 DISCRIMINATOR = "discriminator.weights.h5"
 
 
-def seed_run(seed: int, run_dir: str | Path, resume: bool) -> int:
-    """Seed Python, NumPy, TensorFlow and Keras for a run in ``run_dir`` and return the seed for
-    its data stream: ``seed`` plus the epochs of the newest checkpoint when resuming. Every
-    process starts its generators afresh, so with the bare seed a resumed run would replay the
-    batches and the noise of its first epochs instead of drawing new ones."""
+def begin_run(args) -> int:
+    """Check ``--ckpt-dir`` before any work (:func:`check_ckpt_dir`), seed Python, NumPy,
+    TensorFlow and Keras, and return the seed for the run's data stream: ``--seed`` plus the
+    epochs of the newest checkpoint when resuming. Every process starts its generators afresh, so
+    with the bare seed a resumed run would replay the batches and the noise of its first epochs
+    instead of drawing new ones."""
     import keras
 
-    from helpers.training.callbacks import checkpoint_folders
-
-    found = checkpoint_folders(run_dir) if resume else []
-    stream_seed = seed + (json.loads((found[-1] / "state.json").read_text())["epoch"] if found else 0)
+    found = check_ckpt_dir(args)
+    stream_seed = args.seed + (json.loads((found[-1] / "state.json").read_text())["epoch"] if found else 0)
     keras.utils.set_random_seed(stream_seed)
     return stream_seed
+
+
+def check_ckpt_dir(args) -> list[Path]:
+    """The checkpoints that ``--resume`` continues in ``--ckpt-dir`` (none: the run starts
+    afresh), after checking that the folder can be written and that the run replaces nothing:
+    a fresh start refuses a folder that holds checkpoints or a release it did not start."""
+    from helpers.files import check_output_folder, remove_leftovers
+    from helpers.training.callbacks import checkpoint_folders
+
+    ckpt_dir = check_output_folder(args.ckpt_dir, "--ckpt-dir")
+    found = checkpoint_folders(ckpt_dir / "training")
+    if found and not args.resume:
+        raise UserError(f"{ckpt_dir / 'training'} already holds checkpoints: pass --resume to continue, "
+                        "or choose another --ckpt-dir")
+    if not found:
+        refuse_a_release_it_did_not_start(ckpt_dir, getattr(args, "init", None))
+    else:  # a run killed while writing left its temporary files: this run owns them
+        for folder in (ckpt_dir, ckpt_dir / "training"):
+            remove_leftovers(folder)
+    return found if args.resume else []
 
 
 def training_faces(args, expressions=None) -> tuple[np.ndarray, np.ndarray]:
@@ -238,15 +257,12 @@ def fit_gan(run: GANRun, dataset, args) -> Path:
             lineage = json.loads(saved.read_text()).get("init")
             if lineage is not None:
                 run.release_config["init"] = lineage
-    elif checkpoints.checkpoints():
-        raise UserError(f"{run_dir} already holds checkpoints: pass --resume to continue, or choose another --ckpt-dir")
-    if start == 0:
-        refuse_a_release_it_did_not_start(ckpt_dir, getattr(args, "init", None))
     if start == 0 and run.warm_start is not None:
         start, wall = run.warm_start()
-    saving = [checkpoints, EpochHistory(run_dir / "history.json"),
-              SampleGrid(run.sample, run_dir / "samples", args.sample_every),
-              release_callback(ckpt_dir, run, args.snapshot_every)]
+    # the history row and the grid first, the checkpoint next: a kill between them repeats the
+    # epoch (its row replaced), where the other order would lose the epoch's row
+    saving = [EpochHistory(run_dir / "history.json"), SampleGrid(run.sample, run_dir / "samples", args.sample_every),
+              checkpoints, release_callback(ckpt_dir, run, args.snapshot_every)]
     callbacks = epoch_callbacks(run_dir, wall=wall, time_limit=args.time_limit, kept=checkpoints.describe_last,
                                 saving=saving)
     history = gan.fit(dataset, epochs=args.epochs, initial_epoch=start, steps_per_epoch=run.steps_per_epoch,

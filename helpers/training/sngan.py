@@ -121,7 +121,7 @@ def build_gan(args, policy: tuple[str, ...]):
 def train(args) -> Path:
     """Train from parsed ``sngan.py`` arguments; the release (the averaged generator's
     generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""
-    from helpers.training.gan_pipeline import (GANRun, continue_release, fit_gan, sample_grid_fn, seed_run,
+    from helpers.training.gan_pipeline import (GANRun, continue_release, fit_gan, sample_grid_fn, begin_run,
                                                training_faces)
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import set_training_precision
@@ -129,7 +129,7 @@ def train(args) -> Path:
     strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     policy = augment_policy(args.augment)
     ckpt_dir = Path(args.ckpt_dir)
-    seed = seed_run(args.seed, ckpt_dir / "training", args.resume)
+    seed = begin_run(args)
     x, y = training_faces(args)
     parent = load_init(args) if args.init else None
     args.precision = set_training_precision(args.precision)
