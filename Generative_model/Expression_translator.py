@@ -101,6 +101,9 @@ def main(argv=None):
     target = parse_expression(args.expression)
     out_dir = check_output_folder(args.out_dir)
     files = input_files(Path(args.inputs))
+    if {f.parent.resolve() for f in files} & {out_dir.resolve()}:
+        raise UserError(f"{out_dir} is the inputs' own folder: choose another, so that the faces and their "
+                        "translations never mix (--overwrite does not change this)")
     translator = load_translator(args.checkpoint, backend=args.backend)
     images, names, unreadable = read_faces(files) if args.faces else read_inputs(files)
     if not images:

@@ -132,6 +132,15 @@ def test_an_output_file_that_exists_or_cannot_be_written_is_refused_before_any_w
     assert tree(tmp_path) == before
 
 
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_the_translator_never_writes_into_its_inputs_folder(tmp_path, run_python, photo, overwrite):
+    before = tree(tmp_path)
+    done = run_python(["Generative_model/Expression_translator.py", "checkpoints/ccyclegan_fer2013", str(photo.parent),
+                       "Happy", str(photo.parent), *overwrite])
+    assert_refused(done, "the inputs' own folder")
+    assert tree(tmp_path) == before
+
+
 def test_a_second_recognizer_run_keeps_the_first_ones_files_unless_told_to_overwrite(tmp_path, run_python, photo):
     out, records = tmp_path / "ann", tmp_path / "records.json"
     args = ["-m", "helpers.recognize", str(photo), "--out", str(out), "--json", str(records)]
