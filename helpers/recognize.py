@@ -1,7 +1,8 @@
-"""Recognise the expression of every face in photos.
+"""Recognise the expression of every face in photos, or in a video.
 
     python -m helpers.recognize photo.jpg
     python -m helpers.recognize photos/ --out annotated/ --json faces.json --tta shifts
+    python -m helpers.recognize clip.mp4 --out annotated/ --csv frames.csv --every 2 --smooth 5
 
 Finds the frontal faces in each photo (:mod:`helpers.data.faces`: a Haar cascade from OpenCV's wheel),
 crops each with a margin to 48x48 grayscale, and reads its expression with the shipped recognizer
@@ -12,6 +13,12 @@ list with one object per face: ``file``, ``box`` ([x, y, width, height] in the p
 or NAME_jpg.png where photos share a name). A photo without a face is reported and skipped; a file
 that is not a readable image (or has more than 50 megapixels) gets one line and the run goes on,
 but a run in which no photo could be read fails, as does an empty folder.
+
+A video (.mp4, .avi, .mov, .mkv, .m4v) is read frame by frame (one in --every), each face followed
+from frame to frame by the overlap of its boxes and its probabilities averaged over its last
+--smooth frames (:mod:`helpers.inference.video`). It writes the annotated video NAME.mp4 into --out
+and, with --csv, one row per face per frame: frame, time_s, face (its track), x, y, width,
+height, the seven probabilities and the label.
 """
 from __future__ import annotations
 
@@ -21,11 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.arguments import number
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import DataError, UserError
-from helpers.expressions import EXPRESSIONS
-from helpers.files import atomic_path, check_output_file, check_output_folder, distinct_stems, write_json
+from helpers.files import atomic_path, check_output_file, check_output_folder, distinct_stems, write_json, write_text
 from helpers.inference.litert import BACKENDS
+from helpers.inference.photos import annotate, recognize_photo
+from helpers.inference.video import VIDEO_SUFFIXES
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
@@ -43,60 +52,22 @@ def photo_paths(target: Path) -> list[Path]:
     return paths
 
 
-HIGHLIGHT, GREY = (255, 210, 0), (190, 190, 190)
-
-
-def annotate(photo: np.ndarray, faces: list[dict]):
-    """A copy of ``photo`` (a PIL image) with each face's box, its label and confidence above it,
-    and a bar per expression (Angry ... Neutral, left to right) under it."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    image = Image.fromarray(photo).convert("RGB")
-    draw = ImageDraw.Draw(image)
-    scale = max(1, round(min(image.size) / 300))
-    font = ImageFont.load_default(size=10 * scale)
-    for face in faces:
-        x, y, w, h = face["box"]
-        draw.rectangle([x, y, x + w, y + h], outline=HIGHLIGHT, width=2 * scale)
-        label = f"{face['label']} {100 * face['probabilities'][face['label']]:.0f}%"
-        left, top, right, bottom = draw.textbbox((x, max(0, y - 14 * scale)), label, font=font)
-        draw.rectangle([left - scale, top - scale, right + scale, bottom + scale], fill=HIGHLIGHT)
-        draw.text((left, top), label, fill=(0, 0, 0), font=font, anchor="lt")
-        bar_w, bar_h, base = max(3, w // len(EXPRESSIONS)), max(6, h // 5), y + h + 3 * scale
-        for k, name in enumerate(EXPRESSIONS):
-            x0, filled = x + k * bar_w, round(face["probabilities"][name] * bar_h)
-            draw.rectangle([x0, base, x0 + bar_w - 2, base + bar_h], outline=GREY)
-            draw.rectangle([x0, base + bar_h - filled, x0 + bar_w - 2, base + bar_h],
-                           fill=HIGHLIGHT if name == face["label"] else GREY)
-    return image
-
-
-def recognize_photo(path: Path, photo: np.ndarray, model, tta: str | None) -> list[dict]:
-    """One record per face in ``photo``: file, box, probabilities and label."""
-    from helpers.data.faces import find_faces
-    from helpers.inference.recognition import predict_proba
-
-    faces = find_faces(photo)
-    if not faces:
-        return []
-    probs = predict_proba(model, np.stack([f.crop for f in faces]), tta=tta)
-    return [{"file": str(path), "box": list(face.box),
-             "probabilities": {name: round(float(p), 4) for name, p in zip(EXPRESSIONS, row)},
-             "label": EXPRESSIONS[int(row.argmax())]} for face, row in zip(faces, probs)]
-
-
 def parse_args(argv=None):
     from helpers.inference.recognition import SHIPPED_RECOGNIZER, TTA_VIEWS
 
     p = OneLineParser(prog="python -m helpers.recognize", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("photos", type=Path, help="a photo, or a folder of photos")
+    p.add_argument("photos", type=Path, help="a photo, a folder of photos, or a video")
     p.add_argument("--out", type=Path, default=Path("out/recognized"),
                    help="folder for the annotated copies, NAME.png for each photo (default: out/recognized; "
                         "not the photos' own folder)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write one record per face to FILE (a new file)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace annotated copies and a --json file left by an earlier run (otherwise refused)")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="a video only: one row per face per frame (a new file)")
+    number(p, "--every", low=1, high=10_000, default=None, metavar="N", help="a video only: read one frame in N (default 1)")
+    number(p, "--smooth", low=1, high=1_000, default=None, metavar="K",
+           help="a video only: average each face's probabilities over its last K frames read (default 1: none)")
     p.add_argument("--tta", choices=list(TTA_VIEWS), help="average the recognizer over test-time views of each face")
     p.add_argument("--recognizer", type=Path, default=SHIPPED_RECOGNIZER, help="a .keras recognizer (default: the shipped one)")
     p.add_argument("--backend", choices=BACKENDS, default="auto",
@@ -112,6 +83,11 @@ def main(argv=None) -> list[dict]:
     from helpers.inference.recognition import load_recognizer
 
     args = parse_args(argv)
+    if args.photos.is_file() and args.photos.suffix.lower() in VIDEO_SUFFIXES:
+        return recognize_video_file(args)
+    if args.csv or args.every or args.smooth:
+        raise UserError("--csv, --every and --smooth are for a video (.mp4, .avi, .mov, .mkv, .m4v); "
+                        "for photos, --json writes the records")
     paths = photo_paths(args.photos)
     if {p.parent.resolve() for p in paths} & {args.out.resolve()}:
         raise UserError(f"--out {args.out} is the photos' own folder: choose another, so that the photos and their "
@@ -154,6 +130,58 @@ def main(argv=None) -> list[dict]:
     print(f"{len(records)} {faces} in {len(paths) - len(no_face) - len(unreadable)} of {len(paths)} photos; "
           f"annotated copies in {args.out}/" + (f", records in {args.json}" if args.json else "")
           + (f"; {len(unreadable)} unreadable skipped" if unreadable else ""))
+    return records
+
+
+def recognize_video_file(args) -> list[dict]:
+    """The video mode of :func:`main`: the annotated video ``--out/NAME.mp4`` and, with ``--csv``,
+    its rows (:data:`helpers.inference.video.CSV_COLUMNS`); returns every face's record."""
+    import csv
+    import io
+    import time
+
+    import cv2
+    from tqdm.auto import tqdm
+
+    from helpers.inference.recognition import load_recognizer
+    from helpers.inference.video import CSV_COLUMNS, csv_rows, recognize_video, video_info
+
+    if args.json:
+        raise UserError("--json is for photos: a video's records go to --csv")
+    video = args.photos
+    annotated = check_output_folder(args.out, "--out folder") / f"{video.stem}.mp4"
+    if args.out.resolve() == video.parent.resolve():
+        raise UserError(f"--out {args.out} is the video's own folder: choose another")
+    if annotated.exists() and not args.overwrite:
+        raise UserError(f"{annotated} exists: choose another --out, or pass --overwrite to replace it")
+    if args.csv:
+        check_output_file(args.csv, args.overwrite, "--csv")
+    info = video_info(video)
+    every = args.every or 1
+    model = load_recognizer(args.recognizer, backend=args.backend)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table, records, frames, with_face, start = io.StringIO(), [], 0, 0, time.perf_counter()
+    writer = csv.writer(table)
+    writer.writerow(CSV_COLUMNS)
+    with atomic_path(annotated) as tmp:
+        out = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), info.fps / every, (info.width, info.height))
+        progress = tqdm(total=-(-info.frames // every) or None, desc=video.name, unit="frame", file=sys.stderr)
+        for index, time_s, frame, faces in recognize_video(video, model, every=every, smooth=args.smooth or 1,
+                                                            tta=args.tta):
+            picture = np.asarray(annotate(frame, faces)) if faces else frame
+            out.write(cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+            writer.writerows(csv_rows(index, time_s, faces))
+            records += [{"frame": index, "time_s": round(time_s, 3), **face} for face in faces]
+            frames, with_face = frames + 1, with_face + bool(faces)
+            progress.update()
+        progress.close()
+        out.release()
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        write_text(args.csv, table.getvalue())
+    rate = frames / (time.perf_counter() - start)
+    print(f"{len(records)} face readings in {frames} frames ({with_face} with a face), {rate:.1f} frames/s; "
+          f"annotated video {annotated}" + (f", rows in {args.csv}" if args.csv else ""))
     return records
 
 

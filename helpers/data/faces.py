@@ -54,16 +54,24 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def detect_faces(image: np.ndarray, classifier=None, min_size: float = 0.05) -> list[tuple[int, int, int, int]]:
+def detect_faces(image: np.ndarray, classifier=None, min_size: float = 0.05, scale_factor: float = SCALE_FACTOR,
+                 detect_side: int | None = None) -> list[tuple[int, int, int, int]]:
     """Boxes ``(x, y, width, height)`` of the frontal faces in ``image``, largest first; faces
-    smaller than ``min_size`` of the photo's shorter side (or 24 pixels) are ignored."""
+    smaller than ``min_size`` of the photo's shorter side (or 24 pixels) are ignored. With
+    ``detect_side``, a larger image is searched at that shorter side and the boxes scaled back
+    (video frames: a fraction of the time, for faces of at least about a tenth of the frame)."""
     import cv2
 
-    gray = cv2.equalizeHist(to_gray(image))
+    gray = to_gray(image)
+    scale = 1.0
+    if detect_side and min(gray.shape) > detect_side:
+        scale = min(gray.shape) / detect_side
+        gray = cv2.resize(gray, (round(gray.shape[1] / scale), round(gray.shape[0] / scale)), interpolation=cv2.INTER_AREA)
+    gray = cv2.equalizeHist(gray)
     side = max(24, int(min_size * min(gray.shape)))
-    found = (classifier or cascade()).detectMultiScale(gray, scaleFactor=SCALE_FACTOR, minNeighbors=MIN_NEIGHBORS,
+    found = (classifier or cascade()).detectMultiScale(gray, scaleFactor=scale_factor, minNeighbors=MIN_NEIGHBORS,
                                                        minSize=(side, side))
-    boxes = [tuple(int(v) for v in box) for box in (found if len(found) else [])]
+    boxes = [tuple(int(round(v * scale)) for v in box) for box in (found if len(found) else [])]
     return sorted(boxes, key=lambda b: -b[2] * b[3])
 
 
@@ -83,7 +91,8 @@ def crop_face(gray: np.ndarray, box, margin: float = MARGIN) -> np.ndarray:
     return np.asarray(face, np.uint8)[..., None]
 
 
-def find_faces(image: np.ndarray, classifier=None) -> list[Face]:
-    """Every frontal face in ``image`` with its 48x48 crop."""
+def find_faces(image: np.ndarray, classifier=None, **search) -> list[Face]:
+    """Every frontal face in ``image`` with its 48x48 crop, cut from the full image; ``search``
+    goes to :func:`detect_faces` (``scale_factor``, ``detect_side``)."""
     gray = to_gray(image)
-    return [Face(box, crop_face(gray, box)) for box in detect_faces(gray, classifier)]
+    return [Face(box, crop_face(gray, box)) for box in detect_faces(gray, classifier, **search)]

@@ -128,7 +128,6 @@ def train(args) -> Path:
 
     strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
     policy = augment_policy(args.augment)
-    ckpt_dir = Path(args.ckpt_dir)
     seed = begin_run(args)
     x, y = training_faces(args)
     parent = load_init(args) if args.init else None
