@@ -153,8 +153,8 @@ def test_the_app_in_a_browser(served, browser, astronaut, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(address)
     page.get_by_role("button", name="Generate", exact=True).click()
-    page.wait_for_function("document.querySelectorAll('.gallery img, [data-testid=\"gallery\"] img, "
-                           "button img').length >= 16", timeout=120_000)
+    page.wait_for_function("[...document.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth === 192)"
+                           ".length >= 16", timeout=120_000)  # 16 faces at 4x, loaded
     page.get_by_text("Happiness_seed0", exact=True).first.wait_for(timeout=60_000)  # the zip, named by its seed
     assert Image.open(_screenshot(page, "app_generate.png", tmp_path)).size[0] == 1280
 
