@@ -1,23 +1,21 @@
 """Frames per second of expression recognition in video: this project's ``helpers.recognize`` and
-the ``fer`` package's ``Video``, on one clip.
+the ``fer`` package's ``Video``, on one clip (docs/results.md, "Against the fer package").
 
-    python tools/video_speed.py --make-clip out/clip.mp4           # 5 s of 640x480 at 30 fps, one face
+    python tools/fer_comparison/video.py --make-clip out/clip.mp4           # 5 s of 640x480 at 30 fps
     python -m helpers.recognize out/clip.mp4 --out out/ours --csv out/ours.csv
-    FER_PYTHON/bin/python tools/video_speed.py --fer out/clip.mp4  # in an environment with fer installed
+    FER_ENV/bin/python tools/fer_comparison/video.py --fer out/clip.mp4     # where fer is installed
 
 The clip pans and zooms over scikit-image's astronaut photo, so the face moves as in a real
 video. Both programs print the frames per second of their frame loop (reading, detecting,
 recognising, annotating, writing the annotated video). ``fer`` is not a dependency of this project
-(it pulls in PyTorch); docs/results.md says how its environment was made."""
+(it pulls in PyTorch for an option this comparison does not use); docs/results.md says how its
+environment was made."""
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def make_clip(path: Path, frames: int = 150, fps: float = 30.0, size=(640, 480)) -> Path:
