@@ -121,7 +121,7 @@ for epoch in range(1, rounds + 1):
 
 @pytest.mark.slow
 def test_a_reader_sees_one_release_or_the_next_never_a_mix(tmp_path):
-    """A writer replaces a release 8 times, on a slow disk (each config lands 0.25 s after its
+    """A writer replaces a release 8 times, on a slow disk (each config lands 0.6 s after its
     weights), while this process loads it as fast as it can: every load is one epoch's weights
     with that epoch's config (the to_face bias is epoch / 100)."""
     from helpers.inference.generators import MODEL_DIGEST, load_generator
@@ -129,7 +129,7 @@ def test_a_reader_sees_one_release_or_the_next_never_a_mix(tmp_path):
     folder = tmp_path / "release"
     first = subprocess.run([sys.executable, "-c", WRITER, str(folder), "1", "0"], cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr[-2000:]
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), "8", "0.25"], cwd=ROOT, stderr=subprocess.PIPE,
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), "8", "0.6"], cwd=ROOT, stderr=subprocess.PIPE,
                               text=True)
     seen = set()
     while writer.poll() is None:

@@ -133,7 +133,8 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     assert second.returncode == 0, second.stderr[-2000:]
     assert "class weights:" in second.stdout
     assert json.loads((stage2 / "config.json").read_text())["augment"] == "light"
-    export2 = run_python(["-m", "helpers.train_recognizer", "--export", str(stage2 / "best.keras"), "--out", str(out)])
+    export2 = run_python(["-m", "helpers.train_recognizer", "--export", str(stage2 / "best.keras"), "--out", str(out),
+                          "--overwrite"])  # the new stage replaces the release, as asked
     assert export2.returncode == 0, export2.stderr[-2000:]
     lineage = json.loads((tmp_path / "release.json").read_text())
     first_stage = provenance["selected_epoch"]

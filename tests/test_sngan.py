@@ -204,7 +204,7 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     assert done.returncode == 0, done.stderr[-3000:]
     assert [r["epoch"] for r in json.loads((continued / "training" / "history.json").read_text())] == [1, 2]
     assert json.loads((continued / "config.json").read_text())["init"]["discriminator"] == "from release"
-    wider = run_python(init + ["--g-width", "16"])
+    wider = run_python([a if a != str(continued) else str(tmp_path / "wider") for a in init] + ["--g-width", "16"])
     assert wider.returncode == 2 and "--g-width 8" in wider.stderr
 
     # a release without an expression head continued with one: the head is new, the rest carried over
