@@ -54,7 +54,7 @@ def main(argv=None):
     args = parse_args(argv)
     expression = parse_expression(args.expression)
 
-    from helpers.evaluation.plots import png_bytes, tile
+    from helpers.data.images import png_bytes, tile
     from helpers.files import check_output_folder, claim
     from helpers.inference.generators import load_generator
 

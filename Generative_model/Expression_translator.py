@@ -94,7 +94,7 @@ def read_faces(files: list[Path]):
 def main(argv=None):
     import numpy as np
 
-    from helpers.evaluation.plots import save_png, tile
+    from helpers.data.images import save_png, tile
     from helpers.inference.translation import load_translator
 
     args = parse_args(argv)

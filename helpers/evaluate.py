@@ -18,9 +18,9 @@ from pathlib import Path
 
 from helpers.arguments import SEED, number
 from helpers.cli import OneLineParser, add_data_argument, run_cli
-from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation, evaluate_recognizer,
-                                       evaluate_snapshots, format_generator, format_recognizer, format_targets,
-                                       format_translator, release_config)
+from helpers.evaluation.reports import format_generator, format_recognizer, format_targets, format_translator
+from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation,
+                                       evaluate_recognizer, evaluate_snapshots, release_config)
 from helpers.files import check_output_file, write_json
 from helpers.inference.face_models import FACE_MODELS, load_face_models
 from helpers.inference.generators import MIN_TRUNCATION

@@ -212,7 +212,8 @@ def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
 
 
 def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
-    from helpers.evaluation.scores import TranslationEvaluation, format_translator
+    from helpers.evaluation.reports import format_translator
+    from helpers.evaluation.scores import TranslationEvaluation
 
     r = TranslationEvaluation("synthetic", "PrivateTest", sources=70)(translator_ckpt)
     assert r["config"] == "T26" and r["epoch"] == 1

@@ -23,7 +23,7 @@ def test_shipped_generator_record_is_what_its_notebook_checks(name):
     smoke mode too, and compares the headline line with the stored one. This test ties that
     stored line to ``metrics.json`` (which the README quotes) and to the release's own config, so
     a change of weights, sampling, judge or metric code fails CI without scoring twice."""
-    from helpers.evaluation.scores import generator_summary
+    from helpers.evaluation.reports import generator_summary
 
     folder = REPO_ROOT / "checkpoints" / name
     record, config = (json.loads((folder / f).read_text()) for f in ("metrics.json", "config.json"))
@@ -36,7 +36,7 @@ def test_shipped_generator_record_is_what_its_notebook_checks(name):
 def test_shipped_synthetic_translator_record_is_what_notebook_06_checks():
     """Notebook 06 scores the translator trained on synthetic faces (its identity section) in
     smoke mode too; its checked output must show the numbers of the shipped ``metrics.json``."""
-    from helpers.evaluation.scores import format_translator
+    from helpers.evaluation.reports import format_translator
 
     folder = REPO_ROOT / "checkpoints" / "ccyclegan_synthetic"
     record, config = (json.loads((folder / f).read_text()) for f in ("metrics.json", "config.json"))

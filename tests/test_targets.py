@@ -54,11 +54,12 @@ def test_diversity_is_compared_on_both_measures():
 
 
 @pytest.fixture(scope="module")
-def shipped_targets(tmp_path_factory):
-    """The shipped DCGAN and CCycleGAN under the targets, two seeds of 20 faces per expression."""
+def shipped_targets(fer2013):
+    """The shipped DCGAN and CCycleGAN under the targets, two seeds of 20 faces per expression
+    (skipped, with the reason, where FER2013 is not found)."""
     from helpers.evaluation.scores import TargetEvaluation
 
-    evaluation = TargetEvaluation(split="PublicTest", seeds=(0, 1), per_expression=20)
+    evaluation = TargetEvaluation(split="PublicTest", seeds=(0, 1), per_expression=20, splits=fer2013)
     return [evaluation("checkpoints/dcgan_fer2013"), evaluation("checkpoints/ccyclegan_fer2013")]
 
 
@@ -96,7 +97,7 @@ def test_a_truncation_overrides_the_generators_default():
 
 
 def test_the_side_by_side_table(shipped_targets):
-    from helpers.evaluation.scores import format_targets
+    from helpers.evaluation.reports import format_targets
 
     table = format_targets(shipped_targets)
     assert "dcgan (dcgan_fer2013)" in table and "ccyclegan (ccyclegan_fer2013)" in table
@@ -108,7 +109,7 @@ def test_the_side_by_side_table(shipped_targets):
 
 
 def test_the_results_as_a_frame(shipped_targets):
-    from helpers.evaluation.scores import targets_frame
+    from helpers.evaluation.reports import targets_frame
 
     frame = targets_frame(shipped_targets)
     assert list(frame.index) == ["dcgan_fer2013", "ccyclegan_fer2013"]
@@ -130,7 +131,8 @@ def test_a_folder_without_a_release_is_refused_before_anything_loads(tmp_path):
 
 
 def test_a_second_opinion_reads_the_faces_in_the_judges_place(fer2013):
-    from helpers.evaluation.scores import TargetEvaluation, format_targets
+    from helpers.evaluation.reports import format_targets
+    from helpers.evaluation.scores import TargetEvaluation
     from helpers.inference.judge import JUDGE_FINGERPRINT, second_opinion
 
     reader = second_opinion("checkpoints/deep_emotion_fer2013.keras")
@@ -151,7 +153,7 @@ def test_the_judge_is_refused_as_its_own_second_opinion(run_python):
 
 
 def test_realism_side_by_side_with_real_faces_first(shipped_targets):
-    from helpers.evaluation.scores import realism_frame
+    from helpers.evaluation.reports import realism_frame
 
     frame = realism_frame(shipped_targets)
     assert list(frame.index) == ["real Training faces", "dcgan_fer2013", "ccyclegan_fer2013"]

@@ -1,6 +1,6 @@
-"""Image files as uint8 arrays: one function opens every image the project reads (photos, image
-folders, the translator's inputs), with the checks that keep odd files from ending in a traceback,
-a hang or a wrong read (docs/reliability.md)."""
+"""Image files as uint8 arrays, both ways: one function opens every image the project reads
+(photos, image folders, the translator's inputs), with the checks that keep odd files from ending
+in a traceback, a hang or a wrong read (docs/reliability.md); and grids of faces become PNG files."""
 from __future__ import annotations
 
 import os
@@ -64,3 +64,44 @@ def read_image(path: str | os.PathLike, size: int | None = IMAGE_SIZE, grayscale
         img = img.resize((size, size), Image.BILINEAR)
     arr = np.asarray(img, np.uint8)
     return arr[..., None] if arr.ndim == 2 else arr
+
+
+def tile(images: np.ndarray, cols: int, pad: int = 1, fill: int = 255) -> np.ndarray:
+    """Arrange (N, H, W[, 1]) uint8 images into one (rows*H, cols*W) uint8 sheet."""
+    images = np.asarray(images)
+    if images.ndim == 4:
+        images = images[..., 0]
+    n, h, w = images.shape
+    rows = int(np.ceil(n / cols))
+    sheet = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad), fill, np.uint8)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        sheet[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = images[k]
+    return sheet
+
+
+def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
+    """A uint8 (H, W[, 1]) array as the bytes of a grayscale PNG, optionally upscaled (nearest)."""
+    import io
+
+    from PIL import Image
+
+    array = np.asarray(array)
+    if array.ndim == 3:
+        array = array[..., 0]
+    img = Image.fromarray(array.astype(np.uint8))  # 2-D uint8: 8-bit grayscale ("L")
+    if scale != 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:
+    """Write a uint8 (H, W[, 1]) array as a grayscale PNG, optionally upscaled (nearest),
+    replacing ``path`` atomically (:func:`helpers.files.write_bytes`)."""
+    from helpers.files import write_bytes
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes(path, png_bytes(array, scale))

@@ -1,4 +1,5 @@
-"""Plots: image grids, class balance, training curves, confusion matrix, PCA scatter, GIFs."""
+"""Plots: class balance, training curves, confusion matrix, PCA scatter, GIFs (image grids as
+PNG files are :mod:`helpers.data.images`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,47 +13,6 @@ def _plt():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def tile(images: np.ndarray, cols: int, pad: int = 1, fill: int = 255) -> np.ndarray:
-    """Arrange (N, H, W[, 1]) uint8 images into one (rows*H, cols*W) uint8 sheet."""
-    images = np.asarray(images)
-    if images.ndim == 4:
-        images = images[..., 0]
-    n, h, w = images.shape
-    rows = int(np.ceil(n / cols))
-    sheet = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad), fill, np.uint8)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        sheet[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = images[k]
-    return sheet
-
-
-def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
-    """A uint8 (H, W[, 1]) array as the bytes of a grayscale PNG, optionally upscaled (nearest)."""
-    import io
-
-    from PIL import Image
-
-    array = np.asarray(array)
-    if array.ndim == 3:
-        array = array[..., 0]
-    img = Image.fromarray(array.astype(np.uint8))  # 2-D uint8: 8-bit grayscale ("L")
-    if scale != 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    img.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:
-    """Write a uint8 (H, W[, 1]) array as a grayscale PNG, optionally upscaled (nearest),
-    replacing ``path`` atomically (:func:`helpers.files.write_bytes`)."""
-    from helpers.files import write_bytes
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_bytes(path, png_bytes(array, scale))
 
 
 def show_images(images, titles=None, cols: int = 8, size: float = 1.2, suptitle: str | None = None):

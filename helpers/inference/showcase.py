@@ -55,7 +55,7 @@ def faces_for(models: Models, expression: str, count: int, seed: int | None, tru
     """``count`` faces of ``expression`` from the generator: the enlarged images, a zip of the
     48-pixel PNGs named as ``Expression_generator.py`` names them (the same seed gives the same
     faces, byte for byte), and the zip's file name. ``truncation`` None is the release's own."""
-    from helpers.evaluation.plots import png_bytes
+    from helpers.data.images import png_bytes
 
     expression_id = parse_expression(expression)
     if not (isinstance(count, (int, float)) and float(count).is_integer() and 1 <= count <= MAX_FACES):
@@ -98,7 +98,7 @@ def translations_of(models: Models, photo: str | Path) -> np.ndarray:
     """A sheet with one row per face in the photo: the face, then the translator's version of it
     in each of the seven expressions (Angry ... Neutral), enlarged for viewing."""
     from helpers.data.faces import find_faces, read_photo
-    from helpers.evaluation.plots import tile
+    from helpers.data.images import tile
 
     faces = find_faces(read_photo(Path(photo)))
     if not faces:

@@ -16,7 +16,7 @@ def translation_grid_fn(gan, images: np.ndarray):
     """A ``sample_fn(epoch, path)``: fixed sources (rows) next to their 7 translations."""
     from helpers.expressions import NUM_EXPRESSIONS
     from helpers.data.pixels import to_model_range, to_uint8
-    from helpers.evaluation.plots import save_png, tile
+    from helpers.data.images import save_png, tile
 
     def sample(epoch, path):
         x = np.asarray(to_model_range(images))

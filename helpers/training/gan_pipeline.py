@@ -85,7 +85,7 @@ def gan_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
 def sample_grid_fn(gan, rows, noise_dim: int, output: str = "tanh", per_row: int = 8, seed: int = 1234):
     """A ``sample(epoch, path)`` writing ``per_row`` faces for each expression of ``rows`` from
     the same fixed noise every epoch, so that grids of successive epochs compare."""
-    from helpers.evaluation.plots import save_png, tile
+    from helpers.data.images import save_png, tile
     from helpers.data.pixels import to_uint8
 
     noise = np.random.default_rng(seed).standard_normal((len(rows) * per_row, noise_dim)).astype(np.float32)
