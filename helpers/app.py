@@ -143,8 +143,9 @@ def main(argv=None) -> None:
     app = build_app(models)
     try:
         app.launch(server_name=args.host, server_port=args.port, show_error=True, quiet=False)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port} ({exc}): choose another --port") from None
+    except OSError:
+        raise UserError(f"cannot listen on {args.host}:{args.port} (the port is taken, or the address is not this "
+                        "computer's): choose another --port or --host") from None
 
 
 if __name__ == "__main__":
