@@ -6,9 +6,9 @@ r"""Train a recognizer on FER2013 Training, select on PublicTest, with checkpoin
         --warmup-epochs 0.5 --class-balance 0.5 --run-dir runs/fer_vgg_stage2 --bf16   # a second stage
     python -m helpers.train_recognizer --init checkpoints/recognizer_fer2013.keras --epochs 16 --lr 0.005 \
         --warmup-epochs 0.3 --class-balance 0.5 --augment light --run-dir runs/fer_vgg_stage4 --bf16  # a last, lighter cycle
-    python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras
+    python -m helpers.train_recognizer --export runs/fer_vgg/best.keras --out checkpoints/recognizer_fer2013.keras --overwrite
     python -m helpers.train_recognizer --recalibrate-bn checkpoints/recognizer_fer2013.keras \
-        --out checkpoints/recognizer_fer2013.keras          # batch-norm statistics of clean faces
+        --out checkpoints/recognizer_fer2013.keras --overwrite   # batch-norm statistics of clean faces
     python -m helpers.train_recognizer --ensemble checkpoints/recognizer_fer2013.keras runs/b.keras --out runs/ensemble.keras
 
 Every epoch writes ``last.keras`` + ``last.json`` (for resume: optimizer state and the number of

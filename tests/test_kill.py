@@ -121,3 +121,35 @@ def test_a_training_killed_at_any_moment_resumes_without_losing_or_repeating_an_
     assert visible <= {"config.json", "generator.keras", "generator.tflite", "training", "discriminator.weights.h5"}
     hidden = [p.name for p in (*ckpt_dir.iterdir(), *(ckpt_dir / "training").iterdir()) if p.name.startswith(".")]
     assert hidden == [".generator.previous.keras"], hidden  # the resumed runs removed what the kills left
+
+
+KILLED_BETWEEN_WRITES = """
+import os, signal, sys
+import keras, numpy as np
+from helpers.training import callbacks
+
+run_dir = sys.argv[1]
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+model.compile(optimizer="sgd", loss="mse")
+save = callbacks.SaveLast(run_dir)
+save.set_model(model)
+for epoch in range(3):
+    model.layers[0].kernel.assign(np.full((3, 1), epoch + 1.0, np.float32))
+    if epoch == 2:  # killed after the new last.keras, before the last.json that goes with it
+        callbacks.write_json = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+    save.on_epoch_end(epoch, {"wall_s": float(epoch)})
+"""
+
+
+def test_a_recognizer_run_killed_between_its_two_resume_files_resumes_from_the_previous_epoch(tmp_path):
+    import keras
+
+    from helpers.training.callbacks import LAST, LAST_PREVIOUS, last_model_file
+    from helpers.training.recognizer import completed_epochs
+
+    done = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_WRITES, str(tmp_path)], cwd=ROOT)
+    assert done.returncode == -signal.SIGKILL
+    assert completed_epochs(tmp_path)[0] == 2 and last_model_file(tmp_path) == tmp_path / LAST_PREVIOUS
+    kernel = keras.models.load_model(last_model_file(tmp_path)).layers[0].kernel.numpy()
+    assert np.all(kernel == 2.0)  # epoch 2's weights, with epoch 2's state: nothing trained twice
+    assert np.all(keras.models.load_model(tmp_path / LAST).layers[0].kernel.numpy() == 3.0)

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from helpers.errors import UserError
-from helpers.files import atomic_folder, atomic_path, write_json
+from helpers.files import atomic_folder, atomic_path, keep_copy, sha256_of, write_json
 
 
 class TrainingDiverged(UserError):
@@ -41,19 +41,41 @@ class WallClock(keras.callbacks.Callback):
             logs["wall_s"] = round(self.total, 1)
 
 
+LAST, LAST_STATE, LAST_PREVIOUS = "last.keras", "last.json", ".last.previous.keras"
+
+
 class SaveLast(keras.callbacks.Callback):
-    """After each epoch, write ``last.keras`` atomically (model and optimizer state) and then
-    ``last.json`` with the number of completed epochs and the wall time: what ``--resume`` reads."""
+    """After each epoch, what ``--resume`` reads: ``last.keras`` (model and optimizer state) and
+    then ``last.json`` (completed epochs, wall time and the SHA-256 of the ``last.keras`` it goes
+    with). The previous ``last.keras`` stays beside it (a hidden hard link) until the new state is
+    written, so a kill between the two writes resumes from the previous epoch whole
+    (:func:`last_model_file`)."""
 
     def __init__(self, run_dir: str | Path):
         super().__init__()
         self.run_dir = Path(run_dir)
 
     def on_epoch_end(self, epoch, logs=None):
-        with atomic_path(self.run_dir / "last.keras") as tmp:
+        last = self.run_dir / LAST
+        keep_copy(last, self.run_dir / LAST_PREVIOUS)
+        with atomic_path(last) as tmp:
             self.model.save(tmp)
-        state = {"epoch": epoch + 1, "wall_s": float((logs or {}).get("wall_s", 0.0))}
-        write_json(self.run_dir / "last.json", state, indent=None)
+        state = {"epoch": epoch + 1, "wall_s": float((logs or {}).get("wall_s", 0.0)), "sha256": sha256_of(last)}
+        write_json(self.run_dir / LAST_STATE, state, indent=None)
+
+
+def last_model_file(run_dir: str | Path) -> Path:
+    """The ``last.keras`` that ``last.json`` was written with: ``last.keras``, or the previous one
+    when a kill came between the two writes. A run from before the digest was recorded: ``last.keras``."""
+    run_dir = Path(run_dir)
+    state = json.loads((run_dir / LAST_STATE).read_text()) if (run_dir / LAST_STATE).exists() else {}
+    if "sha256" not in state:
+        return run_dir / LAST
+    for candidate in (run_dir / LAST, run_dir / LAST_PREVIOUS):
+        if candidate.is_file() and sha256_of(candidate) == state["sha256"]:
+            return candidate
+    raise UserError(f"{run_dir / LAST} is not the one {run_dir / LAST_STATE} was written with, and no earlier one is "
+                    "kept: the run folder was changed by hand; start a new --run-dir, with --init from its best.keras")
 
 
 class NaNGuard(keras.callbacks.Callback):

@@ -33,8 +33,9 @@ def resume_state(run_dir: Path, epoch: int):
     import pandas as pd
 
     import helpers.models  # noqa: F401
+    from helpers.training.callbacks import last_model_file
 
-    model = keras.models.load_model(run_dir / "last.keras")
+    model = keras.models.load_model(last_model_file(run_dir))
     history = pd.read_csv(run_dir / "history.csv")
     history = history[history["epoch"] < epoch]
     history.to_csv(run_dir / "history.csv", index=False)
