@@ -1,0 +1,52 @@
+"""Seconds from starting ``python -m helpers.app`` to its first answer (the page), as a user
+starts it: a fresh process each time, on a free port of 127.0.0.1 (docs/results.md, "The web
+app: start-up").
+
+    python tools/app_startup.py --runs 5
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def first_answer_s(timeout: float = 180.0) -> float:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.app", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.monotonic() - start < timeout:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+                return time.monotonic() - start
+            except OSError:
+                if proc.poll() is not None:
+                    raise SystemExit(f"the app ended with status {proc.returncode} before answering")
+                time.sleep(0.05)
+        raise SystemExit(f"no answer within {timeout:g} s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=5, help="fresh starts to time (1 or more)")
+    args = p.parse_args(argv)
+    times = [first_answer_s() for _ in range(max(1, args.runs))]
+    print("first answer, s: " + ", ".join(f"{t:.2f}" for t in times) + f"; median {statistics.median(times):.2f}")
+
+
+if __name__ == "__main__":
+    main()
