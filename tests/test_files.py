@@ -141,6 +141,35 @@ def test_a_reader_sees_one_release_or_the_next_never_a_mix(tmp_path):
     assert len(seen) > 3  # the reader really read while the writer wrote
 
 
+def test_a_release_killed_twice_between_its_two_writes_still_loads_the_last_whole_one(tmp_path, monkeypatch):
+    """Each kill lands after the new weights and before their config: the release must stay the
+    last one written whole (epoch 1), at once, however many kills follow."""
+    from helpers.inference import generators
+    from helpers.inference.generators import load_generator, save_generator
+    from helpers.models.sngan_nets import sngan_generator
+
+    config = {"kind": "sngan", "image_size": 48, "noise_dim": 8, "conditioning": "label", "output": "tanh",
+              "expressions": list(range(7))}
+    net = sngan_generator(8, 4, embed_dim=4)
+
+    def release(epoch):
+        net.get_layer("to_face").set_weights([w * 0 + epoch / 100 for w in net.get_layer("to_face").get_weights()])
+        save_generator(tmp_path, net, {**config, "epoch": epoch}, litert=False)
+
+    release(1)
+    monkeypatch.setattr(generators, "SWITCH_WAIT_S", 0.0)  # no waiting: the whole release must be there at once
+    for epoch in (2, 3, 4):
+        with monkeypatch.context() as killed:
+            killed.setattr(generators, "write_json", lambda *args, **kwargs: (_ for _ in ()).throw(KeyboardInterrupt))
+            with pytest.raises(KeyboardInterrupt):
+                release(epoch)
+        loaded = load_generator(tmp_path)
+        assert loaded.config["epoch"] == 1 and loaded.model.get_layer("to_face").get_weights()[1][0] == pytest.approx(0.01)
+    release(5)
+    loaded = load_generator(tmp_path)
+    assert loaded.config["epoch"] == 5 and loaded.model.get_layer("to_face").get_weights()[1][0] == pytest.approx(0.05)
+
+
 def test_weights_from_another_release_are_refused_in_one_line(tmp_path):
     import shutil
 

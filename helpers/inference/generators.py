@@ -45,10 +45,26 @@ def save_generator(directory: str | Path, generator, config: dict, litert: bool 
     from helpers.models.files import save_model
 
     directory = Path(directory)
-    keep_copy(directory / MODEL, directory / PREVIOUS)
+    try:
+        current = json.loads((directory / CONFIG).read_text())
+    except (OSError, ValueError):
+        current = None
+    if current is None or weights_described(directory / MODEL, current) != directory / PREVIOUS:
+        keep_copy(directory / MODEL, directory / PREVIOUS)  # after a kill between two writes, PREVIOUS is already the one
     save_model(generator, directory / MODEL, litert=litert)
     write_json(directory / CONFIG, {**config, MODEL_DIGEST: sha256_of(directory / MODEL)}, indent=1)
     return directory
+
+
+def weights_described(model_file: Path, config: dict) -> Path | None:
+    """The file holding the weights ``config`` was written with: ``model_file``, or, while a
+    release is being switched (or after a kill between its two writes), the previous weights kept
+    beside it (:data:`PREVIOUS`); ``None`` if neither. A release written before the digest was
+    recorded: ``model_file``, unchecked."""
+    if not isinstance(config, dict) or MODEL_DIGEST not in config:
+        return model_file
+    previous = model_file.parent / PREVIOUS
+    return next((f for f in (model_file, previous) if f.is_file() and sha256_of(f) == config[MODEL_DIGEST]), None)
 
 
 def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, snapshot_every: int = 0) -> list[Path]:
@@ -166,26 +182,18 @@ def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_di
                         f"e.g. {example} (a recognizer .keras file is evaluated with python -m helpers.evaluate recognizer)")
     if not model_file.is_file() or not config_file.is_file():
         raise UserError(f"checkpoint {path} is incomplete: it needs {MODEL} and {CONFIG}")
-    previous = checkpoint_folder(path) / PREVIOUS
-
-    def weights_of(config) -> Path | None:
-        """The file holding the weights ``config`` was written with: generator.keras, or, while a
-        release is being switched (or after a kill between its two writes), the previous weights."""
-        if MODEL_DIGEST not in config:  # a release written before the digest was recorded: no check
-            return model_file
-        return next((f for f in (model_file, previous) if f.is_file() and sha256_of(f) == config[MODEL_DIGEST]), None)
-
     deadline = time.monotonic() + SWITCH_WAIT_S
     while True:  # a release being written: load the weights that belong to the config read
         config = read_config(config_file, path, kinds, required, what)
-        weights = weights_of(config)
+        weights = weights_described(model_file, config)
         if weights is not None:
             model = load_twin(model_file, backend) if weights == model_file else None
             if model is None:
                 from helpers.models.files import load_model
 
                 model = load_model(weights)
-            if weights_of(config) == weights and read_config(config_file, path, kinds, required, what) == config:
+            settled = read_config(config_file, path, kinds, required, what) == config
+            if settled and weights_described(model_file, config) == weights:
                 return model, config, path
         if time.monotonic() > deadline:
             raise UserError(f"{model_file} is not the one {config_file} was written with ({MODEL_DIGEST}), and a "
