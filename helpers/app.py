@@ -13,6 +13,7 @@ LiteRT twins where they exist, without TensorFlow. In a notebook (Colab too),
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -135,6 +136,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # a local app sends nothing home (and starts sooner)
     try:
         import gradio  # noqa: F401
     except ImportError:
