@@ -25,6 +25,7 @@ from helpers.expressions import EXPRESSIONS
 from helpers.inference.showcase import MAX_FACES, SHIPPED, Models
 
 TITLE = "Expression faces"
+NO_PHOTO = "choose a photo first (upload, paste or webcam)"
 GENERATE_EXPRESSIONS = ["Surprise", "Fear", "Disgust", "Happiness", "Sadness", "Anger", "Neutral"]
 
 
@@ -78,7 +79,7 @@ def build_app(models: Models | None = None):
 
     def recognize(photo):
         if photo is None:
-            raise UserError("choose a photo first (upload, paste or webcam)")
+            raise UserError(NO_PHOTO)
         annotated, records = expressions_in(models, photo)
         for record in records:
             record["file"] = Path(record["file"]).name
@@ -86,7 +87,7 @@ def build_app(models: Models | None = None):
 
     def translate(photo):
         if photo is None:
-            raise UserError("choose a photo first (upload, paste or webcam)")
+            raise UserError(NO_PHOTO)
         return translations_of(models, photo)
 
     with gr.Blocks(title=TITLE) as app:

@@ -17,6 +17,7 @@ from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS, expression_name, parse_expression
 
 MAX_FACES = 64
+NO_FACE = "no face found in this photo: the detector finds frontal faces of at least a twentieth of its shorter side"
 VIEW_SCALE = 4  # 48-pixel faces are shown at 192 pixels, enlarged by repeating pixels
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"generator": REPO_ROOT / "checkpoints" / "sngan_fer2013",
@@ -83,8 +84,7 @@ def expressions_in(models: Models, photo: str | Path) -> tuple[np.ndarray, list[
     image = read_photo(Path(photo))
     records = recognize_photo(Path(photo), image, models.recognizer, None)
     if not records:
-        raise UserError("no face found in this photo: the detector finds frontal faces of at least a twentieth of the "
-                        "photo's shorter side")
+        raise UserError(NO_FACE)
     return np.asarray(annotate(image, records)), records
 
 
@@ -102,8 +102,7 @@ def translations_of(models: Models, photo: str | Path) -> np.ndarray:
 
     faces = find_faces(read_photo(Path(photo)))
     if not faces:
-        raise UserError("no face found in this photo: the detector finds frontal faces of at least a twentieth of the "
-                        "photo's shorter side")
+        raise UserError(NO_FACE)
     sheet = models.translator.sheet(np.stack([face.crop for face in faces]))  # (faces, 8, 48, 48, 1)
     return enlarged(tile(sheet.reshape(-1, 48, 48, 1), cols=sheet.shape[1]), scale=3)
 

@@ -146,7 +146,8 @@ def recognize_video(path: str | Path, model, *, every: int = 1, smooth: int = 1,
     tracks = FaceTracks(smooth)
     for index, frame in read_video(path, every):
         faces = find_faces(frame, **VIDEO_SEARCH)
-        probs = predict_proba(model, np.stack([f.crop for f in faces]), tta=tta) if faces else np.zeros((0, 7))
+        crops = np.stack([f.crop for f in faces]) if faces else np.zeros((0, 48, 48, 1), np.uint8)
+        probs = predict_proba(model, crops, tta=tta)
         records = []
         for face, (track, mean) in zip(faces, tracks.update([f.box for f in faces], probs)):
             records.append({"face": track, "box": list(face.box),
