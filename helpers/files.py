@@ -88,11 +88,17 @@ def remove_leftovers(folder: str | Path) -> list[Path]:
     import shutil
 
     removed = []
-    for entry in Path(folder).glob(".*"):
+    for entry in Path(folder).glob(".*"):  # .NAME.XXXXXXXX + NAME's suffixes (a file) or nothing (a folder)
         found = re.fullmatch(r"\.(.+)\.[a-z0-9_]{8}((?:\.[^.]+){0,2})", entry.name)
-        if found and found.group(2) == "".join(Path(found.group(1)).suffixes[-2:]) * entry.is_file():
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-            removed.append(entry)
+        if not found:
+            continue
+        if entry.is_dir() and not found.group(2):
+            shutil.rmtree(entry)
+        elif entry.is_file() and found.group(2) == "".join(Path(found.group(1)).suffixes[-2:]):
+            entry.unlink()
+        else:
+            continue
+        removed.append(entry)
     return removed
 
 
