@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a cl
 
 from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
-from helpers.files import check_output_folder, distinct_stems  # noqa: E402
+from helpers.files import check_output_folder, distinct_stems, refuse_taken  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.litert import BACKENDS  # noqa: E402
 
@@ -109,10 +109,7 @@ def main(argv=None):
     if not images:
         what = "faces were found in" if args.faces and unreadable < len(files) else "images could be read among"
         raise UserError(f"no {what} the {len(files)} inputs")
-    taken = [n for n in names + ["translation_sheet.png"] * args.grid if (out_dir / n).exists()]
-    if taken and not args.overwrite:
-        raise UserError(f"{out_dir} already holds {taken[0]}" + (f" and {len(taken) - 1} more" if len(taken) > 1 else "")
-                        + ": choose another output folder or pass --overwrite")
+    refuse_taken(out_dir, names + ["translation_sheet.png"] * args.grid, args.overwrite, "output folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     images = np.stack(images)
     translated = translator.translate(images, target)

@@ -215,6 +215,16 @@ def check_output_file(path: str | Path, overwrite: bool = False, option: str = "
     return path
 
 
+def refuse_taken(folder: str | Path, names: Iterable[str], overwrite: bool, option: str) -> None:
+    """A one-line :class:`UserError` when ``folder`` already holds any of ``names`` and
+    ``overwrite`` was not given (``option`` is the flag that chose the folder)."""
+    taken = [name for name in names if (Path(folder) / name).exists()]
+    if taken and not overwrite:
+        more = f" and {len(taken) - 1} more" if len(taken) > 1 else ""
+        raise UserError(f"{folder} already holds {taken[0]}{more}: choose another {option}, or pass --overwrite to "
+                        "replace them")
+
+
 def _check_names(path: Path, what: str) -> None:
     long = next((part for part in path.parts if len(os.fsencode(part)) > NAME_MAX), None)
     if long is not None:

@@ -31,7 +31,8 @@ import numpy as np
 from helpers.arguments import number
 from helpers.cli import OneLineParser, run_cli
 from helpers.errors import DataError, UserError
-from helpers.files import atomic_path, check_output_file, check_output_folder, distinct_stems, write_json, write_text
+from helpers.files import (atomic_path, check_output_file, check_output_folder, distinct_stems, refuse_taken,
+                           write_json, write_text)
 from helpers.inference.litert import BACKENDS
 from helpers.inference.photos import annotate, recognize_photo
 from helpers.inference.video import VIDEO_SUFFIXES
@@ -96,10 +97,7 @@ def main(argv=None) -> list[dict]:
     if args.json:
         check_output_file(args.json, args.overwrite, "--json")
     stems = distinct_stems(paths)
-    taken = [args.out / f"{stem}.png" for stem in stems.values() if (args.out / f"{stem}.png").exists()]
-    if taken and not args.overwrite:
-        raise UserError(f"{args.out} already holds {taken[0].name}" + (f" and {len(taken) - 1} more" if len(taken) > 1 else "")
-                        + ": choose another --out, or pass --overwrite to replace them")
+    refuse_taken(args.out, [f"{stem}.png" for stem in stems.values()], args.overwrite, "--out")
     model = load_recognizer(args.recognizer, backend=args.backend)
     args.out.mkdir(parents=True, exist_ok=True)
     records, no_face, unreadable = [], [], []
