@@ -15,6 +15,7 @@ skipped, and the rest go on. Expressions as in Expression_generator.py.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
 def parse_args(argv=None):
-    p = OneLineParser(description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", help="translator checkpoint folder (generator.keras + config.json)")
     p.add_argument("inputs", help="an image file or a folder of PNG/JPG images")
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")

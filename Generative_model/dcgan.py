@@ -18,8 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
 from helpers.cli import run_cli, training_command  # noqa: E402
+from helpers.training.dcgan import DCGANConfig, train  # noqa: E402
 
-main = training_command("helpers.training.dcgan", __doc__, "python Generative_model/Expression_generator.py {release} Surprise 16 out/")
+main = training_command(DCGANConfig, train, __doc__, "python Generative_model/Expression_generator.py {release} Surprise 16 out/")
 
 
 if __name__ == "__main__":

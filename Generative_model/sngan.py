@@ -17,8 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
 from helpers.cli import run_cli, training_command  # noqa: E402
+from helpers.training.sngan import SNGANConfig, train  # noqa: E402
 
-main = training_command("helpers.training.sngan", __doc__, "python Generative_model/Expression_generator.py {release} Fear 16 out/")
+main = training_command(SNGANConfig, train, __doc__, "python Generative_model/Expression_generator.py {release} Fear 16 out/")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ as it is measured; ``--out`` also writes the rows as JSON."""
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -42,21 +40,6 @@ def choices(text: str, allowed, option: str) -> list[str]:
     if not names:
         raise UserError(f"{option} is empty; choose from {', '.join(allowed)}")
     return names
-
-
-def trainer_arguments(trainer: str, flags: list[str]):
-    """The parsed default arguments of ``trainer``'s command with the scale-out ``flags``
-    (``--strategy``, ``--precision``, ``--jit-compile``, ``--cpu-devices``)."""
-    if trainer == "fer_vgg":
-        from helpers.train_recognizer import parse_args as recognizer_args
-
-        return recognizer_args(["--model", "fer_vgg", *flags])
-    if trainer == "deep_emotion":
-        from helpers.deep_emotion import parse_args as deep_emotion_args, recognizer_arguments
-
-        spelt = ["--" + f[2:].replace("-", "_") if f.startswith("--") else f for f in flags]  # --jit_compile
-        return recognizer_arguments(deep_emotion_args(["--train", *spelt]))
-    return importlib.import_module(f"helpers.training.{trainer}").parse_args(flags)
 
 
 def parse_args(argv=None):
@@ -80,14 +63,13 @@ def parse_args(argv=None):
     number(p, "--timeout", kind=float, low=0, low_open=True, default=1800, metavar="SECONDS", help="give up on one measurement after this")
     p.add_argument("--out", metavar="JSON", help="also write the rows here (a new file)")
     p.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
-    p.add_argument("--measure", nargs=4, metavar=("TRAINER", "STRATEGY", "PRECISION", "XLA"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.trainers = choices(args.trainers, TRAINERS, "--trainers")
     if args.strategies is not None:
         args.strategies = choices(args.strategies, [s for s in STRATEGIES if s != "auto"], "--strategies")
     if args.precisions is not None:
         args.precisions = choices(args.precisions, [s for s in PRECISIONS if s != "auto"], "--precisions")
-    if args.cpu_devices < 2 and not args.measure:
+    if args.cpu_devices < 2:
         raise UserError(f"--cpu-devices must be at least 2 to mirror, got {args.cpu_devices}")
     if args.out:
         check_output_file(args.out, args.overwrite, "--out")
@@ -97,14 +79,6 @@ def parse_args(argv=None):
 def main(argv=None) -> None:
     args = parse_args(argv)
     from helpers.training import benchmark
-
-    if args.measure:  # one measurement, in this (fresh) process, for the parent below
-        trainer, strategy, precision, xla = args.measure
-        flags = ["--strategy", strategy, "--precision", precision] + ["--jit-compile"] * (xla == "on")
-        flags += ["--cpu-devices", str(args.cpu_devices)] if strategy == "mirrored" and args.cpu_devices else []
-        row = benchmark.measure(trainer, trainer_arguments(trainer, flags), args.warmup_steps, args.steps)
-        print(json.dumps(asdict(row)), flush=True)
-        return
 
     strategies, precisions, gpus = benchmark.machine_offers()
     strategies = args.strategies or strategies

@@ -17,7 +17,8 @@ import json
 from pathlib import Path
 
 from helpers.arguments import SEED, number
-from helpers.cli import OneLineParser, add_data_argument, run_cli
+from helpers.cli import OneLineParser, run_cli
+from helpers.data import DATA_HELP
 from helpers.evaluation.reports import format_generator, format_recognizer, format_targets, format_translator
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation,
                                        evaluate_recognizer, evaluate_snapshots, release_config)
@@ -44,7 +45,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
     rec = sub.add_parser("recognizer", help="score a recognizer checkpoint on a labelled split")
     rec.add_argument("checkpoint", help="a .keras recognizer (uint8 48x48x1 in, 7 probabilities out)")
-    add_data_argument(rec)
+    rec.add_argument("--data", help=DATA_HELP)
     rec.add_argument("--split", default="PrivateTest",
                      help="the labelled faces to score (default: PrivateTest, the reported one; choose models on PublicTest)")
     rec.add_argument("--tta", nargs="?", const="ten-crop", choices=list(TTA_VIEWS), default=None,
@@ -56,7 +57,7 @@ def main(argv=None):
                      help="store the accuracy in the checkpoint's provenance file (<checkpoint>.json)")
     gen = sub.add_parser("generator", help="conditional accuracy, IS, FID, KID and diversity of a generator checkpoint")
     gen.add_argument("checkpoint", help="a generator checkpoint folder (generator.keras + config.json)")
-    add_data_argument(gen)
+    gen.add_argument("--data", help=DATA_HELP)
     gen.add_argument("--split", default="PrivateTest", help="the real faces to compare with (default: PrivateTest)")
     gen.add_argument("--seed", type=SEED, default=0)
     number(gen, "--truncation", kind=float, low=MIN_TRUNCATION, infinity=True, default=None,
@@ -67,7 +68,7 @@ def main(argv=None):
                           "(a list of per-epoch records; read it with helpers.models.release.load_history)")
     tra = sub.add_parser("translator", help="target accuracy, content kept, FID (or identity error on synthetic faces) of a translator")
     tra.add_argument("checkpoint", help="a translator checkpoint folder (ccyclegan: generator.keras + config.json)")
-    add_data_argument(tra)
+    tra.add_argument("--data", help=DATA_HELP)
     tra.add_argument("--split", default="PrivateTest", help="the faces to translate (default: PrivateTest)")
     number(tra, "--sources", kind=int, low=0, default=0, help="a random sample of N sources (0: the whole split)")
     tra.add_argument("--seed", type=SEED, default=0)
@@ -75,7 +76,7 @@ def main(argv=None):
     tgt = sub.add_parser("targets", help="the main command's targets, worst of several seeds, for generators and "
                                           "translators side by side (helpers.evaluation.targets)")
     tgt.add_argument("checkpoints", nargs="+", metavar="CHECKPOINT", help="generator or translator folders")
-    add_data_argument(tgt)
+    tgt.add_argument("--data", help=DATA_HELP)
     tgt.add_argument("--split", default="PublicTest",
                      help="the real faces to compare with (default: PublicTest, where choices are made; "
                           "report PrivateTest once)")

@@ -33,47 +33,18 @@ member's provenance, beside ``--out``.
 """
 from __future__ import annotations
 
-import argparse
-import sys
-
-from helpers.arguments import SEED, number
-from helpers.cli import BF16_HELP, TIME_LIMIT_HELP, OneLineParser, add_data_argument, command_line, run_cli
-from helpers.training.distribute import add_scale_out_arguments
-from helpers.training.recognizer import AUGMENTATIONS, ensemble, recalibrate, train
+from helpers.arguments import number
+from helpers.cli import config_parser, run_cli
+from helpers.options import from_flat
+from helpers.training.recognizer import RecognizerConfig, ensemble, recalibrate, train
 
 
 def parse_args(argv=None):
-    p = OneLineParser(prog="python -m helpers.train_recognizer", description=__doc__, allow_abbrev=False,
-                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="fer_vgg", help="recognizer configuration (helpers.models.RECOGNIZERS)")
-    p.add_argument("--model-args", default="{}", help="JSON keyword arguments for the builder")
-    add_data_argument(p)
-    number(p, "--epochs", kind=int, low=1, high=100_000, default=30)
-    number(p, "--batch-size", kind=int, low=1, high=65_536, default=128)
-    number(p, "--lr", kind=float, low=0, high=10, low_open=True, default=0.02, help="peak SGD learning rate (cosine schedule)")
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
-    number(p, "--weight-decay", kind=float, low=0, high=1, default=5e-4)
-    number(p, "--warmup-epochs", kind=float, low=0, default=1.0)
-    number(p, "--label-smoothing", kind=float, low=0, high=1, high_open=True, default=0.1)
-    number(p, "--class-balance", kind=float, low=0, high=1, default=0.0, metavar="POWER",
-                   help="weight the loss of each expression by count**-POWER (0: none, 0.5: square root, 1: balanced)")
-    p.add_argument("--init", metavar="KERAS",
-                   help="start from the weights of this trained recognizer (same --model), with a new schedule")
-    p.add_argument("--no-augment", action="store_true")
-    p.add_argument("--augment", choices=tuple(AUGMENTATIONS), default="full",
-                   help="full: flips, rotations, shifts, zoom and random erasing; light: flips and small shifts "
-                        "only, for a last low-rate cycle that fits the clean faces the model is tested on")
-    number(p, "--subset", kind=int, low=0, default=0, help="use only the first N training images (smoke runs)")
-    p.add_argument("--run-dir", default="runs/recognizer")
-    p.add_argument("--resume", action="store_true",
-                   help="continue RUN_DIR from its last completed epoch (after a kill or --time-limit), with the options it was started with")
-    number(p, "--time-limit", kind=float, low=0, metavar="MINUTES", help=TIME_LIMIT_HELP)
-    add_scale_out_arguments(p, BF16_HELP)
-    p.add_argument("--seed", type=SEED, default=0, help="0 to 4,294,967,295")
+    p = config_parser(RecognizerConfig, __doc__, prog="python -m helpers.train_recognizer", allow_abbrev=False)
     mode = p.add_mutually_exclusive_group()  # training is the default; each of these replaces it
     number(mode, "--benchmark", kind=int, low=0, metavar="STEPS", default=0,
-                      help="instead of training: time STEPS training steps of the recipe on random faces, after 2 "
-                           "untimed ones, and print images/s (python -m helpers.benchmark: every trainer)")
+           help="instead of training: time STEPS training steps of the recipe on random faces, after 2 "
+                "untimed ones, and print images/s (python -m helpers.benchmark: every trainer)")
     mode.add_argument("--export", metavar="KERAS", help="instead of training: re-save KERAS in float32 to --out")
     mode.add_argument("--recalibrate-bn", metavar="KERAS",
                       help="instead of training: re-estimate KERAS's batch-norm statistics on clean Training faces "
@@ -84,37 +55,32 @@ def parse_args(argv=None):
     p.add_argument("--out", default="checkpoints/recognizer_fer2013.keras",
                    help="where --export, --recalibrate-bn and --ensemble save (a new file)")
     p.add_argument("--overwrite", action="store_true", help="let --out replace a file that exists")
-    args = p.parse_args(argv)
-    # the command that reproduces this run, also when train() is called from a notebook; without
-    # --resume, which changes nothing on an empty run folder (the run's config.json lists its resumes)
-    argv = sys.argv[1:] if argv is None else argv
-    args.command = command_line("-m helpers.train_recognizer", [a for a in argv if a != "--resume"])
-    args.flags = {}  # option -> the flag a front end (helpers.deep_emotion) spells it with, for messages
-    return args
+    return p.parse_args(argv)
 
 
 def main(argv=None):
-    from helpers.files import check_output_file, check_output_folder
-    from helpers.models.release import export_model
+    from helpers.files import check_output_file
 
     args = parse_args(argv)
+    config = from_flat(RecognizerConfig, vars(args))
     if args.export or args.recalibrate_bn or args.ensemble:
         check_output_file(args.out, args.overwrite, "--out")
-    elif not args.benchmark:
-        check_output_folder(args.run_dir, "--run-dir")
     if args.benchmark:
         from helpers.training.benchmark import measure
 
-        row = measure(args.model, args, warmup=2, steps=args.benchmark)
-        print(f"{row.trainer} {row.precision} batch {row.batch_size}: {row.images_per_s:.0f} images/s")
+        row = measure("recognizer", config, warmup=2, steps=args.benchmark)
+        print(f"{config.model} {row.precision} batch {row.batch_size}: {row.images_per_s:.0f} images/s")
     elif args.recalibrate_bn:
-        print("recalibrated", recalibrate(args))
+        print("recalibrated", recalibrate(args.recalibrate_bn, args.out, config.data, config.subset, config.batch_size,
+                                          config.seed))
     elif args.ensemble:
-        print("ensemble", ensemble(args))
+        print("ensemble", ensemble(args.ensemble, args.out, config.data))
     elif args.export:
+        from helpers.models.release import export_model
+
         print("exported", export_model(args.export, args.out))
     else:
-        print("best checkpoint:", train(args))
+        print("best checkpoint:", train(config))
 
 
 if __name__ == "__main__":

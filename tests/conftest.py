@@ -23,14 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def float32_policy_after_each_test():
-    """A trainer run in the test process sets Keras' global dtype policy, to ``mixed_bfloat16``
-    where the CPU runs bfloat16: set it back, so that no test's arithmetic depends on the tests
-    before it or on the CPU."""
+def no_test_leaves_a_dtype_policy_behind():
+    """Trainers set Keras' dtype policy only while they build and train
+    (:func:`helpers.training.precision.training_precision`): after any test it is float32 again."""
     yield
-    import keras
-
-    keras.mixed_precision.set_global_policy("float32")
+    if "keras" in sys.modules:
+        assert sys.modules["keras"].mixed_precision.global_policy().name == "float32"
 
 
 @pytest.fixture(scope="session")

@@ -97,8 +97,9 @@ def ccyclegan():
     from helpers.models.ccyclegan_nets import CONFIGS
 
     face, target, seen = keras.Input((48, 48, 1)), keras.Input((NUM_EXPRESSIONS,)), keras.Input((48, 48, 1))
-    gan = CCycleGAN(faces_net([face, target], "g"), scores_net([seen], [1, NUM_EXPRESSIONS], "d"), CONFIGS["T26"])
-    gan.compile(sgd(), sgd(), identity_weight=0.5)
+    gan = CCycleGAN(faces_net([face, target], "g"), scores_net([seen], [1, NUM_EXPRESSIONS], "d"), CONFIGS["T26"],
+                    identity_weight=0.5)
+    gan.compile(sgd(), sgd())
     return gan
 
 
@@ -195,11 +196,11 @@ def mixed_float16_step(name) -> dict:
 
 
 def main(names):
-    mirrored = distribute.make_strategy("mirrored", cpu_devices=2)
+    mirrored = distribute.make_strategy(distribute.ScaleOut(strategy="mirrored", cpu_devices=2))
     assert mirrored.num_replicas_in_sync == 2, mirrored.num_replicas_in_sync
     results = {"apart": replicas_draw_apart(mirrored)}
     try:
-        distribute.make_strategy("mirrored", jit_compile=True)
+        distribute.make_strategy(distribute.ScaleOut(strategy="mirrored", jit_compile=True))
         results["xla_refused"] = ""
     except UserError as exc:
         results["xla_refused"] = str(exc)

@@ -36,13 +36,13 @@ def test_random_batches_are_what_the_trainers_feed():
 
 @pytest.mark.parametrize("trainer", benchmark.TRAINERS)
 def test_each_trainer_is_built_by_its_own_builder_from_its_defaults(trainer):
-    from helpers.benchmark import trainer_arguments
+    from helpers.training.distribute import ScaleOut
 
-    args = trainer_arguments(trainer, ["--strategy", "one", "--precision", "float32"])
-    model = benchmark.build_model(trainer, args)
+    config = benchmark.trainer_config(trainer, ScaleOut())
+    model = benchmark.build_model(trainer, config)
     assert model.compiled and model.built
     if trainer == "deep_emotion":
-        assert args.batch_size == 128 and json.loads(args.model_args)["width"] == 64  # the front end's defaults
+        assert config.batch_size == 128 and json.loads(config.model_args)["width"] == 64  # the front end's defaults
 
 
 def test_failure_reasons_are_one_line():

@@ -78,14 +78,15 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
 
     from helpers.gans.ccyclegan import CCycleGAN
     from helpers.data.synthetic import make_synthetic_faces
-    from helpers.training.gan_pipeline import DISCRIMINATOR, release_warm_start_fn
-    from helpers.training.ccyclegan import load_init, parse_args
+    from helpers.training.gan_release import DISCRIMINATOR, release_warm_start_fn
+    from helpers.options import parse_config
+    from helpers.training.ccyclegan import CCycleGANConfig, load_init
 
     release = tmp_path / "release"
     shutil.copytree(translator_ckpt, release)
     if not with_discriminator:
         (release / DISCRIMINATOR).unlink()
-    parent = load_init(parse_args(["--init", str(release), "--epochs", "2"]))
+    parent = load_init(parse_config(CCycleGANConfig, ["--init", str(release), "--epochs", "2"]))
     config = CONFIGS["T26"]
     gan = CCycleGAN(ccyclegan_generator(config, 32, 2), ccyclegan_discriminator(config, 32), config)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
@@ -115,12 +116,13 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
 ])
 def test_init_mismatches_are_one_clear_error(translator_ckpt, tmp_path, options, message):
     from helpers.errors import UserError
-    from helpers.training.ccyclegan import parse_args, train
+    from helpers.options import parse_config
+    from helpers.training.ccyclegan import CCycleGANConfig, train
 
-    args = parse_args(["--data", "synthetic", "--subset", "32", "--init", str(translator_ckpt),
-                       "--ckpt-dir", str(tmp_path / "run"), *options])
+    config = parse_config(CCycleGANConfig, ["--data", "synthetic", "--subset", "32", "--init", str(translator_ckpt),
+                                            "--ckpt-dir", str(tmp_path / "run"), *options])
     with pytest.raises(UserError, match=message):
-        train(args)
+        train(config)
 
 def _faces(folder: Path, n=3):
     from PIL import Image
@@ -225,10 +227,10 @@ def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
 def test_loss_weight_overrides_reach_the_model_and_the_release(tmp_path):
     import json
 
-    from helpers.training.ccyclegan import parse_args, train
+    from helpers.training.ccyclegan import CCycleGANConfig, train
 
-    ckpt = train(parse_args(["--data", "synthetic", "--subset", "32", "--batch-size", "16", "--epochs", "1",
-                             "--cycle-weight", "3", "--identity-weight", "0.5", "--ckpt-dir", str(tmp_path / "run")]))
+    ckpt = train(CCycleGANConfig(data="synthetic", subset=32, batch_size=16, epochs=1, cycle_weight=3,
+                                 identity_weight=0.5, ckpt_dir=str(tmp_path / "run")))
     config = json.loads((ckpt / "config.json").read_text())
     assert config["loss_weights"] == {"adversarial": 2.0, "classification": 2.0, "cycle": 3.0, "identity": 0.5}
     assert (ckpt / "discriminator.weights.h5").exists()

@@ -264,7 +264,7 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     (and continues with the saved one where it has), and --guide adds the frozen recognizer's loss."""
     import shutil
 
-    from helpers.training.gan_pipeline import DISCRIMINATOR
+    from helpers.training.gan_release import DISCRIMINATOR
     from helpers.inference.recognition import load_recognizer, weights_fingerprint
 
     ckpt, _ = trained
@@ -310,12 +310,13 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     (["--epochs", "3", "--d-width", "16"], "does not fit this run's discriminator"),
 ])
 def test_init_and_guide_mistakes_are_one_clear_error(trained, tmp_path, options, message):
-    from helpers.training.cwgan import parse_args, train
+    from helpers.options import parse_config
+    from helpers.training.cwgan import CWGANConfig, train
 
     ckpt, _ = trained
-    args = parse_args([*SMALL, "--init", str(ckpt), "--ckpt-dir", str(tmp_path / "run"), *options])
+    config = parse_config(CWGANConfig, [*SMALL, "--init", str(ckpt), "--ckpt-dir", str(tmp_path / "run"), *options])
     with pytest.raises(UserError, match=message):
-        train(args)
+        train(config)
 
 
 def test_guide_views_are_differentiable_uint8_valued_faces():
@@ -382,7 +383,7 @@ def test_critic_arity_comes_from_the_network_not_the_loss_weight():
 def test_a_continuation_can_start_its_discriminator_afresh(tmp_path):
     from types import SimpleNamespace
 
-    from helpers.training.gan_pipeline import DISCRIMINATOR, init_discriminator
+    from helpers.training.gan_release import DISCRIMINATOR, init_discriminator
 
     release = SimpleNamespace(path=tmp_path)
     assert init_discriminator(release, fresh=False) == "fresh"  # a release that kept none

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -63,35 +64,30 @@ def test_xla_is_refused_over_two_replicas_with_the_reason(replica_steps):
 def test_one_device_is_the_default_strategy():
     import tensorflow as tf
 
-    assert distribute.make_strategy("one") is tf.distribute.get_strategy()
-    assert distribute.make_strategy("auto") is tf.distribute.get_strategy()  # no GPUs here
+    assert distribute.make_strategy(distribute.ScaleOut(strategy="one")) is tf.distribute.get_strategy()
+    assert distribute.make_strategy(distribute.ScaleOut(strategy="auto")) is tf.distribute.get_strategy()  # no GPUs
     assert replicas_in_sync() == 1
 
 
-TRAINERS = {
-    "recognizer": ("helpers.train_recognizer", ["--run-dir"]),
-    "deep_emotion": ("helpers.deep_emotion", ["--train", "--run_dir"]),
-    "cwgan": ("helpers.training.cwgan", ["--ckpt-dir"]),
-    "dcgan": ("helpers.training.dcgan", ["--ckpt-dir"]),
-    "ccyclegan": ("helpers.training.ccyclegan", ["--ckpt-dir"]),
-    "sngan": ("helpers.training.sngan", ["--ckpt-dir"]),
-}
+@pytest.mark.parametrize("command", ["helpers.train_recognizer", "helpers.deep_emotion", "conditional_WGAN", "dcgan",
+                                     "ccyclegan", "sngan"])
+def test_every_trainer_takes_the_scale_out_options(command):
+    """Each training command's options, read into the config its trainer takes."""
+    from helpers.options import from_flat
+    from helpers.training.recipes import read_command
 
+    program = ["-m", command] if command.startswith("helpers.") else [f"Generative_model/{command}.py"]
+    program += ["--train"] if command == "helpers.deep_emotion" else []
+    sep = "_" if command == "helpers.deep_emotion" else "-"
 
-@pytest.mark.parametrize("trainer", TRAINERS)
-def test_every_trainer_takes_the_scale_out_options(trainer):
-    import importlib
+    def scale(*flags):
+        return read_command(shlex.join(["python", *program, *flags])).scale
 
-    module, folder = TRAINERS[trainer]
-    parse_args = importlib.import_module(module).parse_args
-    base = [*folder, "runs/x"]
-    plain = parse_args(base)
-    assert (plain.strategy, plain.precision, plain.jit_compile) == ("one", "float32", False)
-    jit = "--jit_compile" if trainer == "deep_emotion" else "--jit-compile"
-    devices = "--cpu_devices" if trainer == "deep_emotion" else "--cpu-devices"
-    chosen = parse_args(base + ["--strategy", "mirrored", "--precision", "mixed_float16", jit, devices, "2"])
-    assert (chosen.strategy, chosen.precision, chosen.jit_compile, chosen.cpu_devices) == ("mirrored", "mixed_float16", True, 2)
-    assert parse_args(base + ["--bf16"]).precision == "mixed_bfloat16"
+    assert scale() == distribute.ScaleOut()
+    chosen = scale("--strategy", "mirrored", "--precision", "mixed_float16", f"--jit{sep}compile", f"--cpu{sep}devices", "2")
+    assert chosen == distribute.ScaleOut(strategy="mirrored", precision="mixed_float16", jit_compile=True, cpu_devices=2)
+    assert scale("--bf16").precision == "mixed_bfloat16"
+    assert from_flat(distribute.ScaleOut, {"precision": "auto", "other": 1}) == distribute.ScaleOut(precision="auto")
 
 
 @pytest.mark.slow

@@ -95,7 +95,7 @@ WRITER = """
 import sys
 import time
 from helpers.inference import generators
-from helpers.inference.generators import save_generator
+from helpers.training.gan_release import save_generator
 from helpers.models.sngan_nets import sngan_generator
 
 folder, rounds, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -145,7 +145,9 @@ def test_a_release_killed_twice_between_its_two_writes_still_loads_the_last_whol
     """Each kill lands after the new weights and before their config: the release must stay the
     last one written whole (epoch 1), at once, however many kills follow."""
     from helpers.inference import generators
-    from helpers.inference.generators import load_generator, save_generator
+    from helpers.inference.generators import load_generator
+    from helpers.training import gan_release
+    from helpers.training.gan_release import save_generator
     from helpers.models.sngan_nets import sngan_generator
 
     config = {"kind": "sngan", "image_size": 48, "noise_dim": 8, "conditioning": "label", "output": "tanh",
@@ -160,7 +162,7 @@ def test_a_release_killed_twice_between_its_two_writes_still_loads_the_last_whol
     monkeypatch.setattr(generators, "SWITCH_WAIT_S", 0.0)  # no waiting: the whole release must be there at once
     for epoch in (2, 3, 4):
         with monkeypatch.context() as killed:
-            killed.setattr(generators, "write_json", lambda *args, **kwargs: (_ for _ in ()).throw(KeyboardInterrupt))
+            killed.setattr(gan_release, "write_json", lambda *args, **kwargs: (_ for _ in ()).throw(KeyboardInterrupt))
             with pytest.raises(KeyboardInterrupt):
                 release(epoch)
         loaded = load_generator(tmp_path)

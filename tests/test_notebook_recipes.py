@@ -1,12 +1,13 @@
 """A notebook's TRAIN = True rebuilds what ships: its training parameters equal what the shipped
-release recorded, and every recorded stage still parses with today's trainers."""
+release recorded, and every recorded stage still reads as today's trainers' configs."""
 import ast
 import json
 from pathlib import Path
 
 import pytest
 
-from helpers.training.recipes import Stage, check_stage, recorded_stages, run_stage
+from helpers.options import command_for, record, replace
+from helpers.training.recipes import read_command, recorded_stages, run_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = ROOT / "checkpoints"
@@ -66,31 +67,48 @@ def test_ablations_variants_and_the_synthetic_translator_use_the_recorded_budget
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_every_recorded_stage_parses_with_todays_trainers(name, tmp_path):
-    stages = recorded_stages(CHECKPOINTS / name)
+def test_every_recorded_stage_reads_as_a_config_that_replays_it(name, tmp_path):
+    """Each stage's command reads into its trainer's config, whose own command reads back the
+    same; a replay changes only the folder, the start, the epochs and what it is told to."""
     previous = None
-    for i, stage in enumerate(stages):
-        check_stage(stage, stage.replay_argv(tmp_path / f"stage{i}", init=previous))
+    for i, stage in enumerate(recorded_stages(CHECKPOINTS / name)):
+        steering = {"resume": False, "time_limit": None}  # options of one run, not of its recipe
+        assert read_command(command_for(stage.config)) == replace(stage.config, **steering)
+        replayed = stage.replay(tmp_path / f"stage{i}", init=previous, subset=96)
+        changed = {k for k, v in record(replayed).items() if record(stage.config)[k] != v}
+        assert changed <= {"ckpt_dir", "run_dir", "init", "resume", "epochs", "subset", "fresh_discriminator"}
+        assert replayed.resume and replayed.epochs == stage.epochs and replayed.subset == 96
         previous = tmp_path / f"stage{i}"
 
 
 def test_a_replay_sets_its_own_folder_start_and_epochs():
-    stage = Stage("Generative_model/ccyclegan.py", ["--config", "T26", "--init", "checkpoints/x", "--lr", "2e-5",
-                                                    "--epochs", "40", "--ckpt-dir", "runs/a", "--resume", "--bf16"], 34)
-    argv = stage.replay_argv("runs/b", init="runs/prev", replace={"--lr": "1e-4"}, extra=["--subset", "96"])
-    assert argv == ["--config", "T26", "--lr", "1e-4", "--bf16", "--epochs", "34", "--ckpt-dir", "runs/b", "--resume",
-                    "--init", "runs/prev", "--subset", "96"]
-    recognizer = Stage("helpers.train_recognizer", ["--model", "fer_vgg", "--run-dir", "runs/a"], 25)
-    assert recognizer.replay_argv("runs/b", epochs=2)[-5:] == ["--epochs", "2", "--run-dir", "runs/b", "--resume"]
+    stage = recorded_stages(CHECKPOINTS / "ccyclegan_fer2013")[1]
+    assert stage.config.warm_start.init == "checkpoints/ccyclegan_fer2013" and stage.config.lr == 2e-5
+    config = stage.replay("runs/b", init="runs/prev", lr=1e-4, subset=96)
+    assert (config.ckpt_dir, config.warm_start.init, config.epochs, config.resume) == ("runs/b", "runs/prev", stage.epochs, True)
+    assert (config.lr, config.subset, config.d_lr, config.scale.precision) == (1e-4, 96, 1e-4, "mixed_bfloat16")
+    recognizer = recorded_stages(CHECKPOINTS / "recognizer_fer2013.keras")[0]
+    assert recognizer.replay("runs/b", epochs=2).run_dir == "runs/b" and recognizer.replay("runs/b", epochs=2).epochs == 2
+    with pytest.raises(TypeError, match="no option lrate"):
+        stage.replay("runs/b", lrate=1)
+
+
+def test_a_command_that_no_trainer_reads_is_one_clear_error():
+    from helpers.errors import UserError
+
+    with pytest.raises(UserError, match="no longer parses: unrecognized arguments: --gone"):
+        read_command("python Generative_model/sngan.py --gone 3")
+    with pytest.raises(UserError, match="not one of the project's trainers"):
+        read_command("python train.py --epochs 3")
 
 
 @pytest.mark.fer2013
 @pytest.mark.parametrize("name", ["deep_emotion_fer2013.keras", "dcgan_fer2013"])
 def test_a_recorded_first_stage_replays_to_a_release(name, tmp_path, fer2013):
-    """The notebooks' TRAIN path in miniature: a recognizer command replayed through its main,
-    a GAN script through its trainer, each on a few faces for one epoch."""
+    """The notebooks' TRAIN path in miniature: a recognizer's first stage (recorded by the
+    Deep-Emotion front end) and a GAN's, each replayed on a few faces for one epoch."""
     stage = recorded_stages(CHECKPOINTS / name)[0]
-    release = run_stage(stage, stage.replay_argv(tmp_path / "stage1", epochs=1, extra=["--subset", "128"]))
+    release = run_stage(stage.replay(tmp_path / "stage1", epochs=1, subset=128))
     assert release.exists() and (release.suffix == ".keras" or (release / "generator.keras").is_file())
 
 
@@ -98,5 +116,6 @@ def test_a_continuation_that_began_with_a_fresh_discriminator_replays_so():
     cwgan, ccyclegan = recorded_stages(CHECKPOINTS / "cwgan_fer2013"), recorded_stages(CHECKPOINTS / "ccyclegan_fer2013")
     assert [s.fresh_discriminator for s in cwgan] == [False, True]
     assert [s.fresh_discriminator for s in ccyclegan] == [False, True, False, False]
-    assert "--fresh-discriminator" in ccyclegan[1].replay_argv("runs/b", init="runs/a")
-    assert "--fresh-discriminator" not in ccyclegan[2].replay_argv("runs/c", init="runs/b")
+    assert ccyclegan[1].replay("runs/b", init="runs/a").warm_start.fresh_discriminator
+    assert not ccyclegan[2].replay("runs/c", init="runs/b").warm_start.fresh_discriminator
+    assert not ccyclegan[1].replay("runs/b").warm_start.fresh_discriminator  # a first stage has nothing to continue

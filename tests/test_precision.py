@@ -21,21 +21,27 @@ def test_only_ampere_or_newer_gpus_count_as_native(details, native):
     assert precision.gpu_has_bf16(details) is native
 
 
-@pytest.fixture
-def restore_policy():
-    yield
-    keras.mixed_precision.set_global_policy("float32")
-
-
 @pytest.mark.parametrize("native", [False, True])
-def test_bf16_is_used_only_where_native(monkeypatch, capsys, restore_policy, native):
+def test_bf16_is_used_only_where_native(monkeypatch, capsys, native):
     monkeypatch.setattr(precision, "native_bfloat16", lambda: native)
     expected = "mixed_bfloat16" if native else "float32"
-    assert precision.set_training_precision("mixed_bfloat16") == expected
-    assert keras.mixed_precision.global_policy().name == expected
+    assert precision.resolve_precision("mixed_bfloat16") == expected
     assert ("no native bfloat16" in capsys.readouterr().out) is not native
-    assert precision.set_training_precision("mixed_bfloat16", force=True) == "mixed_bfloat16"  # the benchmark measures what it is asked
-    assert precision.set_training_precision("float32") == "float32" and capsys.readouterr().out == ""
+    assert precision.resolve_precision("mixed_bfloat16", force=True) == "mixed_bfloat16"  # the benchmark measures what it is asked
+    assert precision.resolve_precision("float32") == "float32" and capsys.readouterr().out == ""
+
+
+def test_a_training_precision_is_scoped_and_restored_even_after_an_error(monkeypatch):
+    monkeypatch.setattr(precision, "native_bfloat16", lambda: True)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    with precision.training_precision("mixed_bfloat16") as chosen:
+        assert chosen == "mixed_bfloat16" == keras.mixed_precision.global_policy().name
+        layer = keras.layers.Dense(2)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert layer.dtype_policy.name == "mixed_bfloat16"  # what was built inside keeps its policy
+    with pytest.raises(RuntimeError), precision.training_precision("mixed_float16"):
+        raise RuntimeError("a failed run")
+    assert keras.mixed_precision.global_policy().name == "float32"
 
 
 class FakeConfig:
@@ -60,16 +66,14 @@ class FakeConfig:
     ([(6, 0)], False, "float32"),                  # a P100: no tensor cores
     ([(8, 0)], True, "mixed_bfloat16"),            # an A100
 ])
-def test_auto_precision_follows_the_device(monkeypatch, restore_policy, capabilities, native, expected):
+def test_auto_precision_follows_the_device(monkeypatch, capabilities, native, expected):
     import tensorflow as tf
 
     monkeypatch.setattr(precision, "native_bfloat16", lambda: native)
     monkeypatch.setattr(tf, "config", FakeConfig(capabilities))
-    assert precision.set_training_precision("auto") == expected
-    monkeypatch.undo()
-    assert keras.mixed_precision.global_policy().name == expected
+    assert precision.resolve_precision("auto") == expected
 
 
 def test_an_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="mixed_float16"):
-        precision.set_training_precision("float8")
+        precision.resolve_precision("float8")

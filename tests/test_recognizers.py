@@ -1,5 +1,6 @@
 """Recognizer builders, the spatial transformer, training with resume, and release export."""
 import json
+import shlex
 import subprocess
 import sys
 
@@ -101,9 +102,9 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     assert history["epoch"].tolist() == [0, 1, 2]  # each call continued, none restarted
     assert history["wall_s"].is_monotonic_increasing
     config = json.loads((run_dir / "config.json").read_text())
-    from helpers.cli import command_line
+    from helpers.training.recipes import read_command
 
-    assert config["command"] == command_line("-m helpers.train_recognizer", common[2:] + ["--epochs", "3", "--time-limit", "0"])
+    assert read_command(config["command"]) == read_command(shlex.join(["python", *common, "--epochs", "3"]))
     assert config["resumed_after_epochs"] == [1, 2] and "resume" not in config
 
     out = tmp_path / "release.keras"
@@ -291,12 +292,12 @@ def test_judge_cache_is_keyed_by_weights_and_images(tmp_path, monkeypatch):
 
 
 def test_recorded_command_reproduces_a_programmatic_call():
-    import shlex
+    from helpers.options import command_for
+    from helpers.training.recognizer import RecognizerConfig
 
-    from helpers.train_recognizer import parse_args
-
-    argv = ["--model-args", '{"width": 8}', "--epochs", "2"]  # as notebook 02 and helpers.deep_emotion call it
-    assert shlex.split(parse_args(argv).command) == ["python", "-m", "helpers.train_recognizer", *argv]
+    config = RecognizerConfig(model_args='{"width": 8}', epochs=2, resume=True)  # as notebook 02 builds one
+    assert shlex.split(command_for(config)) == ["python", "-m", "helpers.train_recognizer", "--model-args",
+                                                '{"width": 8}', "--epochs", "2"]  # --resume steers, it is no recipe
 
 
 def test_class_weights_keep_the_mean_weight_at_one():
@@ -344,7 +345,7 @@ def test_a_refused_deep_emotion_resume_names_its_own_flags(tmp_path, monkeypatch
     started = {}
     monkeypatch.setattr(train_recognizer, "train", lambda args: started.setdefault("args", args))
     main(["--train", "--hparams", "--learning_rate", "0.02", "--run_dir", str(run_dir)])
-    train_recognizer.write_run_config(run_dir, started["args"], resumed_after=0)
+    train_recognizer.write_run_config(run_dir, started["args"], "float32", "0123", resumed_after=0)
     monkeypatch.setattr(train_recognizer, "train",
                         lambda args: train_recognizer.check_resume_options(run_dir, args))
     with pytest.raises(UserError, match=r"started with --learning_rate 0.02, not --learning_rate 0.01.*new --run_dir"):

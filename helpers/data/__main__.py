@@ -4,11 +4,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-
 from helpers.cli import run_cli
 from helpers.data import load_dataset
-from helpers.expressions import NUM_EXPRESSIONS
+from helpers.data.audit import describe_splits
 
 
 def main(argv=None):
@@ -25,10 +23,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     splits = load_dataset(args.path, strict=not args.lenient)
     reload = time.perf_counter() - t0
-    for usage, (x, y) in splits.items():
-        print(f"{usage:12s} {x.shape} labels per class: {np.bincount(y[y >= 0], minlength=NUM_EXPRESSIONS).tolist()}")
-    if splits.skipped:
-        print(f"skipped {splits.skipped} malformed rows")
+    print(describe_splits(splits))
     if args.timing:
         print(f"parse (no cache): {parse:.2f} s; cached reload: {reload:.3f} s")
 

@@ -1,4 +1,5 @@
-"""Data audits: exact duplicates within and across splits (FER2013 is known to leak)."""
+"""Data audits: exact duplicates within and across splits (FER2013 is known to leak), and a
+summary of the splits."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +7,8 @@ from collections import defaultdict
 from itertools import combinations
 
 import numpy as np
+
+from helpers.expressions import NUM_EXPRESSIONS
 
 
 def image_hashes(images: np.ndarray) -> list[bytes]:
@@ -55,3 +58,11 @@ def exact_duplicates(splits: dict) -> dict:
     pairs.sort(key=lambda p: (usages.index(p[0]), p[1]))
     return {"within": within, "across": across, "label_conflicts": dict(conflicts), "pairs": pairs,
             "unique_images": len(where), "total_images": sum(len(x) for x, _ in splits.values())}
+
+
+def describe_splits(splits) -> str:
+    """One line per split of ``splits`` (:class:`helpers.data.Splits`): its array shape and its
+    faces per expression; and the number of malformed rows skipped, if any."""
+    lines = [f"{usage:12s} {x.shape} labels per class: {np.bincount(y[y >= 0], minlength=NUM_EXPRESSIONS).tolist()}"
+             for usage, (x, y) in splits.items()]
+    return "\n".join(lines + ([f"skipped {splits.skipped} malformed rows"] if splits.skipped else []))

@@ -42,6 +42,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff"}
 _FOLDER_USAGE = {"train": "Training", "training": "Training", "test": "Test",
                  "val": "Validation", "valid": "Validation", "validation": "Validation"}
 
+DATA_HELP = "FER2013 CSV (.csv/.csv.gz) or a folder layout; default: $FER2013_PATH or Data/fer2013.csv[.gz]"
 DOWNLOAD_HELP = (
     "download fer2013.csv from Kaggle (challenges-in-representation-learning-facial-expression-"
     "recognition-challenge) and put it in Data/ (Data/fer2013.csv or Data/fer2013.csv.gz), or set "

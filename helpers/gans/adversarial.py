@@ -1,18 +1,27 @@
-"""What every GAN of the project shares, so that each subclass states only its objective."""
+"""What every GAN of the project shares, so that each subclass states only its objective: the
+training step's order, the trackers, the discriminator's warm-up for ``--init``, and the
+replica- and loss-scaling of each network's update. ``docs/layout.md`` ("Writing a GAN") gives
+the convention a GAN follows; ``tests/test_gan_contract.py`` checks it on every GAN."""
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
+from helpers.data.pixels import to_model_range
 from helpers.gans.losses import scale_for_replicas
 
 
 class AdversarialModel(keras.Model):
     """A generator and a discriminator (or critic) trained against each other by ``fit``.
 
-    - ``compile(d_optimizer, g_optimizer)`` takes one optimizer per network (keras-io style).
-    - Loss trackers are attributes made with :meth:`tracker`; ``metrics`` lists the active ones,
-      so Keras resets them every epoch and ``fit`` logs them. Every GAN tracks its two networks'
-      total losses, ``d_loss`` and ``g_loss``.
+    - The constructor takes the two networks and every loss weight; ``compile(d_optimizer,
+      g_optimizer)`` takes one optimizer per network (keras-io style) and nothing else.
+    - :meth:`train_step` is the same for every GAN: :meth:`prepare` the batch, then
+      ``discriminator_steps`` calls of :meth:`discriminator_step`, then one of
+      :meth:`generator_step`; each step returns its terms by tracker name.
+    - Loss trackers are made with :meth:`tracker`; ``metrics`` lists the active ones, so Keras
+      resets them every epoch and ``fit`` logs them. Every GAN tracks its two networks' total
+      losses, ``d_loss`` and ``g_loss``.
     - Each network's step differentiates :meth:`scaled` of its loss and applies it with
       :meth:`update`: correct for any number of replicas under ``tf.distribute`` and under
       ``mixed_float16`` loss scaling, and exactly the plain step on one device in float32.
@@ -20,14 +29,20 @@ class AdversarialModel(keras.Model):
       outputs has an expression head, read from the network itself rather than a loss weight.
     """
 
+    #: discriminator (critic) updates per generator update
+    discriminator_steps = 1
+    #: the range the generator draws in and real faces are brought to: "tanh" ([-1, 1]) or "sigmoid"
+    output_range = "tanh"
+
     def __init__(self, generator, discriminator, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.has_classifier = len(discriminator.outputs) == 2  # [score, class_logits]
+        self._trackers: dict[str, keras.metrics.Mean] = {}
         self._active_trackers = []
-        self.d_loss_tracker = self.tracker("d_loss")
-        self.g_loss_tracker = self.tracker("g_loss")
+        self.tracker("d_loss")
+        self.tracker("g_loss")
 
     @property
     def release_generator(self):
@@ -42,11 +57,47 @@ class AdversarialModel(keras.Model):
         return nets
 
     def tracker(self, name: str, active: bool = True) -> keras.metrics.Mean:
-        """A running mean of one loss term, listed by ``metrics`` when ``active``."""
-        mean = keras.metrics.Mean(name=name)
+        """A running mean of one term that the steps return by ``name``, listed by ``metrics``
+        (and so logged) when ``active``."""
+        mean = self._trackers[name] = keras.metrics.Mean(name=name)
         if active:
             self._active_trackers.append(mean)
         return mean
+
+    def prepare(self, images, labels):
+        """A batch of the data pipeline, ``(uint8 faces, labels)``, as the steps take it: the real
+        faces in the generator's range and the labels as a (B,) int32 vector. A GAN whose steps
+        need more (the translator's source and target pairs) returns that as the second item."""
+        return to_model_range(images, self.output_range), tf.reshape(tf.cast(labels, tf.int32), [-1])
+
+    def discriminator_step(self, real, labels) -> dict:
+        """One update of the discriminator on ``real`` faces and new fakes; its terms by tracker name."""
+        raise NotImplementedError
+
+    def generator_step(self, real, labels) -> dict:
+        """One update of the generator; its terms by tracker name."""
+        raise NotImplementedError
+
+    def train_step(self, data):
+        # 1. The batch as the steps take it (real faces in the generator's range, labels).
+        real, labels = self.prepare(*data)
+
+        # 2. The discriminator (critic), discriminator_steps times on the same real faces.
+        for _ in range(self.discriminator_steps):
+            d_terms = self.discriminator_step(real, labels)
+
+        # 3. The generator, once.
+        g_terms = self.generator_step(real, labels)
+
+        # 4. Track every term the steps returned.
+        for name, value in {**d_terms, **g_terms}.items():
+            self._trackers[name].update_state(value)
+        return self.results()
+
+    def warm_up_discriminator(self, images, labels) -> dict:
+        """One discriminator update while the generator waits (a fresh discriminator, or a new
+        expression head, for ``--init``); its terms by name."""
+        return self.discriminator_step(*self.prepare(images, labels))
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)

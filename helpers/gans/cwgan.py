@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from helpers.data.pixels import to_model_range
 from helpers.gans.adversarial import AdversarialModel
 from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
                                  classifier_guidance_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
@@ -45,7 +44,7 @@ class ConditionalWGAN(AdversarialModel):
         super().__init__(generator, critic, **kwargs)
         self.codes = tf.constant(np.asarray(codes, np.float32))
         self.noise_dim = noise_dim
-        self.n_critic = n_critic
+        self.discriminator_steps = n_critic
         self.gp_weight = gp_weight
         self.ac_weight, self.g_ac_weight = ac_weight, g_ac_weight
         if ac_weight and not self.has_classifier:
@@ -53,11 +52,11 @@ class ConditionalWGAN(AdversarialModel):
         self.guide, self.guide_weight = guide, guide_weight if guide is not None else 0.0
         if guide is not None:
             guide.trainable = False
-        self.gp_tracker = self.tracker("gp")
-        self.w_distance_tracker = self.tracker("w_distance")
-        self.class_loss_tracker = self.tracker("real_class_loss", active=bool(ac_weight))
-        self.g_class_loss_tracker = self.tracker("fake_class_loss", active=bool(ac_weight))
-        self.guide_loss_tracker = self.tracker("guide_loss", active=bool(self.guide_weight))
+        self.tracker("gp")
+        self.tracker("w_distance")
+        self.tracker("real_class_loss", active=bool(ac_weight))
+        self.tracker("fake_class_loss", active=bool(ac_weight))
+        self.tracker("guide_loss", active=bool(self.guide_weight))
 
     @property
     def critic(self):
@@ -71,64 +70,41 @@ class ConditionalWGAN(AdversarialModel):
         noise, labels = inputs
         return self.generator([noise, tf.gather(self.codes, labels)], training=training)
 
-    def critic_step(self, real, labels, codes):
+    def discriminator_step(self, real, labels):
         """One critic update: Wasserstein loss + gradient penalty (+ the auxiliary classifier's
-        cross-entropy on the real faces). Returns ``(d_loss, w_loss, gp, class_loss or 0)``."""
-        noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
+        cross-entropy on the real faces); ``-w_loss`` estimates the Wasserstein distance."""
+        codes = tf.gather(self.codes, labels)
+        fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), codes], training=True)
         with tf.GradientTape() as tape:
-            fake = self.generator([noise, codes], training=True)
             real_scores, real_logits = self.discriminate([real, codes])
             fake_scores, _ = self.discriminate([fake, codes])
             w_loss = wasserstein_critic_loss(real_scores, fake_scores)
             gp = wasserstein_gradient_penalty_loss(self._score, real, fake, codes, weight=self.gp_weight)
-            class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits) if self.ac_weight else tf.constant(0.0)
-            d_loss = w_loss + gp + self.ac_weight * class_loss
+            d_loss = w_loss + gp
+            if self.ac_weight:
+                class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits)
+                d_loss += self.ac_weight * class_loss
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.critic, self.d_optimizer)
-        return d_loss, w_loss, gp, class_loss
+        terms = {"d_loss": d_loss, "w_distance": -w_loss, "gp": gp}
+        return {**terms, "real_class_loss": class_loss} if self.ac_weight else terms
 
-    def warm_up_discriminator(self, images, labels):
-        """One critic update while the generator waits (a fresh critic for ``--init``); its losses by name."""
-        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-        _, w_loss, gp, class_loss = self.critic_step(to_model_range(images), labels, tf.gather(self.codes, labels))
-        return {"w_distance": -w_loss, "gp": gp, **({"real_class_loss": class_loss} if self.ac_weight else {})}
-
-    def train_step(self, data):
-        # 1. Real images to [-1, 1]; their expressions to codes.
-        images, labels = data
-        real = to_model_range(images)
-        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+    def generator_step(self, real, labels):
+        """Make the critic score new fakes high (and find the intended expression in them, by its
+        own classifier and by the frozen guide's)."""
         codes = tf.gather(self.codes, labels)
-        batch = tf.shape(real)[0]
-
-        # 2. Train the critic n_critic times (critic_step).
-        for _ in range(self.n_critic):
-            d_loss, w_loss, gp, class_loss = self.critic_step(real, labels, codes)
-
-        # 3. Train the generator once: make the critic score its fakes high (and find the
-        #    intended expression in them, by its own classifier and by the frozen guide's).
-        noise = tf.random.normal((batch, self.noise_dim))
+        terms = {}
         with tf.GradientTape() as tape:
-            fake = self.generator([noise, codes], training=True)
+            fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), codes], training=True)
             fake_scores, fake_logits = self.discriminate([fake, codes])
             g_loss = wasserstein_generator_loss(fake_scores)
             if self.ac_weight:
-                fake_class_loss = auxiliary_classifier_generator_loss(labels, fake_logits)
-                g_loss += self.g_ac_weight * fake_class_loss
+                terms["fake_class_loss"] = auxiliary_classifier_generator_loss(labels, fake_logits)
+                g_loss += self.g_ac_weight * terms["fake_class_loss"]
             if self.guide_weight:
-                guide_loss = classifier_guidance_generator_loss(labels, self.guide(guide_views(fake), training=False))
-                g_loss += self.guide_weight * guide_loss
+                terms["guide_loss"] = classifier_guidance_generator_loss(labels, self.guide(guide_views(fake),
+                                                                                            training=False))
+                g_loss += self.guide_weight * terms["guide_loss"]
             scaled = self.scaled(g_loss, self.g_optimizer)
         self.update(tape, scaled, self.generator, self.g_optimizer)
-
-        # 4. Track the losses (-w_loss estimates the Wasserstein distance).
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.gp_tracker.update_state(gp)
-        self.w_distance_tracker.update_state(-w_loss)
-        if self.ac_weight:
-            self.class_loss_tracker.update_state(class_loss)
-            self.g_class_loss_tracker.update_state(fake_class_loss)
-        if self.guide_weight:
-            self.guide_loss_tracker.update_state(guide_loss)
-        return self.results()
+        return {"g_loss": g_loss, **terms}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from helpers.data.pixels import to_model_range
 from helpers.gans.adversarial import AdversarialModel
 from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
                                  minimax_discriminator_loss, minimax_generator_loss)
@@ -26,28 +25,23 @@ class DCGAN(AdversarialModel):
         self.ac_weight = ac_weight
         if ac_weight and not self.has_classifier:
             raise ValueError("ac_weight > 0 needs a discriminator with a class head (auxiliary_classifier=True)")
-        self.d_real_tracker = self.tracker("d_real_prob")
-        self.d_fake_tracker = self.tracker("d_fake_prob")
-        self.class_loss_tracker = self.tracker("real_class_loss", active=bool(ac_weight))
-        self.g_class_loss_tracker = self.tracker("fake_class_loss", active=bool(ac_weight))
+        self.tracker("d_real_prob")
+        self.tracker("d_fake_prob")
+        self.tracker("real_class_loss", active=bool(ac_weight))
+        self.tracker("fake_class_loss", active=bool(ac_weight))
 
     def _in(self, x, labels):
-        return [x, labels] if self.conditional else x
+        return [x, labels[:, None]] if self.conditional else x
 
     def call(self, inputs, training=False):
         noise, labels = inputs
-        return self.generator(self._in(noise, tf.reshape(tf.cast(labels, tf.int32), (-1, 1))), training=training)
+        return self.generator(self._in(noise, tf.reshape(tf.cast(labels, tf.int32), [-1])), training=training)
 
-    def train_step(self, data):
-        # 1. Real images to the generator's range; labels as (B, 1) ints; fresh noise.
-        images, labels = data
-        real = to_model_range(images, self.output_range)
-        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
-        noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
-
-        # 2. Discriminator step: real -> 1 (smoothed), fake -> 0 (+ classify the real expressions).
+    def discriminator_step(self, real, labels):
+        """Real faces -> 1 (smoothed), new fakes -> 0 (+ the expression head's cross-entropy on the
+        real faces); the discriminator's mean beliefs that each is real."""
+        fake = self.generator(self._in(tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels), training=True)
         with tf.GradientTape() as tape:
-            fake = self.generator(self._in(noise, labels), training=True)
             real_logits, real_class = self.discriminate(self._in(real, labels))
             fake_logits, _ = self.discriminate(self._in(fake, labels))
             d_loss = minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
@@ -56,11 +50,15 @@ class DCGAN(AdversarialModel):
                 d_loss += self.ac_weight * class_loss
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.discriminator, self.d_optimizer)
+        terms = {"d_loss": d_loss, "d_real_prob": tf.reduce_mean(tf.sigmoid(real_logits)),
+                 "d_fake_prob": tf.reduce_mean(tf.sigmoid(fake_logits))}
+        return {**terms, "real_class_loss": class_loss} if self.ac_weight else terms
 
-        # 3. Generator step: make the discriminator call new fakes real (and of the intended expression).
-        noise = tf.random.normal((tf.shape(real)[0], self.noise_dim))
+    def generator_step(self, real, labels):
+        """Make the discriminator call new fakes real (and of the intended expression)."""
         with tf.GradientTape() as tape:
-            fake = self.generator(self._in(noise, labels), training=True)
+            fake = self.generator(self._in(tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels),
+                                  training=True)
             gen_logits, gen_class = self.discriminate(self._in(fake, labels))
             g_loss = minimax_generator_loss(gen_logits)
             if self.ac_weight:
@@ -68,13 +66,4 @@ class DCGAN(AdversarialModel):
                 g_loss += self.ac_weight * fake_class_loss
             scaled = self.scaled(g_loss, self.g_optimizer)
         self.update(tape, scaled, self.generator, self.g_optimizer)
-
-        # 4. Track losses and the discriminator's mean beliefs.
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
-        self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
-        if self.ac_weight:
-            self.class_loss_tracker.update_state(class_loss)
-            self.g_class_loss_tracker.update_state(fake_class_loss)
-        return self.results()
+        return {"g_loss": g_loss, "fake_class_loss": fake_class_loss} if self.ac_weight else {"g_loss": g_loss}

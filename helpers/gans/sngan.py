@@ -4,7 +4,6 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from helpers.data.pixels import to_model_range
 from helpers.gans.adversarial import AdversarialModel
 from helpers.gans.augment import diff_augment
 from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
@@ -41,10 +40,10 @@ class ProjectionSNGAN(AdversarialModel):
         self.ema_generator = keras.models.clone_model(generator)
         self.ema_generator.set_weights(generator.get_weights())
         self.ema_generator.trainable = False
-        self.d_real_tracker = self.tracker("d_real_score")
-        self.d_fake_tracker = self.tracker("d_fake_score")
-        self.real_class_tracker = self.tracker("real_class_loss", active=bool(ac_weight))
-        self.fake_class_tracker = self.tracker("fake_class_loss", active=bool(ac_weight))
+        self.tracker("d_real_score")
+        self.tracker("d_fake_score")
+        self.tracker("real_class_loss", active=bool(ac_weight))
+        self.tracker("fake_class_loss", active=bool(ac_weight))
 
     @property
     def release_generator(self):
@@ -67,62 +66,34 @@ class ProjectionSNGAN(AdversarialModel):
             average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 
     def discriminator_step(self, real, labels):
-        """One discriminator update: the hinge loss on views of ``real`` faces and of new fakes of
-        the same ``labels`` (plus, with ``ac_weight``, the expression head's cross-entropy on the
-        real views); returns the loss, the mean real and fake scores' tensors and the
-        cross-entropy (0 without a head)."""
-        fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels], training=True)
+        """The hinge loss on views of ``real`` faces and of new fakes of the same ``labels`` (plus,
+        with ``ac_weight``, the expression head's cross-entropy on the real views)."""
+        fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels[:, None]], training=True)
         with tf.GradientTape() as tape:
-            real_scores, real_logits = self.discriminate([self._views(real), labels])
-            fake_scores, _ = self.discriminate([self._views(fake), labels])
+            real_scores, real_logits = self.discriminate([self._views(real), labels[:, None]])
+            fake_scores, _ = self.discriminate([self._views(fake), labels[:, None]])
             d_loss = hinge_discriminator_loss(real_scores, fake_scores)
-            class_loss = (auxiliary_classifier_discriminator_loss(labels, real_logits, self.ac_label_smoothing)
-                          if self.ac_weight else tf.constant(0.0))
-            d_loss += self.ac_weight * class_loss
+            if self.ac_weight:
+                class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits, self.ac_label_smoothing)
+                d_loss += self.ac_weight * class_loss
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.discriminator, self.d_optimizer)
-        return d_loss, real_scores, fake_scores, class_loss
+        terms = {"d_loss": d_loss, "d_real_score": tf.reduce_mean(real_scores),
+                 "d_fake_score": tf.reduce_mean(fake_scores)}
+        return {**terms, "real_class_loss": class_loss} if self.ac_weight else terms
 
-    def warm_up_discriminator(self, images, labels):
-        """One discriminator update while the generator waits (a fresh discriminator, or a new
-        expression head, for ``--init``); its loss and mean scores by name."""
-        d_loss, real_scores, fake_scores, class_loss = self.discriminator_step(
-            to_model_range(images), tf.reshape(tf.cast(labels, tf.int32), (-1, 1)))
-        return {"d_loss": d_loss, "d_real_score": tf.reduce_mean(real_scores), "d_fake_score": tf.reduce_mean(fake_scores),
-                **({"real_class_loss": class_loss} if self.ac_weight else {})}
-
-    def train_step(self, data):
-        # 1. Real faces to [-1, 1]; labels as (B, 1) ints.
-        images, labels = data
-        real = to_model_range(images)
-        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
-        batch = tf.shape(real)[0]
-
-        # 2. Discriminator step: hinge loss on views of real faces and of fakes of their labels
-        #    (and the expression head's cross-entropy on the real ones).
-        d_loss, real_scores, fake_scores, class_loss = self.discriminator_step(real, labels)
-
-        # 3. Generator step: raise the discriminator's score of augmented views of new fakes (and
-        #    the expression head's belief in their intended expression).
+    def generator_step(self, real, labels):
+        """Raise the discriminator's score of views of new fakes (and the expression head's belief
+        in their intended expression); then move the sampling generator towards the trained one."""
         with tf.GradientTape() as tape:
-            fake = self.generator([tf.random.normal((batch, self.noise_dim)), labels], training=True)
-            gen_scores, fake_logits = self.discriminate([self._views(fake), labels])
+            fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels[:, None]],
+                                  training=True)
+            gen_scores, fake_logits = self.discriminate([self._views(fake), labels[:, None]])
             g_loss = hinge_generator_loss(gen_scores)
             if self.ac_weight:
                 fake_class_loss = auxiliary_classifier_generator_loss(labels, fake_logits)
                 g_loss += self.ac_weight * fake_class_loss
             scaled = self.scaled(g_loss, self.g_optimizer)
         self.update(tape, scaled, self.generator, self.g_optimizer)
-
-        # 4. Move the sampling generator towards the trained one.
         self.update_ema()
-
-        # 5. Track the losses, the discriminator's mean scores and the head's cross-entropies.
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(tf.reduce_mean(real_scores))
-        self.d_fake_tracker.update_state(tf.reduce_mean(fake_scores))
-        if self.ac_weight:
-            self.real_class_tracker.update_state(class_loss)
-            self.fake_class_tracker.update_state(fake_class_loss)
-        return self.results()
+        return {"g_loss": g_loss, "fake_class_loss": fake_class_loss} if self.ac_weight else {"g_loss": g_loss}

@@ -1,8 +1,9 @@
-"""Generator checkpoints: one format for every generator the project trains.
+"""Generator checkpoints: one format for every generator the project trains, read here (the
+trainers write it: :mod:`helpers.training.gan_release`).
 
 A checkpoint is a directory holding ``generator.keras`` and ``config.json``::
 
-    {"kind": "cwgan" | "dcgan", "image_size": 48, "noise_dim": 100,
+    {"kind": "cwgan" | "dcgan" | "sngan", "image_size": 48, "noise_dim": 100,
      "conditioning": "code" | "label" | "none", "output": "tanh" | "sigmoid",
      "expressions": [ids the model can produce, FER2013 order],
      "codes": [[...], ...]   # (7, k) expression representations, for "code" conditioning
@@ -30,32 +31,6 @@ SWITCH_WAIT_S = 10.0  # how long a reader waits for a release that is being writ
 MIN_TRUNCATION = 0.1  # a redraw keeps 8% of the values at ±0.1; below, sampling would crawl
 
 
-def save_generator(directory: str | Path, generator, config: dict, litert: bool = True) -> Path:
-    """Write ``generator.keras`` (readable by every supported Keras), its LiteRT twin
-    ``generator.tflite`` and ``config.json``, each atomically. With ``litert=False`` (a release
-    refreshed every epoch) an older ``generator.tflite`` is removed instead, so the two files never
-    disagree; :func:`save_litert_release` writes it when a training run completes.
-
-    The release switches as one unit: ``config.json`` is written last and records the SHA-256 of
-    the ``generator.keras`` it belongs to (``model_sha256``), which :func:`load_checkpoint` checks.
-    Until the new config is in place, the weights the old one describes stay beside it (a hidden
-    hard link, :data:`PREVIOUS`), so a reader, even after a kill between the two writes, finds the
-    previous release or the new one whole, never one's weights with the other's config."""
-    from helpers.files import keep_copy
-    from helpers.models.files import save_model
-
-    directory = Path(directory)
-    try:
-        current = json.loads((directory / CONFIG).read_text())
-    except (OSError, ValueError):
-        current = None
-    if current is None or weights_described(directory / MODEL, current) != directory / PREVIOUS:
-        keep_copy(directory / MODEL, directory / PREVIOUS)  # after a kill between two writes, PREVIOUS is already the one
-    save_model(generator, directory / MODEL, litert=litert)
-    write_json(directory / CONFIG, {**config, MODEL_DIGEST: sha256_of(directory / MODEL)}, indent=1)
-    return directory
-
-
 def weights_described(model_file: Path, config: dict) -> Path | None:
     """The file holding the weights ``config`` was written with: ``model_file``, or, while a
     release is being switched (or after a kill between its two writes), the previous weights kept
@@ -65,28 +40,6 @@ def weights_described(model_file: Path, config: dict) -> Path | None:
         return model_file
     previous = model_file.parent / PREVIOUS
     return next((f for f in (model_file, previous) if f.is_file() and sha256_of(f) == config[MODEL_DIGEST]), None)
-
-
-def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, snapshot_every: int = 0) -> list[Path]:
-    """After an epoch: refresh the release in ``ckpt_dir`` (float32, standard Keras layers; its
-    LiteRT twin follows when the run completes) and, every ``snapshot_every`` epochs, keep a
-    loadable copy in ``ckpt_dir/training/generators/epoch_NNNN/``. Returns the folders written."""
-    from helpers.models.release import float32_copy
-
-    clean, config = float32_copy(generator), {**config, "epoch": epoch}
-    written = [save_generator(ckpt_dir, clean, config, litert=False)]
-    if snapshot_every and epoch % snapshot_every == 0:
-        written.append(save_generator(Path(ckpt_dir) / "training" / "generators" / f"epoch_{epoch:04d}", clean, config,
-                                      litert=False))
-    return written
-
-
-def save_litert_release(ckpt_dir: str | Path) -> Path:
-    """The LiteRT twin of the release in ``ckpt_dir``, exported from its ``generator.keras``."""
-    from helpers.models.files import LITERT_SUFFIX, load_model, save_litert
-
-    model_file = Path(ckpt_dir) / MODEL
-    return save_litert(load_model(model_file), model_file.with_suffix(LITERT_SUFFIX))
 
 
 class GeneratorCheckpoint:

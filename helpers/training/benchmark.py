@@ -10,24 +10,23 @@ critic steps. Each measurement runs in a process of its own, because the precisi
 logical devices are fixed for a process once TensorFlow starts."""
 from __future__ import annotations
 
-import json
+import multiprocessing
+import os
 import re
-import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+import traceback
+from dataclasses import asdict, dataclass
 
 import keras
 import numpy as np
 
 from helpers.expressions import NUM_EXPRESSIONS
-from helpers.training.distribute import NO_XLA_ACROSS_REPLICAS
+from helpers.training.distribute import NO_XLA_ACROSS_REPLICAS, ScaleOut
 
 TRAINERS = ("fer_vgg", "deep_emotion", "cwgan", "dcgan", "ccyclegan", "sngan")
 GANS = ("cwgan", "dcgan", "ccyclegan", "sngan")
-TRAINER_COMMANDS = {"fer_vgg": "python -m helpers.train_recognizer", "deep_emotion": "python -m helpers.deep_emotion",
-                    "cwgan": "Generative_model/conditional_WGAN.py", "dcgan": "Generative_model/dcgan.py",
-                    "ccyclegan": "Generative_model/ccyclegan.py", "sngan": "Generative_model/sngan.py"}
 
 
 @dataclass
@@ -86,46 +85,63 @@ def images_per_second(model, batches, batch_size: int, warmup: int, steps: int) 
     return batch_size / per_step, per_step
 
 
-def build_model(trainer: str, args):
-    """``trainer``'s model from its parsed ``args``, compiled by the trainer's own builder; call it
-    inside the strategy's scope. Any trainer but a GAN is a recognizer, its ``--model`` in ``args``."""
+def trainer_config(trainer: str, scale: ScaleOut):
+    """``trainer``'s config with its own defaults and the scale-out options ``scale``."""
+    from helpers.training.ccyclegan import CCycleGANConfig
+    from helpers.training.cwgan import CWGANConfig
+    from helpers.training.dcgan import DCGANConfig
+    from helpers.training.deep_emotion import DeepEmotionConfig
+    from helpers.training.recognizer import RecognizerConfig
+    from helpers.training.sngan import SNGANConfig
+
+    if trainer == "deep_emotion":
+        return DeepEmotionConfig(scale=scale).recognizer_config()
+    if trainer == "fer_vgg":
+        return RecognizerConfig(model="fer_vgg", scale=scale)
+    gans = {"cwgan": CWGANConfig, "dcgan": DCGANConfig, "ccyclegan": CCycleGANConfig, "sngan": SNGANConfig}
+    return gans[trainer](scale=scale)
+
+
+def build_model(trainer: str, config):
+    """``trainer``'s model from its ``config``, compiled by the trainer's own builder; call it
+    inside the strategy's scope. Any trainer but a GAN is a recognizer (``config.model``)."""
     if trainer not in GANS:
         from helpers.training.recognizer import compiled_recognizer
 
-        return compiled_recognizer(args, steps_per_epoch=1000)
+        return compiled_recognizer(config, steps_per_epoch=1000)
     if trainer == "cwgan":
         from helpers.training.cwgan import build_gan
 
-        codes = np.random.default_rng(0).standard_normal((NUM_EXPRESSIONS, args.k)).astype(np.float32)
-        return build_gan(args, codes / np.linalg.norm(codes, axis=1, keepdims=True))[0]
+        codes = np.random.default_rng(0).standard_normal((NUM_EXPRESSIONS, config.k)).astype(np.float32)
+        return build_gan(config, codes / np.linalg.norm(codes, axis=1, keepdims=True))[0]
     if trainer == "dcgan":
         from helpers.training.dcgan import build_gan
 
-        return build_gan(args, conditional=True)
+        return build_gan(config)
     if trainer == "ccyclegan":
-        from helpers.models.ccyclegan_nets import CONFIGS
         from helpers.training.ccyclegan import build_gan
 
-        return build_gan(args, CONFIGS[args.config])
-    from helpers.training.sngan import augment_policy, build_gan
+        return build_gan(config)
+    from helpers.training.sngan import build_gan
 
-    return build_gan(args, augment_policy(args.augment))
+    return build_gan(config)
 
 
-def measure(trainer: str, args, warmup: int, steps: int) -> Measurement:
-    """One measurement of ``trainer`` in this process, from its command's parsed ``args`` (with
-    the scale-out options set); this process must not have started TensorFlow's devices yet when
-    ``args.cpu_devices`` splits the CPU."""
+def measure(trainer: str, config, warmup: int, steps: int) -> Measurement:
+    """One measurement of ``trainer`` in this process, from its ``config`` (with the scale-out
+    options set); this process must not have started TensorFlow's devices yet when
+    ``config.scale.cpu_devices`` splits the CPU."""
     from helpers.training.distribute import make_strategy
-    from helpers.training.precision import set_training_precision
+    from helpers.training.precision import training_precision
 
-    distribution = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)
-    set_training_precision(args.precision, force=True)  # measure what was asked for, emulated or not
-    with distribution.scope():
-        model = build_model(trainer, args)
-    rate, per_step = images_per_second(model, random_batches(args.batch_size, trainer not in GANS),
-                                       args.batch_size, warmup, steps)
-    return Measurement(trainer, args.strategy, args.precision, args.jit_compile, args.batch_size,
+    scale = config.scale
+    distribution = make_strategy(scale)
+    with training_precision(scale.precision, force=True):  # measure what was asked for, emulated or not
+        with distribution.scope():
+            model = build_model(trainer, config)
+        rate, per_step = images_per_second(model, random_batches(config.batch_size, trainer not in GANS),
+                                           config.batch_size, warmup, steps)
+    return Measurement(trainer, scale.strategy, scale.precision, scale.jit_compile, config.batch_size,
                        distribution.num_replicas_in_sync, round(rate, 1), round(per_step, 4))
 
 
@@ -152,21 +168,44 @@ def machine_offers() -> tuple[list[str], list[str], int]:
 
 def measure_in_subprocess(trainer: str, strategy: str, precision: str, xla: bool, cpu_devices: int, warmup: int,
                           steps: int, timeout: float) -> Measurement:
-    """:func:`measure` in a fresh Python process; a failure or a timeout becomes the row's error."""
-    command = [sys.executable, "-m", "helpers.benchmark", "--measure", trainer, strategy, precision,
-               "on" if xla else "off", "--cpu-devices", str(cpu_devices), "--warmup-steps", str(warmup),
-               "--steps", str(steps)]
+    """:func:`measure` in a fresh Python process (the precision policy and the logical devices
+    are fixed for a process once TensorFlow starts); a failure or a timeout becomes the row's error."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    scale = ScaleOut(strategy=strategy, precision=precision, jit_compile=xla,
+                     cpu_devices=cpu_devices if strategy == "mirrored" else 0)
+    process = context.Process(target=measure_and_send, args=(sender, trainer, scale, warmup, steps), daemon=True)
+    process.start()
+    sender.close()
     row = Measurement(trainer, strategy, precision, xla)
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
+    if not receiver.poll(timeout):
+        process.kill()
+        process.join()
         row.error = f"no result within {timeout:g} s"
         return row
-    for line in done.stdout.splitlines():
-        if line.startswith("{"):
-            return Measurement(**json.loads(line))
-    row.error = failure_reason(done.stderr) or f"exit status {done.returncode}"
+    try:
+        result = receiver.recv()
+    except EOFError:  # the process died without a word (killed, out of memory)
+        result = {"stderr": ""}
+    process.join()
+    if "stderr" not in result:
+        return Measurement(**result)
+    row.error = failure_reason(result["stderr"]) or f"exit status {process.exitcode}"
     return row
+
+
+def measure_and_send(sender, trainer: str, scale: ScaleOut, warmup: int, steps: int) -> None:
+    """In a measurement's own process: :func:`measure`, and its row sent back through
+    ``sender``, or, if it fails, what the process wrote to its standard error."""
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            sender.send(asdict(measure(trainer, trainer_config(trainer, scale), warmup, steps)))
+        except Exception:
+            traceback.print_exc()
+            sys.stderr.flush()
+            captured.seek(0)
+            sender.send({"stderr": captured.read().decode(errors="replace")})
 
 
 def failure_reason(stderr: str) -> str | None:

@@ -4,13 +4,15 @@ Used by ``Generative_model/dcgan.py`` and notebook 07."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from helpers.arguments import number
-from helpers.cli import command_line, gan_training_parser
 from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS, parse_expression
+from helpers.models.dcgan_nets import VARIANTS
+from helpers.options import config_class, default, group, option
+from helpers.training.gan_pipeline import GANTrainingConfig, WarmStart
 
 FIVE_EMOTIONS = ("Neutral", "Fear", "Angry", "Surprise", "Disgust")
 
@@ -28,64 +30,92 @@ def parse_expression_set(text: str) -> list[int]:
     return ids
 
 
-def parse_args(argv=None, description: str | None = None):
-    """The training script's arguments (the script passes its docstring as the description)."""
-    from helpers.models.dcgan_nets import VARIANTS
-
-    p = gan_training_parser(description, epochs=50, batch_size=64, ckpt_dir="runs/dcgan")
-    p.add_argument("--expressions", default="all", help='"all", "five", or a comma list such as "surprise"')
-    p.add_argument("--variant", default="dcgan", choices=list(VARIANTS),
-                   help="; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()))
-    number(p, "--noise-dim", kind=int, low=1, high=4_096, default=100)
-    number(p, "--ac-weight", kind=float, low=0, high=1_000, default=1.0,
-                   help="label-conditioned runs: weight of the discriminator's auxiliary expression classifier "
-                        "(AC-GAN) for both networks; 0: projection only")
-    args = p.parse_args(argv)
-    args.command = command_line("Generative_model/dcgan.py", argv)
-    return args
+@config_class
+class DCGANWarmStart(WarmStart):
+    init: str | None = default(None, "continue a released DCGAN (trained with the same --variant, --noise-dim and "
+                                     "--expressions): its generator and the discriminator saved with it, with new "
+                                     "optimizers; epochs count on from the release's")
 
 
-def build_gan(args, conditional: bool):
-    """The DCGAN ``--variant`` of ``args``, label-conditioned or not, compiled and built; call it
-    inside the strategy's scope. The trainer and the benchmark build it here."""
+@config_class
+class DCGANConfig(GANTrainingConfig):
+    """The DCGAN's trainer: which expressions (one: an unconditional GAN of that expression;
+    several: label-conditioned), the network variant, the noise and the expression head."""
+
+    COMMAND: ClassVar[str] = "Generative_model/dcgan.py"
+    ckpt_dir: str = default("runs/dcgan")
+    expressions: str = option("all", '"all", "five", or a comma list such as "surprise"')
+    variant: str = option("dcgan", "; ".join(f"{k}: {v.description}" for k, v in VARIANTS.items()),
+                          choices=list(VARIANTS))
+    noise_dim: int = option(100, low=1, high=4_096)
+    ac_weight: float = option(1.0, "label-conditioned runs: weight of the discriminator's auxiliary expression "
+                                   "classifier (AC-GAN) for both networks; 0: projection only", low=0, high=1_000)
+    warm_start: DCGANWarmStart = group(DCGANWarmStart)
+
+
+def build_gan(config: DCGANConfig):
+    """The DCGAN ``--variant`` of ``config`` (label-conditioned when it trains on more than one
+    expression), compiled and built; call it inside the strategy's scope. The trainer and the
+    benchmark build it here."""
     from helpers.gans.dcgan import DCGAN
-    from helpers.models.dcgan_nets import VARIANTS, dcgan_discriminator, dcgan_generator, dcgan_optimizer
+    from helpers.models.dcgan_nets import dcgan_discriminator, dcgan_generator, dcgan_optimizer
 
+    conditional = len(parse_expression_set(config.expressions)) > 1
     num_classes = len(EXPRESSIONS) if conditional else 0
-    ac_weight = args.ac_weight if conditional else 0.0
-    gan = DCGAN(dcgan_generator(args.variant, args.noise_dim, num_classes),
-                dcgan_discriminator(args.variant, num_classes, auxiliary_classifier=ac_weight > 0),
-                args.noise_dim, conditional=conditional, output=VARIANTS[args.variant].output, ac_weight=ac_weight)
-    gan.compile(d_optimizer=dcgan_optimizer(args.variant), g_optimizer=dcgan_optimizer(args.variant),
-                jit_compile=args.jit_compile)
-    gan((np.zeros((1, args.noise_dim), np.float32), np.zeros(1, np.int32)))
+    ac_weight = config.ac_weight if conditional else 0.0
+    gan = DCGAN(dcgan_generator(config.variant, config.noise_dim, num_classes),
+                dcgan_discriminator(config.variant, num_classes, auxiliary_classifier=ac_weight > 0),
+                config.noise_dim, conditional=conditional, output=VARIANTS[config.variant].output, ac_weight=ac_weight)
+    gan.compile(d_optimizer=dcgan_optimizer(config.variant), g_optimizer=dcgan_optimizer(config.variant),
+                jit_compile=config.scale.jit_compile)
+    gan((np.zeros((1, config.noise_dim), np.float32), np.zeros(1, np.int32)))
     return gan
 
 
-def train(args) -> Path:
-    """Train from parsed ``dcgan.py`` arguments; the release (generator.keras + config.json) in
+def load_init(config: DCGANConfig):
+    """The release ``--init`` names, checked against the options of this run."""
+    from helpers.inference.generators import load_generator
+    from helpers.training.gan_release import check_init_epochs
+
+    init = config.warm_start.init
+    parent = load_generator(init)
+    if parent.config.get("kind") != "dcgan":
+        raise UserError(f"--init {init} is a {parent.config.get('kind')} release, not a dcgan one")
+    released = {"variant": parent.config.get("variant"), "noise-dim": parent.config.get("noise_dim"),
+                "expressions": parent.config.get("expressions")}
+    if released != {"variant": config.variant, "noise-dim": config.noise_dim,
+                     "expressions": parse_expression_set(config.expressions)}:
+        names = ",".join(EXPRESSIONS[e] for e in released["expressions"] or [])
+        raise UserError(f"--init {init} was trained with --variant {released['variant']} --noise-dim "
+                        f"{released['noise-dim']} --expressions {names}; pass the same options")
+    check_init_epochs(parent, config.epochs)
+    return parent
+
+
+def train(config: DCGANConfig) -> Path:
+    """Train the DCGAN of ``config``; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""
-    from helpers.models.dcgan_nets import VARIANTS
-    from helpers.training.gan_pipeline import GANRun, fit_gan, gan_dataset, sample_grid_fn, begin_run, training_faces
     from helpers.training.distribute import make_strategy
-    from helpers.training.precision import set_training_precision
+    from helpers.training.gan_pipeline import (GANRun, begin_run, fit_gan, gan_dataset, provenance, sample_grid_fn,
+                                               training_faces)
+    from helpers.training.gan_release import continue_release
+    from helpers.training.precision import training_precision
 
-    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
-    if args.variant not in VARIANTS:
-        raise UserError(f"unknown variant {args.variant!r}; choose one of {', '.join(VARIANTS)}")
-    expressions = parse_expression_set(args.expressions)
+    strategy = make_strategy(config.scale)
+    expressions = parse_expression_set(config.expressions)
     conditional = len(expressions) > 1
-    seed = begin_run(args)
-    x, y = training_faces(args, expressions)
-    args.precision = set_training_precision(args.precision)
-
-    variant = VARIANTS[args.variant]
-    with strategy.scope():
-        gan = build_gan(args, conditional)
-
-    config = {"kind": "dcgan", "variant": args.variant, "image_size": 48, "noise_dim": args.noise_dim,
-              "conditioning": "label" if conditional else "none", "output": variant.output,
-              "expressions": expressions, "command": getattr(args, "command", None), "train_args": vars(args)}
-    rows = expressions if conditional else expressions * 4
-    run = GANRun(gan, config, sample_grid_fn(gan, rows, args.noise_dim, variant.output), release_discriminator=False)
-    return fit_gan(run, gan_dataset(x, y, args.batch_size, seed), args)
+    seed = begin_run(config)
+    x, y = training_faces(config, expressions)
+    parent = load_init(config) if config.warm_start.init else None
+    output = VARIANTS[config.variant].output
+    with training_precision(config.scale.precision) as precision:
+        with strategy.scope():
+            gan = build_gan(config)
+        release_config = {"kind": "dcgan", "variant": config.variant, "image_size": 48, "noise_dim": config.noise_dim,
+                          "conditioning": "label" if conditional else "none", "output": output,
+                          "expressions": expressions, **provenance(config, precision)}
+        dataset = gan_dataset(x, y, config.batch_size, seed)
+        warm_start = continue_release(parent, config, gan, dataset, release_config) if parent is not None else None
+        rows = expressions if conditional else expressions * 4
+        run = GANRun(gan, release_config, sample_grid_fn(gan, rows, config.noise_dim, output), warm_start=warm_start)
+        return fit_gan(run, dataset, config)

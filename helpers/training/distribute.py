@@ -18,6 +18,8 @@ as on one device with that share as the batch (see docs/training-on-gpus.md)."""
 from __future__ import annotations
 
 from helpers.errors import UserError
+from helpers.options import config_class, option
+from helpers.training.precision import BF16_HELP, PRECISIONS
 
 STRATEGIES = ("auto", "one", "mirrored")
 NO_XLA_ACROSS_REPLICAS = ("Keras 3 compiles the step of every replica into one XLA program, which cannot reach the "
@@ -38,12 +40,29 @@ def split_cpu(devices: int) -> None:
                             "(a notebook: restart the kernel)") from None
 
 
-def make_strategy(name: str, cpu_devices: int = 0, jit_compile: bool = False):
-    """The ``tf.distribute`` strategy ``--strategy name`` asks for (see the module docstring),
-    over ``cpu_devices`` logical CPU devices if given; refused with ``jit_compile`` (XLA) when it
-    has more than one replica (:data:`NO_XLA_ACROSS_REPLICAS`)."""
+@config_class
+class ScaleOut:
+    """Where a trainer runs and in what precision; without these options a trainer runs as it
+    always has: one device, float32, no XLA. Call :func:`make_strategy` before anything else
+    touches TensorFlow's devices (``cpu_devices`` must precede them)."""
+
+    strategy: str = option("one", "one device (default); mirrored: every local GPU, or the logical CPU devices; "
+                                  "auto: mirrored when there are 2+ GPUs", choices=STRATEGIES)
+    precision: str = option("float32", "auto: mixed_bfloat16 where native, mixed_float16 (with loss scaling) on a "
+                                       "T4/V100-class GPU, float32 elsewhere", choices=PRECISIONS,
+                            aliases={"--bf16": ("mixed_bfloat16", "the same as --precision mixed_bfloat16: " + BF16_HELP)})
+    jit_compile: bool = option(False, "compile each training step with XLA (off by default: see docs/training-on-gpus.md)")
+    cpu_devices: int = option(0, "split the CPU into N logical devices, to try --strategy mirrored without GPUs "
+                                 "(not faster: they share the cores; 0: don't split)", low=0, high=256, metavar="N")
+
+
+def make_strategy(scale: ScaleOut):
+    """The ``tf.distribute`` strategy ``scale.strategy`` names (see the module docstring), over
+    ``scale.cpu_devices`` logical CPU devices if given; refused with ``scale.jit_compile`` (XLA)
+    when it has more than one replica (:data:`NO_XLA_ACROSS_REPLICAS`)."""
     import tensorflow as tf
 
+    name, cpu_devices, jit_compile = scale.strategy, scale.cpu_devices, scale.jit_compile
     if name not in STRATEGIES:
         raise UserError(f"--strategy {name!r} is not one of {', '.join(STRATEGIES)}")
     if cpu_devices:
@@ -65,25 +84,3 @@ def announced(strategy):
     print(f"[strategy] {type(strategy).__name__}: {strategy.num_replicas_in_sync} replicas "
           f"({', '.join(strategy.extended.worker_devices)})", flush=True)
     return strategy
-
-
-def add_scale_out_arguments(parser, bf16_help: str, sep: str = "-") -> None:
-    """``--strategy``, ``--precision`` (``--bf16`` is its alias for ``mixed_bfloat16``) and
-    ``--jit-compile`` (``sep`` joins the words of a flag: ``_`` for a front end that spells its
-    flags so); without them a trainer runs as it always has: one device, float32, no XLA."""
-    from helpers.arguments import number
-    from helpers.training.precision import PRECISIONS
-
-    parser.add_argument("--strategy", choices=STRATEGIES, default="one",
-                        help="one device (default); mirrored: every local GPU, or the logical CPU devices; "
-                             "auto: mirrored when there are 2+ GPUs")
-    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
-                        help="auto: mixed_bfloat16 where native, mixed_float16 (with loss scaling) on a "
-                             "T4/V100-class GPU, float32 elsewhere")
-    parser.add_argument("--bf16", dest="precision", action="store_const", const="mixed_bfloat16",
-                        help="the same as --precision mixed_bfloat16: " + bf16_help)
-    parser.add_argument(f"--jit{sep}compile", dest="jit_compile", action="store_true",
-                        help="compile each training step with XLA (off by default: see docs/training-on-gpus.md)")
-    number(parser, f"--cpu{sep}devices", dest="cpu_devices", low=0, high=256, default=0, metavar="N",
-           help="split the CPU into N logical devices, to try --strategy mirrored without GPUs "
-                "(not faster: they share the cores; 0: don't split)")

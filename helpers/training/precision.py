@@ -9,10 +9,13 @@ and falls back to float32, with a notice, where it would not; ``--precision auto
 ``mixed_float16`` on a T4 or V100, the common Colab and cloud GPUs without bfloat16."""
 from __future__ import annotations
 
+import contextlib
 import platform
 from pathlib import Path
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+BF16_HELP = ("mixed_bfloat16 where the hardware runs it natively (an Ampere-or-newer GPU, or a CPU with AMX/AVX512_BF16: "
+             "about 2x faster); float32 elsewhere, where emulated bfloat16 is about 10x slower (helpers.training.precision)")
 CPU_BF16_FLAGS = {"amx_bf16", "avx512_bf16", "bf16"}  # x86 AMX, x86 AVX-512, Armv8.6 (Linux flag names)
 
 
@@ -73,14 +76,11 @@ def auto_precision() -> str:
     return "float32"
 
 
-def set_training_precision(precision: str, force: bool = False) -> str:
-    """Set Keras' global dtype policy for training and return its name.
-
-    ``precision`` is one of :data:`PRECISIONS`. ``auto`` resolves by :func:`auto_precision`;
-    ``mixed_bfloat16`` (``--bf16``) falls back to ``float32``, with a one-line notice, where the
-    hardware would emulate bfloat16, unless ``force`` (the benchmark measures what it is asked)."""
-    import keras
-
+def resolve_precision(precision: str, force: bool = False) -> str:
+    """The Keras dtype policy that ``precision`` (one of :data:`PRECISIONS`) trains in here:
+    ``auto`` resolves by :func:`auto_precision`; ``mixed_bfloat16`` (``--bf16``) falls back to
+    ``float32``, with a one-line notice, where the hardware would emulate bfloat16, unless
+    ``force`` (the benchmark measures what it is asked)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
     policy = auto_precision() if precision == "auto" else precision
@@ -88,5 +88,19 @@ def set_training_precision(precision: str, force: bool = False) -> str:
         print("[precision] no native bfloat16 here (no AMX/AVX512_BF16 CPU, no Ampere-or-newer GPU): "
               "training in float32, which is faster here than emulated mixed_bfloat16")
         policy = "float32"
-    keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+@contextlib.contextmanager
+def training_precision(precision: str, force: bool = False):
+    """Inside the block, Keras' dtype policy is the one ``precision`` resolves to
+    (:func:`resolve_precision`), whose name the block receives; afterwards the policy that was
+    set before. Networks built inside keep their policy after the block."""
+    import keras
+
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(resolve_precision(precision, force))
+    try:
+        yield keras.mixed_precision.global_policy().name
+    finally:
+        keras.mixed_precision.set_global_policy(before)

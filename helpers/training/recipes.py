@@ -1,5 +1,6 @@
 """The recorded recipe of a shipped model, replayed: its training stages, oldest first, read from
-what the release recorded, and each stage's command rerun with new folders.
+what the release recorded, each turned into its trainer's typed config and trained again with
+new folders.
 
 A recognizer's provenance file (``<name>.json``) lists its stages under ``"stages"``, each with
 its command and its epochs (the length of its learning-rate cycle; the epoch kept is chosen on
@@ -12,75 +13,61 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 
 from helpers.data import REPO_ROOT
 from helpers.errors import UserError
+from helpers.options import options, parse_config, replace
+from helpers.training.ccyclegan import CCycleGANConfig
+from helpers.training.cwgan import CWGANConfig
+from helpers.training.dcgan import DCGANConfig
+from helpers.training.deep_emotion import DeepEmotionConfig
+from helpers.training.recognizer import RecognizerConfig
+from helpers.training.sngan import SNGANConfig
 
-#: the options a replay sets itself, and so removes from a recorded command
-OUTPUT_OPTIONS = ("--epochs", "--ckpt-dir", "--run-dir", "--run_dir", "--init")
-FLAGS_DROPPED = ("--resume",)
-#: each recorded program -> the module whose ``parse_args`` reads its arguments: the recognizer
-#: commands themselves (replayed through their ``main``), the GAN scripts' library trainers
-TRAINERS = {"helpers.train_recognizer": "helpers.train_recognizer", "helpers.deep_emotion": "helpers.deep_emotion",
-            "Generative_model/conditional_WGAN.py": "helpers.training.cwgan",
-            "Generative_model/ccyclegan.py": "helpers.training.ccyclegan",
-            "Generative_model/dcgan.py": "helpers.training.dcgan", "Generative_model/sngan.py": "helpers.training.sngan"}
+#: every trainer's config, by the command its runs record
+CONFIGS = [RecognizerConfig, DeepEmotionConfig, CWGANConfig, CCycleGANConfig, DCGANConfig, SNGANConfig]
 
 
 @dataclass
 class Stage:
-    """One recorded training run: the program (a key of :data:`TRAINERS`), its arguments as
-    recorded, the epochs to train, and, for a GAN that continued a release, whether its
-    discriminator started afresh (the release records it as ``init.discriminator``)."""
-    program: str
-    argv: list[str]
+    """One recorded training run: its trainer's config as recorded, the epochs to train, and,
+    for a GAN that continued a release, whether its discriminator started afresh (the release
+    records it as ``init.discriminator``)."""
+    config: object
     epochs: int
     fresh_discriminator: bool = False
 
-    @property
-    def folder_option(self) -> str:
-        """The option that names the run's folder in this program's command line."""
-        return {"helpers.deep_emotion": "--run_dir", "helpers.train_recognizer": "--run-dir"}.get(self.program, "--ckpt-dir")
-
-    def replay_argv(self, out_dir: str | Path, init: str | Path | None = None, epochs: int | None = None,
-                    replace: dict[str, str] | None = None, extra: list[str] | None = None) -> list[str]:
-        """The recorded arguments with this replay's output folder, ``--init``, ``--epochs`` and
-        ``--resume`` (so that a replay killed part-way continues), other options' values swapped by
-        ``replace``, and ``extra`` appended."""
-        argv, kept, i = self.argv, [], 0
-        replace = replace or {}
-        while i < len(argv):
-            option = argv[i]
-            if option in OUTPUT_OPTIONS:
-                i += 2
-                continue
-            if option in FLAGS_DROPPED:
-                i += 1
-                continue
-            kept.append(option)
-            if option in replace:
-                kept.append(str(replace[option]))
-                i += 2
-                continue
-            i += 1
-        kept += ["--epochs", str(self.epochs if epochs is None else epochs), self.folder_option, str(out_dir), "--resume"]
-        kept += ["--init", str(init)] if init is not None else []
-        kept += ["--fresh-discriminator"] if init is not None and self.fresh_discriminator else []
-        return kept + list(extra or [])
+    def replay(self, out_dir: str | Path, init: str | Path | None = None, epochs: int | None = None, **changes):
+        """The recorded config with this replay's output folder, ``--init``, ``--epochs`` and
+        ``--resume`` (so that a replay killed part-way continues), and other options ``changes``
+        (by name: ``subset=96``)."""
+        offered = {o.name for o in options(type(self.config))}
+        folder = "run_dir" if "run_dir" in offered else "ckpt_dir"
+        start = {"init": None if init is None else str(init),
+                 "fresh_discriminator": init is not None and self.fresh_discriminator}
+        return replace(self.config, **{folder: str(out_dir), "epochs": self.epochs if epochs is None else epochs,
+                                       "resume": True, **{k: v for k, v in start.items() if k in offered}, **changes})
 
 
-def parse_command(command: str) -> tuple[str, list[str]]:
-    """``"python -m helpers.train_recognizer --epochs 25 ..."`` -> ``("helpers.train_recognizer", [...])``."""
+def read_command(command: str):
+    """A recorded command line as its trainer's config: ``"python -m helpers.train_recognizer
+    --epochs 25 ..."`` -> ``RecognizerConfig(epochs=25, ...)``; a command of the Deep-Emotion front end
+    becomes the recognizer config it stands for."""
     words = shlex.split(command)
     if words and Path(words[0]).name.startswith("python"):
         words = words[1:]
-    program, argv = (words[1], words[2:]) if words[:1] == ["-m"] else (words[0], words[1:])
-    if program not in TRAINERS:
-        raise UserError(f"recorded command {command!r} runs {program}, which is not one of the project's trainers "
-                        f"({', '.join(TRAINERS)})")
-    return program, argv
+    for config_class in CONFIGS:
+        program = shlex.split(config_class.COMMAND)
+        if words[: len(program)] == program:
+            sep = "_" if config_class is DeepEmotionConfig else "-"
+            try:
+                config = parse_config(config_class, words[len(program):], sep)
+            except ValueError as exc:
+                raise UserError(f"recorded command {command!r} no longer parses: {exc}") from None
+            return config.recognizer_config() if config_class is DeepEmotionConfig else config
+    raise UserError(f"recorded command {command!r} is not one of the project's trainers "
+                    f"({', '.join(c.COMMAND for c in CONFIGS)})")
 
 
 def recorded_stages(checkpoint: str | Path) -> list[Stage]:
@@ -93,25 +80,19 @@ def recorded_stages(checkpoint: str | Path) -> list[Stage]:
         config, chain = json.loads((path / "config.json").read_text()), []
         while config:
             parent = config.get("init") if isinstance(config.get("init"), dict) else None
-            chain.append(Stage(*parse_command(config["command"]), epochs=int(config["epoch"]),
+            chain.append(Stage(read_command(config["command"]), epochs=int(config["epoch"]),
                                fresh_discriminator=bool(parent) and parent.get("discriminator") == "fresh"))
             config = parent
         return chain[::-1]
     record = json.loads(path.with_suffix(".json").read_text())
-    return [Stage(*parse_command(stage["command"]), epochs=int(stage["epochs"])) for stage in record["stages"]]
+    return [Stage(read_command(stage["command"]), epochs=int(stage["epochs"])) for stage in record["stages"]]
 
 
-def run_stage(stage: Stage, argv: list[str]) -> Path:
-    """Train one stage in this process with ``argv`` (from :meth:`Stage.replay_argv`), as its
-    recorded program would; returns its release: a GAN folder, or a recognizer run's best epoch."""
-    module = import_module(TRAINERS[stage.program])
-    if stage.program.startswith("Generative_model/"):
-        return Path(module.train(module.parse_args(argv)))
-    module.main(argv)
-    return Path(argv[argv.index(stage.folder_option) + 1]) / "best.keras"
+def run_stage(config) -> Path:
+    """Train one stage (a config from :meth:`Stage.replay`) in this process; returns its release:
+    a GAN folder, or a recognizer run's best epoch."""
+    from helpers.training import ccyclegan, cwgan, dcgan, recognizer, sngan
 
-
-def check_stage(stage: Stage, argv: list[str]) -> None:
-    """Parse ``argv`` with the stage's own command line, as :func:`run_stage` would, without
-    training: a recorded option that today's trainer no longer takes fails here."""
-    import_module(TRAINERS[stage.program]).parse_args(argv)
+    trainers = {RecognizerConfig: recognizer.train, CWGANConfig: cwgan.train, CCycleGANConfig: ccyclegan.train,
+                DCGANConfig: dcgan.train, SNGANConfig: sngan.train}
+    return Path(trainers[type(config)](config))

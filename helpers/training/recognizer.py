@@ -5,13 +5,58 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+from dataclasses import field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from helpers.data import DATA_HELP
 from helpers.errors import UserError
-from helpers.files import write_json, write_text
 from helpers.expressions import NUM_EXPRESSIONS
+from helpers.files import write_json, write_text
+from helpers.options import command_for, config_class, group, option, record
+from helpers.training.distribute import ScaleOut
+from helpers.training.gan_pipeline import TIME_LIMIT_HELP
+
+AUGMENTATIONS = {"full": {}, "light": {"rotation_deg": 0.0, "shift": 0.05, "zoom": 0.0, "erasing": 0.0}}
+"""``--augment``: keyword overrides of :func:`helpers.data.pipelines.augmenter`'s defaults."""
+
+
+@config_class
+class RecognizerConfig:
+    """A recognizer's training run: the network, the data, the schedule and its regularisers,
+    where the run goes, where and in what precision it trains, and its seed."""
+
+    COMMAND: ClassVar[str] = "-m helpers.train_recognizer"
+    model: str = option("fer_vgg", "recognizer configuration (helpers.models.RECOGNIZERS)")
+    model_args: str = option("{}", "JSON keyword arguments for the builder")
+    data: str | None = option(None, DATA_HELP)
+    epochs: int = option(30, low=1, high=100_000)
+    batch_size: int = option(128, low=1, high=65_536)
+    lr: float = option(0.02, "peak SGD learning rate (cosine schedule)", low=0, high=10, low_open=True)
+    optimizer: str = option("sgd", choices=("sgd", "adam"))
+    weight_decay: float = option(5e-4, low=0, high=1)
+    warmup_epochs: float = option(1.0, low=0)
+    label_smoothing: float = option(0.1, low=0, high=1, high_open=True)
+    class_balance: float = option(0.0, "weight the loss of each expression by count**-POWER (0: none, 0.5: square "
+                                       "root, 1: balanced)", low=0, high=1, metavar="POWER")
+    init: str | None = option(None, "start from the weights of this trained recognizer (same --model), with a new "
+                                    "schedule", metavar="KERAS")
+    no_augment: bool = option(False)
+    augment: str = option("full", "full: flips, rotations, shifts, zoom and random erasing; light: flips and small "
+                                  "shifts only, for a last low-rate cycle that fits the clean faces the model is "
+                                  "tested on", choices=tuple(AUGMENTATIONS))
+    subset: int = option(0, "use only the first N training images (smoke runs)", low=0)
+    run_dir: str = option("runs/recognizer")
+    resume: bool = option(False, "continue RUN_DIR from its last completed epoch (after a kill or --time-limit), "
+                                 "with the options it was started with", recorded=False)
+    time_limit: float | None = option(None, TIME_LIMIT_HELP, kind=float, low=0, metavar="MINUTES", recorded=False)
+    scale: ScaleOut = group(ScaleOut)
+    seed: int = option(0, low=0, high=2**32 - 1)
+    #: option -> the flag a front end (:mod:`helpers.training.deep_emotion`) spells it with, for messages
+    flags: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def completed_epochs(run_dir: Path) -> tuple[int, float]:
@@ -43,24 +88,20 @@ def resume_state(run_dir: Path, epoch: int):
     return model, best
 
 
-AUGMENTATIONS = {"full": {}, "light": {"rotation_deg": 0.0, "shift": 0.05, "zoom": 0.0, "erasing": 0.0}}
-"""``--augment``: keyword overrides of :func:`helpers.data.pipelines.augmenter`'s defaults."""
-
-
-def training_dataset(x: np.ndarray, y: np.ndarray, args, first_epoch: int = 0):
+def training_dataset(x: np.ndarray, y: np.ndarray, config: RecognizerConfig, first_epoch: int = 0):
     """The shuffled, augmented, one-hot training batches of a run that starts at epoch
     ``first_epoch``, after seeding Python, NumPy, TensorFlow and Keras (so also the dropout of
-    a model built next) with ``args.seed + first_epoch``, as are the shuffle and augmentation.
+    a model built next) with ``config.seed + first_epoch``, as are the shuffle and augmentation.
     Every process starts its generators afresh: with the bare seed a resumed run would replay
     the order, augmentations and dropout of its first epoch instead of drawing new ones."""
     import keras
 
     from helpers.data.pipelines import augmenter, make_dataset
 
-    seed = args.seed + first_epoch
+    seed = config.seed + first_epoch
     keras.utils.set_random_seed(seed)
-    augment = None if args.no_augment else augmenter(seed=seed, **AUGMENTATIONS[args.augment])
-    return make_dataset(x, np.eye(NUM_EXPRESSIONS, dtype="float32")[y], batch_size=args.batch_size, shuffle=True,
+    augment = None if config.no_augment else augmenter(seed=seed, **AUGMENTATIONS[config.augment])
+    return make_dataset(x, np.eye(NUM_EXPRESSIONS, dtype="float32")[y], batch_size=config.batch_size, shuffle=True,
                         augment=augment, seed=seed)
 
 
@@ -95,9 +136,9 @@ def initialise_from(model, path: Path, run_dir: Path) -> None:
         write_text(run_dir / "init_provenance.json", provenance.read_text())
 
 
-def flag(args, option: str) -> str:
-    """The command-line flag the user typed for ``option`` (``lr`` -> ``--lr``, or the front end's own)."""
-    return args.flags.get(option, "--" + option.replace("_", "-"))
+def flag(config: RecognizerConfig, name: str) -> str:
+    """The command-line flag the user typed for option ``name`` (``lr`` -> ``--lr``, or the front end's own)."""
+    return config.flags.get(name, "--" + name.replace("_", "-"))
 
 
 # the options that fix a run's model, data and schedule: a resume must repeat them
@@ -105,17 +146,17 @@ RUN_OPTIONS = ("model", "model_args", "epochs", "batch_size", "lr", "optimizer",
                "label_smoothing", "class_balance", "init", "no_augment", "augment", "subset", "seed")
 
 
-def check_resume_options(run_dir: Path, args) -> dict:
+def check_resume_options(run_dir: Path, config: RecognizerConfig) -> dict:
     """Refuse to resume a run with other options than it was started with: the saved optimizer
     carries the old schedule (more --epochs would train at a learning rate of 0), and the history
     would mix two recipes. Returns the run's ``config.json`` (empty if it has none)."""
     path = run_dir / "config.json"
     if not path.exists():
         return {}
-    saved = json.loads(path.read_text())
+    saved, values = json.loads(path.read_text()), record(config)
 
     def same(key: str) -> bool:
-        old, new = saved[key], getattr(args, key)
+        old, new = saved[key], values[key]
         if key == "model_args":
             return json.loads(old) == json.loads(new)
         if key == "init" and old and new:
@@ -124,115 +165,122 @@ def check_resume_options(run_dir: Path, args) -> dict:
 
     changed = [k for k in RUN_OPTIONS if k in saved and not same(k)]
     if changed:
-        def options(values):
-            return ", ".join(f"{flag(args, k)} {values[k]}" for k in changed)
-        raise UserError(f"{run_dir} was started with {options(saved)}, not {options(vars(args))}: --resume continues "
+        def listed(options):
+            return ", ".join(f"{flag(config, k)} {options[k]}" for k in changed)
+        raise UserError(f"{run_dir} was started with {listed(saved)}, not {listed(values)}: --resume continues "
                         f"a run with its own options (its command: {saved['command']}); to train on with new ones, "
-                        f"start a new {flag(args, 'run_dir')} with --init {run_dir / 'best.keras'}")
+                        f"start a new {flag(config, 'run_dir')} with --init {run_dir / 'best.keras'}")
     return saved
 
 
-def check_resume_data(run_dir: Path, saved: dict, args) -> None:
-    """Refuse to resume a run on other faces than it was trained on (``args.data_fingerprint``
+def check_resume_data(run_dir: Path, saved: dict, config: RecognizerConfig, fingerprint: str) -> None:
+    """Refuse to resume a run on other faces than it was trained on (their ``fingerprint``
     against ``saved``, its ``config.json``; runs started before the fingerprint was recorded pass)."""
-    if saved.get("data_fingerprint", args.data_fingerprint) != args.data_fingerprint:
+    if saved.get("data_fingerprint", fingerprint) != fingerprint:
         started_on = saved["data"] or "the default FER2013 (Data/fer2013.csv[.gz] or $FER2013_PATH)"
-        raise UserError(f"{run_dir} was trained on other data than --data {args.data or '(default)'} gives "
-                        f"(fingerprint {saved['data_fingerprint']}, not {args.data_fingerprint}): resume it on "
+        raise UserError(f"{run_dir} was trained on other data than --data {config.data or '(default)'} gives "
+                        f"(fingerprint {saved['data_fingerprint']}, not {fingerprint}): resume it on "
                         f"the data it was started with, {started_on}")
 
 
-def write_run_config(run_dir: Path, args, resumed_after: int) -> None:
+def write_run_config(run_dir: Path, config: RecognizerConfig, precision: str, fingerprint: str,
+                     resumed_after: int) -> None:
     """The run's ``config.json``: its options and the command that started it, plus
     ``resumed_after_epochs``, the epochs after which it was continued with ``--resume`` (a
     resume of a finished run, which trains nothing, is not one), and ``data_fingerprint``
     (:func:`helpers.data.array_fingerprint` of its Training and PublicTest faces and labels)."""
     path = run_dir / "config.json"
     if resumed_after and path.exists():
-        config = json.loads(path.read_text())
-        config.pop("resume", None)  # written by versions before the command left --resume out
-        if resumed_after < args.epochs:
-            config["resumed_after_epochs"] = [*config.get("resumed_after_epochs", []), resumed_after]
+        run = json.loads(path.read_text())
+        run.pop("resume", None)  # written by versions before the command left --resume out
+        if resumed_after < config.epochs:
+            run["resumed_after_epochs"] = [*run.get("resumed_after_epochs", []), resumed_after]
     else:
-        options = {k: v for k, v in vars(args).items() if k not in ("resume", "flags")}
-        config = {"command": args.command, **options, "resumed_after_epochs": []}
-    write_json(path, config, indent=2)
+        options = {k: v for k, v in record(config).items() if k != "resume"}
+        run = {"command": command_for(config), **options, "precision": precision, "data_fingerprint": fingerprint,
+               "resumed_after_epochs": []}
+    write_json(path, run, indent=2)
 
 
-def compiled_recognizer(args, steps_per_epoch: int):
-    """The ``--model`` of ``args``, compiled with its recipe: label-smoothed cross-entropy and SGD
-    with Nesterov momentum (or AdamW) on a warm-up and cosine schedule over ``--epochs`` of
+def compiled_recognizer(config: RecognizerConfig, steps_per_epoch: int):
+    """The ``--model`` of ``config``, compiled with its recipe: label-smoothed cross-entropy and
+    SGD with Nesterov momentum (or AdamW) on a warm-up and cosine schedule over ``--epochs`` of
     ``steps_per_epoch``. Call it inside the strategy's scope; the trainer and the benchmark
     build it here."""
     import keras
 
     from helpers.models import build_recognizer
 
-    model = build_recognizer(args.model, **json.loads(args.model_args))
-    warmup = int(args.warmup_epochs * steps_per_epoch)
+    model = build_recognizer(config.model, **json.loads(config.model_args))
+    warmup = int(config.warmup_epochs * steps_per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=max(1, args.epochs * steps_per_epoch - warmup), warmup_target=args.lr, warmup_steps=warmup)
-    if args.optimizer == "sgd":
-        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+        0.0, decay_steps=max(1, config.epochs * steps_per_epoch - warmup), warmup_target=config.lr,
+        warmup_steps=warmup)
+    if config.optimizer == "sgd":
+        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
     else:
-        opt = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
-    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
-                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")], jit_compile=args.jit_compile)
+        opt = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")], jit_compile=config.scale.jit_compile)
     return model
 
 
-def train(args) -> Path:
+def train(config: RecognizerConfig) -> Path:
+    """Train the recognizer of ``config``, choosing the epoch on PublicTest; returns the run's
+    ``best.keras``."""
     import keras
 
-    from helpers.training.callbacks import SaveLast, epoch_callbacks
     from helpers.data import array_fingerprint, load_dataset
-    from helpers.training.distribute import make_strategy
-    from helpers.training.precision import set_training_precision
     from helpers.data.pipelines import make_dataset
+    from helpers.files import check_output_folder
+    from helpers.training.callbacks import SaveLast, epoch_callbacks
+    from helpers.training.distribute import make_strategy
+    from helpers.training.precision import training_precision
 
-    strategy = make_strategy(args.strategy, args.cpu_devices, args.jit_compile)  # first: --cpu-devices precedes TensorFlow's devices
-    run_dir = Path(args.run_dir)
-    if run_dir.exists() and (run_dir / "history.csv").exists() and not args.resume:
-        raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
-    resuming = args.resume and (run_dir / "last.keras").exists()
-    saved = check_resume_options(run_dir, args) if resuming else {}
+    strategy = make_strategy(config.scale)
+    run_dir = check_output_folder(config.run_dir, flag(config, "run_dir"))
+    if run_dir.exists() and (run_dir / "history.csv").exists() and not config.resume:
+        raise UserError(f"{run_dir} already holds a run: pass --resume to continue it or choose another "
+                        f"{flag(config, 'run_dir')}")
+    resuming = config.resume and (run_dir / "last.keras").exists()
+    saved = check_resume_options(run_dir, config) if resuming else {}
     initial_epoch, prior = completed_epochs(run_dir) if resuming else (0, 0.0)
     run_dir.mkdir(parents=True, exist_ok=True)
-    args.precision = set_training_precision(args.precision)
 
-    splits = load_dataset(args.data)
+    splits = load_dataset(config.data)
     x_train, y_train = splits["Training"]
     x_val, y_val = splits["PublicTest"]
-    if args.subset:
-        x_train, y_train = x_train[: args.subset], y_train[: args.subset]
-        x_val, y_val = x_val[: max(64, args.subset // 4)], y_val[: max(64, args.subset // 4)]
-    args.data_fingerprint = array_fingerprint(x_train, y_train, x_val, y_val)
+    if config.subset:
+        x_train, y_train = x_train[: config.subset], y_train[: config.subset]
+        x_val, y_val = x_val[: max(64, config.subset // 4)], y_val[: max(64, config.subset // 4)]
+    fingerprint = array_fingerprint(x_train, y_train, x_val, y_val)
     if resuming:
-        check_resume_data(run_dir, saved, args)
-    train_ds = training_dataset(x_train, y_train, args, initial_epoch)  # seeds the model built next too
+        check_resume_data(run_dir, saved, config, fingerprint)
+    train_ds = training_dataset(x_train, y_train, config, initial_epoch)  # seeds the model built next too
     val_ds = make_dataset(x_val, np.eye(NUM_EXPRESSIONS, dtype="float32")[y_val], batch_size=256)
 
-    steps = int(np.ceil(len(x_train) / args.batch_size))
+    steps = int(np.ceil(len(x_train) / config.batch_size))
     best = None
-    with strategy.scope():  # the model, its optimizer and metrics are the strategy's (mirrored) variables
-        model = compiled_recognizer(args, steps)
-        if resuming:
-            model, best = resume_state(run_dir, initial_epoch)
-            print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
-        elif args.init:
-            initialise_from(model, Path(args.init), run_dir)
-    weights = class_weights(y_train, args.class_balance)
-    if weights:
-        print("class weights:", {k: round(v, 2) for k, v in weights.items()})
-    write_run_config(run_dir, args, initial_epoch)
-    saving = [keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy", mode="max",
-                                              save_best_only=True, initial_value_threshold=best),
-              keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-              SaveLast(run_dir)]
-    callbacks = epoch_callbacks(run_dir, wall=prior, time_limit=args.time_limit, saving=saving,
-                                kept=lambda: f"{run_dir / 'last.keras'} (its last good epoch)")
-    model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=initial_epoch,
-              callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
+    with training_precision(config.scale.precision) as precision:
+        with strategy.scope():  # the model, its optimizer and metrics are the strategy's (mirrored) variables
+            model = compiled_recognizer(config, steps)
+            if resuming:
+                model, best = resume_state(run_dir, initial_epoch)
+                print(f"resuming {run_dir} after epoch {initial_epoch} ({prior:.0f} s of training so far)")
+            elif config.init:
+                initialise_from(model, Path(config.init), run_dir)
+        weights = class_weights(y_train, config.class_balance)
+        if weights:
+            print("class weights:", {k: round(v, 2) for k, v in weights.items()})
+        write_run_config(run_dir, config, precision, fingerprint, initial_epoch)
+        saving = [keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy", mode="max",
+                                                  save_best_only=True, initial_value_threshold=best),
+                  keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+                  SaveLast(run_dir)]
+        callbacks = epoch_callbacks(run_dir, wall=prior, time_limit=config.time_limit, saving=saving,
+                                    kept=lambda: f"{run_dir / 'last.keras'} (its last good epoch)")
+        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=initial_epoch,
+                  callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
     return run_dir / "best.keras"
 
 
@@ -243,57 +291,65 @@ def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
     return round(float(np.mean(predict_proba(model, x).argmax(1) == y)), 4)
 
 
-def recalibrate(args) -> Path:
-    """``--recalibrate-bn``: PreciseBN statistics from the clean Training split (``--subset``
-    limits it), PublicTest accuracy before and after, the model at ``--out`` and its provenance
-    (the source's, without its now stale evaluations) with a ``batch_norm_recalibration`` record."""
+def recalibrate(source: str | Path, out: str | Path, data: str | None = None, subset: int = 0, batch_size: int = 128,
+                seed: int = 0) -> Path:
+    """``--recalibrate-bn``: PreciseBN statistics of ``source`` from the clean Training split
+    (its first ``subset`` faces if given), PublicTest accuracy before and after, the model at
+    ``out`` and its provenance (the source's, without its now stale evaluations) with a
+    ``batch_norm_recalibration`` record."""
     from helpers.models.release import float32_copy, provenance_without_evaluations
     from helpers.data import load_dataset
     from helpers.models.files import save_model
     from helpers.training.precise_bn import recalibrate_batch_norm
     from helpers.inference.recognition import load_recognizer
 
-    src, out = Path(args.recalibrate_bn), Path(args.out)
+    src, out = Path(source), Path(out)
+    command = ["python", *RecognizerConfig.COMMAND.split(), "--recalibrate-bn", str(src), "--out", str(out)]
+    command += [f"--{k.replace('_', '-')}={v}" for k, v in
+                {"data": data, "subset": subset, "batch_size": batch_size, "seed": seed}.items()
+                if v != RecognizerConfig.__dataclass_fields__[k].default]
     model = float32_copy(load_recognizer(src))  # standard float32 layers, as released
-    splits = load_dataset(args.data)
-    x_train = splits["Training"][0][: args.subset or None]
+    splits = load_dataset(data)
+    x_train = splits["Training"][0][: subset or None]
     x_val, y_val = splits["PublicTest"]
 
     before = accuracy(model, x_val, y_val)
-    batches = recalibrate_batch_norm(model, x_train, batch_size=args.batch_size, seed=args.seed)
+    batches = recalibrate_batch_norm(model, x_train, batch_size=batch_size, seed=seed)
     after = accuracy(model, x_val, y_val)
     print(f"PublicTest accuracy: {100 * before:.2f}% with the training statistics, {100 * after:.2f}% recalibrated")
     save_model(model, out)
     provenance = provenance_without_evaluations(src.with_suffix(".json"))
     provenance["batch_norm_recalibration"] = {
-        "command": args.command, "training_images": batches * args.batch_size, "batch_size": args.batch_size,
-        "seed": args.seed, "publictest_accuracy_before": before, "publictest_accuracy_after": after}
+        "command": shlex.join(command), "training_images": batches * batch_size, "batch_size": batch_size,
+        "seed": seed, "publictest_accuracy_before": before, "publictest_accuracy_after": after}
     write_json(out.with_suffix(".json"), provenance, indent=2)
     return out
 
 
-def ensemble(args) -> Path:
-    """``--ensemble``: the members (released recognizers), their PublicTest accuracy and the
-    ensemble's, the ensemble at ``--out`` with float16 weight matrices, and its provenance: the
+def ensemble(members: list[str | Path], out: str | Path, data: str | None = None) -> Path:
+    """``--ensemble``: the ``members`` (released recognizers), their PublicTest accuracy and the
+    ensemble's, the ensemble at ``out`` with float16 weight matrices, and its provenance: the
     command, the accuracies and each member's provenance (without its now stale evaluations)."""
     from helpers.models.release import provenance_without_evaluations, save_float16
     from helpers.data import load_dataset
     from helpers.models import recognizer_ensemble
     from helpers.inference.recognition import load_recognizer
 
-    paths, out = [Path(p) for p in args.ensemble], Path(args.out)
+    paths, out = [Path(p) for p in members], Path(out)
+    command = ["python", *RecognizerConfig.COMMAND.split(), "--ensemble", *map(str, paths), "--out", str(out)]
+    command += [f"--data={data}"] if data else []
     if len(paths) < 2:
         raise UserError(f"--ensemble joins two or more recognizers; got only {paths[0]}")
-    members = [load_recognizer(p) for p in paths]
+    networks = [load_recognizer(p) for p in paths]
     try:
-        model = recognizer_ensemble(members)
+        model = recognizer_ensemble(networks)
     except ValueError as exc:
         raise UserError(f"these recognizers cannot be joined ({exc}): each needs a 'features' layer and a "
                         "softmax 'probabilities' layer after it, as helpers.models builds them") from None
-    x_val, y_val = load_dataset(args.data)["PublicTest"]
+    x_val, y_val = load_dataset(data)["PublicTest"]
 
-    accuracies = [accuracy(m, x_val, y_val) for m in members]
-    provenance = {"command": args.command, "ensemble": "features concatenated, logits averaged",
+    accuracies = [accuracy(m, x_val, y_val) for m in networks]
+    provenance = {"command": shlex.join(command), "ensemble": "features concatenated, logits averaged",
                   "member_publictest_accuracy": accuracies,
                   "members": [{"file": str(p), **provenance_without_evaluations(p.with_suffix(".json"))} for p in paths]}
     save_float16(model, out)  # --out may be one of the members: all of them are read by now
