@@ -10,7 +10,6 @@ free number when it is written, so runs into one folder at the same time keep ev
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import re
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
 from helpers.arguments import SEED, number  # noqa: E402
-from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
+from helpers.cli import command_parser, run_cli, view_size  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
 from helpers.inference.generators import MIN_TRUNCATION  # noqa: E402
 from helpers.inference.litert import BACKENDS  # noqa: E402
@@ -28,7 +27,7 @@ MAX_AMOUNT = 100_000  # 220 MB of faces in memory
 
 
 def parse_args(argv=None):
-    p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(__doc__)
     p.add_argument("checkpoint", help="generator checkpoint folder (generator.keras + config.json) or its .keras file")
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")
     number(p, "amount", low=1, high=MAX_AMOUNT, help="number of faces to write")

@@ -15,13 +15,12 @@ skipped, and the rest go on. Expressions as in Expression_generator.py.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clone without installing
 
-from helpers.cli import OneLineParser, run_cli, view_size  # noqa: E402
+from helpers.cli import command_parser, run_cli, view_size  # noqa: E402
 from helpers.errors import UserError  # noqa: E402
 from helpers.files import check_output_folder, distinct_stems, refuse_taken  # noqa: E402
 from helpers.expressions import expression_name, parse_expression  # noqa: E402
@@ -31,7 +30,7 @@ SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
 def parse_args(argv=None):
-    p = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(__doc__)
     p.add_argument("checkpoint", help="translator checkpoint folder (generator.keras + config.json)")
     p.add_argument("inputs", help="an image file or a folder of PNG/JPG images")
     p.add_argument("expression", help="Surprise, Fear, Disgust, Happiness, Sadness, Anger, Neutral (or Happy, Sad, Angry)")

@@ -12,14 +12,13 @@ LiteRT twins where they exist, without TensorFlow. In a notebook (Colab too),
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from helpers.arguments import number
-from helpers.cli import OneLineParser, run_cli
+from helpers.cli import command_parser, run_cli
 from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS
 from helpers.inference.showcase import MAX_FACES, SHIPPED, Models
@@ -125,8 +124,7 @@ def build_app(models: Models | None = None):
 
 
 def parse_args(argv=None):
-    p = OneLineParser(prog="python -m helpers.app", description=__doc__,
-                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(__doc__, prog="python -m helpers.app")
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this computer only)")
     number(p, "--port", low=1, high=65_535, default=7860, help="the port to listen on")
     p.add_argument("--generator", type=Path, default=SHIPPED["generator"], help="a generator release folder")

@@ -21,13 +21,12 @@ An image is a face of the global batch. The table goes to standard output as Mar
 as it is measured; ``--out`` also writes the rows as JSON."""
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from helpers.arguments import number
-from helpers.cli import OneLineParser, run_cli
+from helpers.cli import command_parser, run_cli
 from helpers.errors import UserError
 from helpers.files import check_output_file, write_json
 
@@ -43,12 +42,11 @@ def choices(text: str, allowed, option: str) -> list[str]:
 
 
 def parse_args(argv=None):
-    from helpers.training.benchmark import TRAINERS
+    from helpers.training.throughput import TRAINERS
     from helpers.training.distribute import STRATEGIES
     from helpers.training.precision import PRECISIONS
 
-    p = OneLineParser(prog="python -m helpers.benchmark", description=__doc__,
-                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(__doc__, prog="python -m helpers.benchmark")
     p.add_argument("--trainers", default=",".join(TRAINERS), help=f"a comma list of {', '.join(TRAINERS)}")
     p.add_argument("--strategies", default=None,
                    help="a comma list of one, mirrored (default: those this machine offers)")
@@ -78,9 +76,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    from helpers.training import benchmark
+    from helpers.training import throughput
 
-    strategies, precisions, gpus = benchmark.machine_offers()
+    strategies, precisions, gpus = throughput.machine_offers()
     strategies = args.strategies or strategies
     precisions = args.precisions or precisions
     xla = {"off": [False], "on": [True], "both": [False, True]}[args.xla]
@@ -91,7 +89,7 @@ def main(argv=None) -> None:
           f"{gpus} GPU(s){'' if gpus else f', mirrored over {cpu_devices} logical CPU devices'}", flush=True)
     rows = []
     for i, (trainer, strategy, precision, on) in enumerate(plan, 1):
-        row = benchmark.measure_in_subprocess(trainer, strategy, precision, on, cpu_devices, args.warmup_steps,
+        row = throughput.measure_in_subprocess(trainer, strategy, precision, on, cpu_devices, args.warmup_steps,
                                               args.steps, args.timeout)
         rows.append(row)
         result = f"{row.images_per_s:g} images/s" if row.error is None else f"fails: {row.error}"
@@ -100,7 +98,7 @@ def main(argv=None) -> None:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             write_json(args.out, [asdict(r) for r in rows], indent=1)
     print()
-    print(benchmark.markdown_table(rows))
+    print(throughput.markdown_table(rows))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
 """What the commands share: the one-line error handling, parsers built from typed configs, the
-main of a GAN training script."""
+main of a GAN training script. Only commands import it (``tests/test_layout.py``), and every
+command imports it before TensorFlow: a command shows TensorFlow's C++ errors but not its info and
+warning lines, unless the user set ``TF_CPP_MIN_LOG_LEVEL``. The library sets no such thing."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from helpers.errors import UserError
 from helpers.options import add_options, from_flat
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def run_cli(main, argv=None) -> None:
@@ -49,12 +54,17 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see --help)\n")
 
 
+def command_parser(description: str, prog: str | None = None, allow_abbrev: bool = True) -> OneLineParser:
+    """A command's one-line-error parser, its ``description`` (the command's docstring) shown as written."""
+    return OneLineParser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
+                         allow_abbrev=allow_abbrev)
+
+
 def config_parser(config_class, description: str, prog: str | None = None, sep: str = "-",
                   allow_abbrev: bool = True) -> OneLineParser:
-    """A one-line-error parser with an option for each field of ``config_class``
-    (:func:`helpers.options.add_options`; ``sep`` joins the words of a flag)."""
-    p = OneLineParser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter,
-                      allow_abbrev=allow_abbrev)
+    """A command's parser (:func:`command_parser`) with an option for each field of
+    ``config_class`` (:func:`helpers.options.add_options`; ``sep`` joins the words of a flag)."""
+    p = command_parser(description, prog, allow_abbrev)
     add_options(p, config_class, sep)
     return p
 

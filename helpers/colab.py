@@ -32,6 +32,7 @@ CELL = '''\
 # Set-up. On Colab: clone the project (once per runtime) and install it; Colab's TensorFlow, Keras
 # and NumPy stay as they are. Everywhere: find FER2013, or stop here with where to put it.
 import importlib.util, os, subprocess, sys
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info and warnings off, its errors on
 if "google.colab" in sys.modules and importlib.util.find_spec("helpers") is None:
     REPOSITORY = "{url}"  # pyproject.toml [project.urls]
     if not os.path.isdir("{clone}"):

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 
-from helpers.cli import OneLineParser, run_cli
+from helpers.cli import command_parser, run_cli
 from helpers.options import add_options, from_flat
 from helpers.training.deep_emotion import DeepEmotionConfig
 
 
 def parse_args(argv=None):
-    p = OneLineParser(prog="python -m helpers.deep_emotion", description=__doc__,
-                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(__doc__, prog="python -m helpers.deep_emotion")
     p.add_argument("-s", "--setup", action="store_true", help="set up the dataset (parse once, write the cache)")
     p.add_argument("-t", "--train", action="store_true", help="train the model")
     add_options(p, DeepEmotionConfig, sep="_")

@@ -12,12 +12,11 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 from helpers.arguments import SEED, number
-from helpers.cli import OneLineParser, run_cli
+from helpers.cli import OneLineParser, command_parser, run_cli
 from helpers.data import DATA_HELP
 from helpers.evaluation.reports import format_generator, format_recognizer, format_targets, format_translator
 from helpers.evaluation.scores import (GeneratorEvaluation, TargetEvaluation, TranslationEvaluation,
@@ -40,8 +39,7 @@ def _add_json_arguments(parser, help: str) -> None:
 
 
 def main(argv=None):
-    parser = OneLineParser(prog="python -m helpers.evaluate", description=__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser(__doc__, prog="python -m helpers.evaluate")
     sub = parser.add_subparsers(dest="kind", required=True, parser_class=OneLineParser)
     rec = sub.add_parser("recognizer", help="score a recognizer checkpoint on a labelled split")
     rec.add_argument("checkpoint", help="a .keras recognizer (uint8 48x48x1 in, 7 probabilities out)")
@@ -65,7 +63,7 @@ def main(argv=None):
     _add_json_arguments(gen, "also write the result as JSON")
     gen.add_argument("--over-epochs", metavar="JSON",
                      help="also score every per-epoch generator the run kept (--snapshot-every) and write the table "
-                          "(a list of per-epoch records; read it with helpers.models.release.load_history)")
+                          "(a list of per-epoch records; read it with helpers.models.provenance.load_history)")
     tra = sub.add_parser("translator", help="target accuracy, content kept, FID (or identity error on synthetic faces) of a translator")
     tra.add_argument("checkpoint", help="a translator checkpoint folder (ccyclegan: generator.keras + config.json)")
     tra.add_argument("--data", help=DATA_HELP)

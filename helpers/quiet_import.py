@@ -53,8 +53,8 @@ def stderr_without(chatter: re.Pattern = CHATTER):
 
 def import_tensorflow_quietly() -> None:
     """Import TensorFlow with its start-up notices filtered out of stderr. Nothing is done when
-    it is already imported, or when ``TF_CPP_MIN_LOG_LEVEL`` is 0 (the user wants the notices)."""
-    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "0":
+    it is already imported, or when ``TF_CPP_MIN_LOG_LEVEL`` is set to 0 (the user wants the notices)."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
         return
     with stderr_without(CHATTER):
         import tensorflow  # noqa: F401

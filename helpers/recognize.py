@@ -22,14 +22,13 @@ height, the seven probabilities and the label.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from helpers.arguments import number
-from helpers.cli import OneLineParser, run_cli
+from helpers.cli import command_parser, run_cli
 from helpers.errors import DataError, UserError
 from helpers.files import (atomic_path, check_output_file, check_output_folder, distinct_stems, refuse_taken,
                            write_json, write_text)
@@ -56,8 +55,7 @@ def photo_paths(target: Path) -> list[Path]:
 def parse_args(argv=None):
     from helpers.inference.recognition import SHIPPED_RECOGNIZER, TTA_VIEWS
 
-    p = OneLineParser(prog="python -m helpers.recognize", description=__doc__,
-                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(__doc__, prog="python -m helpers.recognize")
     p.add_argument("photos", type=Path, help="a photo, a folder of photos, or a video")
     p.add_argument("--out", type=Path, default=Path("out/recognized"),
                    help="folder for the annotated copies, NAME.png for each photo (default: out/recognized; "

@@ -36,7 +36,8 @@ from __future__ import annotations
 from helpers.arguments import number
 from helpers.cli import config_parser, run_cli
 from helpers.options import from_flat
-from helpers.training.recognizer import RecognizerConfig, ensemble, recalibrate, train
+from helpers.training.recognizer import RecognizerConfig, train
+from helpers.training.recognizer_release import ensemble, recalibrate
 
 
 def parse_args(argv=None):
@@ -66,7 +67,7 @@ def main(argv=None):
     if args.export or args.recalibrate_bn or args.ensemble:
         check_output_file(args.out, args.overwrite, "--out")
     if args.benchmark:
-        from helpers.training.benchmark import measure
+        from helpers.training.throughput import measure
 
         row = measure("recognizer", config, warmup=2, steps=args.benchmark)
         print(f"{config.model} {row.precision} batch {row.batch_size}: {row.images_per_s:.0f} images/s")

@@ -90,6 +90,17 @@ def test_the_photo_tabs_read_a_face_and_refuse_what_is_not_one(tmp_path, models,
                 handler(models, path)
 
 
+def test_the_page_has_the_three_tabs_over_the_models_it_was_given(models):
+    pytest.importorskip("gradio", reason="the app extra is not installed: pip install -e .[app]")
+    from helpers.app import build_app, parse_args
+
+    app = build_app(models)
+    tabs = [block.label for block in app.blocks.values() if type(block).__name__ == "Tab"]
+    assert tabs == ["Generate", "Recognize", "Translate"] and len(app.fns) == 3
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7860)  # this computer only, unless asked
+
+
 # ------------------------------------------------------------------------------ in a browser
 def _free_port() -> int:
     with socket.socket() as s:

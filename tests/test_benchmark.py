@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers.errors import UserError
-from helpers.training import benchmark
+from helpers.training import throughput
 
 
 def test_images_per_second_times_only_the_steps_after_the_warm_up():
@@ -17,54 +17,60 @@ def test_images_per_second_times_only_the_steps_after_the_warm_up():
     model = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
                               keras.layers.Dense(7, activation="softmax")])
     model.compile("sgd", "categorical_crossentropy")
-    timer = benchmark.StepTimer(warmup=2)
-    model.fit(benchmark.random_batches(8, one_hot=True), epochs=1, steps_per_epoch=5, callbacks=[timer], verbose=0)
+    timer = throughput.StepTimer(warmup=2)
+    model.fit(throughput.random_batches(8, one_hot=True), epochs=1, steps_per_epoch=5, callbacks=[timer], verbose=0,
+              shuffle=False)
     assert len(timer.times) == 4  # the end of the warm-up, then the three timed steps
     assert np.all(np.diff(timer.times) > 0)
-    rate, per_step = benchmark.images_per_second(model, benchmark.random_batches(8, one_hot=True), 8, 1, 3)
+    rate, per_step = throughput.images_per_second(model, throughput.random_batches(8, one_hot=True), 8, 1, 3)
     assert rate > 0 and rate == pytest.approx(8 / per_step)
     with pytest.raises(ValueError):
-        benchmark.images_per_second(model, benchmark.random_batches(8, one_hot=True), 8, 0, 3)
+        throughput.images_per_second(model, throughput.random_batches(8, one_hot=True), 8, 0, 3)
 
 
 def test_random_batches_are_what_the_trainers_feed():
-    faces, labels = next(iter(benchmark.random_batches(16, one_hot=False)))
+    faces, labels = next(iter(throughput.random_batches(16, one_hot=False)))
     assert faces.shape == (16, 48, 48, 1) and faces.dtype == "uint8" and labels.dtype == "int32"
-    _, one_hot = next(iter(benchmark.random_batches(16, one_hot=True)))
+    _, one_hot = next(iter(throughput.random_batches(16, one_hot=True)))
     assert one_hot.shape == (16, 7) and np.allclose(np.sum(one_hot, axis=1), 1)
 
 
-@pytest.mark.parametrize("trainer", benchmark.TRAINERS)
-def test_each_trainer_is_built_by_its_own_builder_from_its_defaults(trainer):
+@pytest.mark.slow
+@pytest.mark.parametrize("trainer", throughput.TRAINERS)
+def test_each_trainer_is_built_by_its_own_builder_from_its_defaults_and_trains(trainer):
     from helpers.training.distribute import ScaleOut
 
-    config = benchmark.trainer_config(trainer, ScaleOut())
-    model = benchmark.build_model(trainer, config)
-    assert model.compiled and model.built
+    config = throughput.trainer_config(trainer, ScaleOut())
+    model = throughput.build_model(trainer, config)
     if trainer == "deep_emotion":
         assert config.batch_size == 128 and json.loads(config.model_args)["width"] == 64  # the front end's defaults
+    before = [w.numpy() for w in model.trainable_weights]
+    rate, per_step = throughput.images_per_second(model, throughput.random_batches(4, trainer not in throughput.GANS),
+                                                  4, warmup=1, steps=1)
+    assert rate > 0 and per_step > 0
+    assert any(not np.array_equal(a, w.numpy()) for a, w in zip(before, model.trainable_weights))
 
 
 def test_failure_reasons_are_one_line():
     xla = ("tensorflow.python.framework.errors_impl.InvalidArgumentError: Graph execution error:\n"
            "Detected unsupported operations when trying to compile graph g on XLA_CPU_JIT: ResizeNearestNeighborGrad "
            "(No registered 'ResizeNearestNeighborGrad' OpKernel for XLA_CPU_JIT devices)\n\t [[node]]")
-    assert benchmark.failure_reason(xla) == "XLA cannot compile ResizeNearestNeighborGrad"
-    assert benchmark.failure_reason("Traceback\nerror: --jit-compile cannot be used\n") == "--jit-compile cannot be used"
-    assert benchmark.failure_reason("Traceback (most recent call last):\n  File x\nValueError: shapes differ\n") == \
+    assert throughput.failure_reason(xla) == "XLA cannot compile ResizeNearestNeighborGrad"
+    assert throughput.failure_reason("Traceback\nerror: --jit-compile cannot be used\n") == "--jit-compile cannot be used"
+    assert throughput.failure_reason("Traceback (most recent call last):\n  File x\nValueError: shapes differ\n") == \
         "shapes differ"
-    assert benchmark.failure_reason("Graph\nInvalidArgumentError: Graph execution error:\nOOM when allocating\n") == \
+    assert throughput.failure_reason("Graph\nInvalidArgumentError: Graph execution error:\nOOM when allocating\n") == \
         "Graph execution error: OOM when allocating"
-    assert benchmark.failure_reason("") is None
+    assert throughput.failure_reason("") is None
 
 
 def test_the_table_puts_xla_beside_no_xla_and_explains_failures():
-    M = benchmark.Measurement
+    M = throughput.Measurement
     rows = [M("dcgan", "one", "float32", False, 64, 1, 20.0, 3.2), M("dcgan", "one", "float32", True, 64, 1, 30.0, 2.1),
             M("dcgan", "mirrored", "float32", False, 64, 2, 12.0, 5.3),
             M("sngan", "one", "float32", False, 64, 1, 15.0, 4.3),
             M("sngan", "one", "float32", True, error="XLA cannot compile ResizeNearestNeighborGrad")]
-    table = benchmark.markdown_table(rows).splitlines()
+    table = throughput.markdown_table(rows).splitlines()
     assert table[2] == "| dcgan | one | float32 | 64 | 20 | 30 | 1.50× |"
     assert table[3] == "| dcgan | mirrored (2 replicas) | float32 | 64 | 12 | refused (see below) |  |"
     assert table[4] == "| sngan | one | float32 | 64 | 15 | fails (1) |  |"
@@ -73,12 +79,12 @@ def test_the_table_puts_xla_beside_no_xla_and_explains_failures():
 
 
 def test_what_a_machine_offers():
-    assert benchmark.available_strategies(0) == ["one", "mirrored"]  # over logical CPU devices
-    assert benchmark.available_strategies(1) == ["one"]
-    assert benchmark.available_strategies(4) == ["one", "mirrored"]
-    assert benchmark.available_precisions(native_bf16=False, gpu_float16=False) == ["float32"]
-    assert benchmark.available_precisions(native_bf16=True, gpu_float16=False) == ["float32", "mixed_bfloat16"]
-    assert benchmark.available_precisions(native_bf16=False, gpu_float16=True) == ["float32", "mixed_float16"]
+    assert throughput.available_strategies(0) == ["one", "mirrored"]  # over logical CPU devices
+    assert throughput.available_strategies(1) == ["one"]
+    assert throughput.available_strategies(4) == ["one", "mirrored"]
+    assert throughput.available_precisions(native_bf16=False, gpu_float16=False) == ["float32"]
+    assert throughput.available_precisions(native_bf16=True, gpu_float16=False) == ["float32", "mixed_bfloat16"]
+    assert throughput.available_precisions(native_bf16=False, gpu_float16=True) == ["float32", "mixed_float16"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -103,6 +109,7 @@ def test_step_counts_start_at_one(flag, capsys):
     assert f"argument {flag}: must be 1 or more, got 0" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_command_measures_and_writes_its_rows(tmp_path, run_python):
     """The command runs in the test process; its one measurement is still a fresh process."""
     out = tmp_path / "rows.json"
@@ -116,6 +123,7 @@ def test_the_command_measures_and_writes_its_rows(tmp_path, run_python):
     print(f"\n[benchmark] DCGAN, one CPU device, float32: {row['images_per_s']} images/s")
 
 
+@pytest.mark.slow
 def test_the_recognizer_trainer_benchmarks_its_own_recipe(capsys):
     from helpers.train_recognizer import main
 

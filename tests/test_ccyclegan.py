@@ -69,6 +69,7 @@ def translator_ckpt(tmp_path_factory, run_python):
     return ckpt
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_discriminator", [True, False])
 def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminator):
     """--init copies the release's generator and the discriminator saved with it; a release without
@@ -110,6 +111,7 @@ def test_init_continues_the_release(translator_ckpt, tmp_path, with_discriminato
     assert any(not np.array_equal(a, b) for a, b in zip(gan.discriminator.get_weights(), d_fresh))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options, message", [
     (["--epochs", "1"], "--epochs must be larger"),
     (["--epochs", "3", "--width", "16"], "was trained with --config T26 --width 32 --downsamplings 2"),
@@ -135,6 +137,7 @@ def _faces(folder: Path, n=3):
     return folder
 
 
+@pytest.mark.slow
 def test_translator_cli(translator_ckpt, tmp_path, run_python):
     faces = _faces(tmp_path / "faces")
     (faces / "broken.png").write_bytes(b"not an image")
@@ -156,6 +159,7 @@ def test_translator_cli(translator_ckpt, tmp_path, run_python):
     assert (out / "face0.png").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_translator_keeps_inputs_that_share_a_name_apart_and_never_opens_a_fifo(translator_ckpt, tmp_path, run_python):
     import os
 
@@ -170,6 +174,7 @@ def test_translator_keeps_inputs_that_share_a_name_apart_and_never_opens_a_fifo(
     assert sorted(p.name for p in out.iterdir()) == ["face0_jpg.png", "face0_png.png"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("inputs,expression,message", [
     ("missing", "Fear", "does not exist"), ("empty", "Fear", "no PNG or JPG images"), ("faces", "Bored", "unknown expression"),
 ])
@@ -199,6 +204,7 @@ def _unchanged_translator(path):
     return Translator(lambda inputs, training=False: inputs[0], {"kind": "ccyclegan", "config": {"name": "none"}}, path)
 
 
+@pytest.mark.slow
 def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
     from helpers.evaluation.scores import TranslationEvaluation
 
@@ -213,6 +219,7 @@ def test_translation_metrics_of_a_translator_that_changes_nothing(tmp_path):
     assert r["identity_error_floor_mean"] < 0.5 * r["identity_error_chance_mean"]
 
 
+@pytest.mark.slow
 def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
     from helpers.evaluation.reports import format_translator
     from helpers.evaluation.scores import TranslationEvaluation
@@ -224,6 +231,7 @@ def test_translation_metrics_of_a_trained_checkpoint(translator_ckpt):
     assert "identity-factor error" in format_translator(r)
 
 
+@pytest.mark.slow
 def test_loss_weight_overrides_reach_the_model_and_the_release(tmp_path):
     import json
 

@@ -27,6 +27,7 @@ def test_run_cli_one_line(capsys, exc):
     assert capsys.readouterr().err == "error: bad checkpoint path x\n"
 
 
+@pytest.mark.slow
 def test_train_recognizer_missing_data_is_one_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "helpers.train_recognizer", "--data", str(tmp_path / "none.csv"),
                            "--run-dir", str(tmp_path / "run"), "--epochs", "1"], capture_output=True, text=True)

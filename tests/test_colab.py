@@ -96,6 +96,7 @@ def test_setup_cell_stops_run_all_with_one_line_in_ipython(tmp_path):
                      "point it at fer2013.csv[.gz], or unset it"]
 
 
+@pytest.mark.slow
 @pytest.mark.fer2013
 def test_papermill_parameter_selects_smoke_mode(tmp_path):
     """`papermill -p SMOKE True` (and no SMOKE in the environment) runs the smoke configuration."""

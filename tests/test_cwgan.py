@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.models.release import load_history
+from helpers.models.provenance import load_history
 from helpers.errors import UserError
 from helpers.training.callbacks import GANCheckpoints, TrainingDiverged, epoch_callbacks
 from helpers.training.representations import fit_expression_codes
@@ -25,6 +25,7 @@ def trained(tmp_path_factory, run_python):
     return ckpt, first
 
 
+@pytest.mark.slow
 def test_training_writes_release_samples_logs(trained):
     ckpt, _ = trained
     for rel in ("generator.keras", "config.json", "representation/expression_codes.npz", "training/history.json",
@@ -51,6 +52,7 @@ def test_critic_features_keep_or_pool_the_layout(features, width):
         cwgan_critic(features="max")
 
 
+@pytest.mark.slow
 def test_projection_only_critic_trains_without_the_classifier(tmp_path, run_python):
     proc = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "1", "--ac-weight", "0",
                        "--d-features", "gap", "--ckpt-dir", str(tmp_path)])
@@ -59,6 +61,7 @@ def test_projection_only_critic_trains_without_the_classifier(tmp_path, run_pyth
     assert "real_class_loss" not in history.columns and np.isfinite(history["w_distance"]).all()
 
 
+@pytest.mark.slow
 def test_evaluate_generator_cli(trained, tmp_path, run_python):
     ckpt, _ = trained
     proc = run_python(["-m", "helpers.evaluate", "generator", str(ckpt), "--data", "synthetic", "--json", str(tmp_path / "r.json"),
@@ -72,6 +75,7 @@ def test_evaluate_generator_cli(trained, tmp_path, run_python):
     assert r["inception_score"][0] >= 1.0 and r["fid"] > r["fid_floor"] >= 0.0
 
 
+@pytest.mark.slow
 def test_refuses_to_overwrite_then_resumes(trained, run_python):
     ckpt, _ = trained
     again = run_python(["Generative_model/conditional_WGAN.py", *SMALL, "--epochs", "2", "--ckpt-dir", str(ckpt)])
@@ -87,6 +91,7 @@ def test_refuses_to_overwrite_then_resumes(trained, run_python):
     assert history["epoch"].tolist() == [1, 2] and history["wall_s"].is_monotonic_increasing
 
 
+@pytest.mark.slow
 def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path, run_python):
     ckpt, _ = trained
     out = tmp_path / "out"
@@ -109,6 +114,7 @@ def test_generator_cli_writes_faces_and_keeps_files(trained, tmp_path, run_pytho
     assert (third / "Fear_0003.png").read_bytes() == (out / "Fear_0003.png").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,message", [
     (["Bored", "3"], "unknown expression 'Bored'; valid names: Anger, Disgust, Fear, Happiness, Sadness, Surprise, Neutral"),
     (["Fear", "0"], "argument amount: must be 1 to 100,000, got 0"),
@@ -302,9 +308,10 @@ def test_init_continues_a_release_with_a_guide(trained, tmp_path, run_python):
     assert unguided.returncode == 2 and f"--guide {guide} --guide-weight 1.0" in unguided.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options, message", [
     (["--epochs", "1"], "--epochs must be larger"),
-    (["--epochs", "3", "--g-width", "16"], "cwgan release with --noise-dim 100 --g-width 32"),
+    (["--epochs", "3", "--g-width", "16"], "was trained with --noise-dim 100 --g-width 32"),
     (["--epochs", "30", "--init", str(ROOT / "checkpoints" / "dcgan_fer2013")], "is a dcgan release, not a cwgan one"),
     (["--epochs", "3", "--guide", "checkpoints/judge/fer_judge_v1.keras"], "is the judge"),
     (["--epochs", "3", "--d-width", "16"], "does not fit this run's discriminator"),
@@ -334,7 +341,7 @@ def test_guide_views_are_differentiable_uint8_valued_faces():
     np.testing.assert_allclose(guide_views(still).numpy(), 127.5)
 
 
-def test_a_release_can_set_its_default_truncation(trained, tmp_path, run_python):
+def test_a_release_can_set_its_default_truncation(tmp_path, run_python):
     """``python -m helpers.generation CKPT --truncation T`` makes T the release's default: samples
     without their own --truncation stay within ±T; ``inf`` removes it again."""
     import math
@@ -342,9 +349,9 @@ def test_a_release_can_set_its_default_truncation(trained, tmp_path, run_python)
 
     from helpers.inference.generators import load_generator
 
-    ckpt, _ = trained
     release = tmp_path / "release"
-    shutil.copytree(ckpt / "training" / "generators" / "epoch_0001", release)
+    shutil.copytree(ROOT / "checkpoints" / "cwgan_fer2013", release, ignore=shutil.ignore_patterns("*.tflite"))
+    assert run_python(["-m", "helpers.generation", str(release), "--truncation", "inf"]).returncode == 0
     assert load_generator(release).truncation() == math.inf
     proc = run_python(["-m", "helpers.generation", str(release), "--truncation", "1.0"])
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -179,6 +179,7 @@ def test_fer2013_split_counts(fer2013):
     assert np.bincount(fer2013["PrivateTest"][1]).tolist() == [491, 55, 528, 879, 594, 416, 626]
 
 
+@pytest.mark.slow
 @pytest.mark.fer2013
 def test_fer2013_cache_reloads_the_parsed_arrays(tmp_path, monkeypatch, capsys):
     """The cache gives back exactly what parsing gave; the two timings are printed as a benchmark

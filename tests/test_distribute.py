@@ -40,11 +40,13 @@ def test_a_step_over_two_replicas_equals_a_step_on_one_device(replica_steps, nam
     assert step["difference"] < 1e-5  # ...and the two replicas changed them as one device does
 
 
+@pytest.mark.slow
 def test_the_equivalence_catches_a_loss_term_left_unscaled(replica_steps):
     step = replica_steps["mirrored"]["cwgan, unscaled"]
     assert step["difference"] > 0.5 * step["moved"]
 
 
+@pytest.mark.slow
 def test_replicas_draw_their_own_noise(replica_steps):
     assert replica_steps["apart"] == {"normal": True, "uniform": True}
 
@@ -57,6 +59,7 @@ def test_a_mixed_float16_step_is_loss_scaled_finite_and_close_to_float32(replica
     assert step["difference"] < 0.1 * step["moved"]  # a skipped or unscaled step would be as far as the step itself
 
 
+@pytest.mark.slow
 def test_xla_is_refused_over_two_replicas_with_the_reason(replica_steps):
     assert "keras-team/keras#19005" in replica_steps["xla_refused"]
 

@@ -37,6 +37,7 @@ def test_ensemble_is_the_softmax_of_the_members_mean_logits():
         recognizer_ensemble(members[:1])
 
 
+@pytest.mark.slow
 def test_float16_storage_halves_the_file_and_loads_as_a_float32_recognizer(tmp_path):
     model = recognizer_ensemble([_member(1), _member(2)])
     full, half = tmp_path / "full.keras", tmp_path / "half.keras"
@@ -57,6 +58,7 @@ def test_float16_storage_halves_the_file_and_loads_as_a_float32_recognizer(tmp_p
     assert full.stat().st_size - half.stat().st_size >= 2 * matrices * 0.95
 
 
+@pytest.mark.slow
 def test_cli_joins_released_recognizers_and_records_the_members(tmp_path, run_python):
     paths = [tmp_path / "a.keras", tmp_path / "b.keras"]
     for seed, path in enumerate(paths):

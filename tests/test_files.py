@@ -172,6 +172,7 @@ def test_a_release_killed_twice_between_its_two_writes_still_loads_the_last_whol
     assert loaded.config["epoch"] == 5 and loaded.model.get_layer("to_face").get_weights()[1][0] == pytest.approx(0.05)
 
 
+@pytest.mark.slow
 def test_weights_from_another_release_are_refused_in_one_line(tmp_path):
     import shutil
 

@@ -141,6 +141,7 @@ for epoch in range(3):
 """
 
 
+@pytest.mark.slow
 def test_a_recognizer_run_killed_between_its_two_resume_files_resumes_from_the_previous_epoch(tmp_path):
     import keras
 

@@ -8,6 +8,8 @@ runs ``-m helpers.X``; a dynamic import of a name the code computes is refused u
 import ast
 from pathlib import Path
 
+import pytest
+
 from helpers.data import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "helpers"
@@ -186,3 +188,40 @@ def test_each_subpackage_imports_only_those_before_it():
     upward = sorted(f"{m} -> {t}" for m, targets in import_graph().items() if package(m)
                     for t in targets if package(t) and rank[package(t)] > rank[package(m)])
     assert upward == []
+
+
+def test_only_commands_use_the_command_line_module():
+    graph = import_graph()
+    run = commands(graph)
+    assert sorted(name for name in set(graph) - run if "helpers.cli" in graph[name]) == []
+
+
+@pytest.mark.slow
+def test_importing_the_library_changes_no_process_wide_setting():
+    """Every library module imported in a fresh process changes no environment variable beyond
+    what the third-party packages it imports set themselves (TensorFlow sets several), and leaves
+    Keras' dtype policy at float32. A command sets TensorFlow's log level; the library does not."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    library = sorted(name for name in import_graph() if name.startswith("helpers.")
+                     and name not in commands(import_graph()) and name != "helpers.cli")
+    report = ("import json, os, sys\nchanged = {k: v for k, v in os.environ.items() if before.get(k) != v}\n"
+              "import keras\npolicy = keras.mixed_precision.global_policy().name\n"
+              "others = sorted({m.split('.')[0] for m in sys.modules} - {'helpers', '__main__'})\n"
+              "print(json.dumps({'changed': changed, 'policy': policy, 'others': others}))")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+
+    def run(imports: list[str]) -> dict:
+        code = (f"import importlib, os\nbefore = dict(os.environ)\nfor name in {imports!r}:\n"
+                "    try:\n        importlib.import_module(name)\n    except Exception:\n        pass\n" + report)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO_ROOT,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.splitlines()[-1])
+
+    ours = run(library)
+    theirs = run(ours["others"])  # the same third-party packages, without the project
+    assert ours["policy"] == "float32" and ours["changed"] == theirs["changed"]

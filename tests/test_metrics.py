@@ -125,6 +125,7 @@ def test_ssim_identity_and_noise():
     assert ssim(a, rng.uniform(size=a.shape)) < 0.2
 
 
+@pytest.mark.slow
 def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
     """A 'generator' that returns the real split's own faces scores like the real data: FID 0,
     IS ratio 1, conditional accuracy = the judge's per-class accuracy on real faces."""
@@ -152,6 +153,7 @@ def test_generator_evaluation_of_a_perfect_generator_matches_the_real_data():
     assert abs(r["pairwise_distance"] - r["real_pairwise_distance"]) < 1e-9
 
 
+@pytest.mark.slow
 def test_translation_evaluation_in_judge_space_of_a_translator_that_changes_nothing(tmp_path):
     """With the recognizer-space judge: nothing changed gives L1 0, SSIM 1, target accuracy equal
     to the untouched sources', and an FID above the floor (each target's set holds other expressions)."""

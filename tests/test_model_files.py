@@ -132,3 +132,17 @@ def test_release_copy_is_float32_in_nested_models_too():
     x = np.random.default_rng(0).uniform(-1, 1, (2, 48, 48, 1)).astype("float32")
     t = np.eye(7, dtype="float32")[[1, 5]]
     np.testing.assert_allclose(np.asarray(release([x, t])), np.asarray(trained([x, t])), atol=0.05)
+
+
+def test_the_command_rewrites_a_file_or_writes_its_litert_twin(tmp_path, run_python):
+    model = _small_model()
+    path = save_model(model, tmp_path / "small.keras", litert=False)
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    rewritten = run_python(["-m", "helpers.model_files", str(path)])
+    assert rewritten.returncode == 0 and f"{path}: rewritten" in rewritten.stdout
+    np.testing.assert_allclose(load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    if litert_export_supported():
+        twin = run_python(["-m", "helpers.model_files", "--litert", str(path)])
+        assert twin.returncode == 0 and path.with_suffix(".tflite").is_file()
+    missing = run_python(["-m", "helpers.model_files", str(tmp_path / "none.keras")])
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: {tmp_path / 'none.keras'} does not exist"

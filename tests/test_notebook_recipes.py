@@ -102,6 +102,7 @@ def test_a_command_that_no_trainer_reads_is_one_clear_error():
         read_command("python train.py --epochs 3")
 
 
+@pytest.mark.slow
 @pytest.mark.fer2013
 @pytest.mark.parametrize("name", ["deep_emotion_fer2013.keras", "dcgan_fer2013"])
 def test_a_recorded_first_stage_replays_to_a_release(name, tmp_path, fer2013):

@@ -57,6 +57,7 @@ def test_errors_name_the_problem():
         recalibrate_batch_norm(_two_norm_model(), x, batch_size=16, progress=False)
 
 
+@pytest.mark.slow
 def test_cli_recalibrates_a_recognizer_and_records_it(tmp_path, run_python):
     src, out = tmp_path / "model.keras", tmp_path / "recal.keras"
     fer_vgg(widths=(4, 4, 4, 4), first_width=4, head_width=8).save(src)

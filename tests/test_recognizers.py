@@ -119,7 +119,7 @@ def test_train_resume_and_export(tmp_path, tiny_csv, run_python):
     assert check.returncode == 0, check.stderr[-2000:]
     provenance = json.loads((tmp_path / "release.json").read_text())
     assert [row["epoch"] for row in provenance["history"]] == [0, 1, 2]
-    from helpers.models.release import load_history
+    from helpers.models.provenance import load_history
 
     pd.testing.assert_frame_equal(load_history(tmp_path / "release.json").drop(columns="stage"), history,
                                   check_dtype=False)
@@ -188,6 +188,7 @@ print(labels.numpy().argmax(1).tolist())
 """
 
 
+@pytest.mark.slow
 def test_a_resumed_run_draws_new_batches():
     """Each process starts its generators afresh, and a resume is a new process: seeded with
     the epochs done, it does not replay the order of the run's first epoch, and a process
@@ -244,7 +245,7 @@ def test_predict_proba_averages_the_views():
 
 
 def test_record_names_each_protocol_and_is_dropped_with_the_weights(tmp_path):
-    from helpers.models.release import provenance_without_evaluations
+    from helpers.models.provenance import provenance_without_evaluations
     from helpers.evaluate import record
 
     checkpoint = tmp_path / "model.keras"
@@ -314,7 +315,7 @@ def test_class_weights_keep_the_mean_weight_at_one():
 
 
 def test_load_history_names_a_missing_file(tmp_path):
-    from helpers.models.release import load_history
+    from helpers.models.provenance import load_history
     from helpers.errors import UserError
 
     with pytest.raises(UserError, match="no training history"):

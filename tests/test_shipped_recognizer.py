@@ -18,6 +18,7 @@ def test_size_and_interface():
     assert {type(layer).__module__.split(".")[0] for layer in model.layers} == {"keras"}  # no custom layers
 
 
+@pytest.mark.slow
 @pytest.mark.fer2013
 def test_privatetest_accuracy_matches_the_record(fer2013):
     from helpers.evaluation.metrics import conditional_accuracy
@@ -32,6 +33,7 @@ def test_privatetest_accuracy_matches_the_record(fer2013):
     assert macro == pytest.approx(record["privatetest_macro_accuracy"], abs=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.fer2013
 def test_shipped_deep_emotion_matches_its_record(fer2013):
     """One view on the whole split pins the weights. The reported ten-crop figure costs ten times

@@ -221,6 +221,7 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     assert json.loads((headed / "config.json").read_text())["init"]["discriminator"] == "from release, with a new expression head"
 
 
+@pytest.mark.slow
 def test_self_attention_starts_as_the_identity_and_ships_as_stock_keras_on_both_backends(tmp_path):
     from helpers.inference.generators import load_generator
     from helpers.training.gan_release import save_generator

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from helpers.data.synthetic import (EXPRESSION_PARAMS, IDENTITY_FACTORS, make_synthetic_faces, render_face)
 
@@ -27,6 +28,7 @@ def test_identity_and_expression_change_the_picture_independently():
     assert np.abs(render_face(faces.identity[0], faces.expression[0]) - same_id).mean() > 0.005
 
 
+@pytest.mark.slow
 def test_small_classifier_reaches_95_percent():
     import keras
 

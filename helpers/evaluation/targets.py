@@ -74,10 +74,3 @@ def summarise(per_seed: list[dict], real_accuracy: dict[str, float], fid_floors:
         "meets_accuracy": worst_per_expression[weakest] >= ACCURACY_RATIO,
         "meets_fid": float(max(fids)) <= FID_RATIO * floor,
     }
-
-
-def no_worse_diversity(summary: dict, reference: dict) -> bool:
-    """Whether ``summary``'s worst-seed diversity is at least ``reference``'s (e.g. the DCGAN's)
-    on both measures."""
-    return (summary["pairwise_distance_worst"] >= reference["pairwise_distance_worst"]
-            and summary["distinct_neighbours_worst"] >= reference["distinct_neighbours_worst"])

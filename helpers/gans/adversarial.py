@@ -8,7 +8,8 @@ import keras
 import tensorflow as tf
 
 from helpers.data.pixels import to_model_range
-from helpers.gans.losses import scale_for_replicas
+from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
+                                 scale_for_replicas)
 
 
 class AdversarialModel(keras.Model):
@@ -93,6 +94,26 @@ class AdversarialModel(keras.Model):
         for name, value in {**d_terms, **g_terms}.items():
             self._trackers[name].update_state(value)
         return self.results()
+
+    @staticmethod
+    def real_class_term(labels, real_logits, weight: float, label_smoothing: float = 0.0):
+        """The expression head's term of a discriminator step (AC-GAN): ``weight`` times its
+        cross-entropy on the real faces, and that cross-entropy by tracker name; nothing when
+        ``weight`` is 0."""
+        if not weight:
+            return 0.0, {}
+        loss = auxiliary_classifier_discriminator_loss(labels, real_logits, label_smoothing)
+        return weight * loss, {"real_class_loss": loss}
+
+    @staticmethod
+    def fake_class_term(labels, fake_logits, weight: float):
+        """The expression head's term of a generator step (AC-GAN): ``weight`` times its
+        cross-entropy on the fakes against their intended expressions, and that cross-entropy by
+        tracker name; nothing when ``weight`` is 0."""
+        if not weight:
+            return 0.0, {}
+        loss = auxiliary_classifier_generator_loss(labels, fake_logits)
+        return weight * loss, {"fake_class_loss": loss}
 
     def warm_up_discriminator(self, images, labels) -> dict:
         """One discriminator update while the generator waits (a fresh discriminator, or a new

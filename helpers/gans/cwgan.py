@@ -5,8 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from helpers.gans.adversarial import AdversarialModel
-from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
-                                 classifier_guidance_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
+from helpers.gans.losses import (classifier_guidance_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
                                  wasserstein_gradient_penalty_loss)
 
 
@@ -55,7 +54,7 @@ class ConditionalWGAN(AdversarialModel):
         self.tracker("gp")
         self.tracker("w_distance")
         self.tracker("real_class_loss", active=bool(ac_weight))
-        self.tracker("fake_class_loss", active=bool(ac_weight))
+        self.tracker("fake_class_loss", active=bool(ac_weight and g_ac_weight))
         self.tracker("guide_loss", active=bool(self.guide_weight))
 
     @property
@@ -80,27 +79,21 @@ class ConditionalWGAN(AdversarialModel):
             fake_scores, _ = self.discriminate([fake, codes])
             w_loss = wasserstein_critic_loss(real_scores, fake_scores)
             gp = wasserstein_gradient_penalty_loss(self._score, real, fake, codes, weight=self.gp_weight)
-            d_loss = w_loss + gp
-            if self.ac_weight:
-                class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits)
-                d_loss += self.ac_weight * class_loss
+            class_term, terms = self.real_class_term(labels, real_logits, self.ac_weight)
+            d_loss = w_loss + gp + class_term
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.critic, self.d_optimizer)
-        terms = {"d_loss": d_loss, "w_distance": -w_loss, "gp": gp}
-        return {**terms, "real_class_loss": class_loss} if self.ac_weight else terms
+        return {"d_loss": d_loss, "w_distance": -w_loss, "gp": gp, **terms}
 
     def generator_step(self, real, labels):
         """Make the critic score new fakes high (and find the intended expression in them, by its
         own classifier and by the frozen guide's)."""
         codes = tf.gather(self.codes, labels)
-        terms = {}
         with tf.GradientTape() as tape:
             fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), codes], training=True)
             fake_scores, fake_logits = self.discriminate([fake, codes])
-            g_loss = wasserstein_generator_loss(fake_scores)
-            if self.ac_weight:
-                terms["fake_class_loss"] = auxiliary_classifier_generator_loss(labels, fake_logits)
-                g_loss += self.g_ac_weight * terms["fake_class_loss"]
+            class_term, terms = self.fake_class_term(labels, fake_logits, self.g_ac_weight if self.ac_weight else 0.0)
+            g_loss = wasserstein_generator_loss(fake_scores) + class_term
             if self.guide_weight:
                 terms["guide_loss"] = classifier_guidance_generator_loss(labels, self.guide(guide_views(fake),
                                                                                             training=False))

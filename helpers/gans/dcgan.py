@@ -4,8 +4,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from helpers.gans.adversarial import AdversarialModel
-from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
-                                 minimax_discriminator_loss, minimax_generator_loss)
+from helpers.gans.losses import minimax_discriminator_loss, minimax_generator_loss
 
 
 class DCGAN(AdversarialModel):
@@ -44,15 +43,12 @@ class DCGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             real_logits, real_class = self.discriminate(self._in(real, labels))
             fake_logits, _ = self.discriminate(self._in(fake, labels))
-            d_loss = minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-            if self.ac_weight:
-                class_loss = auxiliary_classifier_discriminator_loss(labels, real_class)
-                d_loss += self.ac_weight * class_loss
+            class_term, terms = self.real_class_term(labels, real_class, self.ac_weight)
+            d_loss = minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing) + class_term
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.discriminator, self.d_optimizer)
-        terms = {"d_loss": d_loss, "d_real_prob": tf.reduce_mean(tf.sigmoid(real_logits)),
-                 "d_fake_prob": tf.reduce_mean(tf.sigmoid(fake_logits))}
-        return {**terms, "real_class_loss": class_loss} if self.ac_weight else terms
+        return {"d_loss": d_loss, "d_real_prob": tf.reduce_mean(tf.sigmoid(real_logits)),
+                "d_fake_prob": tf.reduce_mean(tf.sigmoid(fake_logits)), **terms}
 
     def generator_step(self, real, labels):
         """Make the discriminator call new fakes real (and of the intended expression)."""
@@ -60,10 +56,8 @@ class DCGAN(AdversarialModel):
             fake = self.generator(self._in(tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels),
                                   training=True)
             gen_logits, gen_class = self.discriminate(self._in(fake, labels))
-            g_loss = minimax_generator_loss(gen_logits)
-            if self.ac_weight:
-                fake_class_loss = auxiliary_classifier_generator_loss(labels, gen_class)
-                g_loss += self.ac_weight * fake_class_loss
+            class_term, terms = self.fake_class_term(labels, gen_class, self.ac_weight)
+            g_loss = minimax_generator_loss(gen_logits) + class_term
             scaled = self.scaled(g_loss, self.g_optimizer)
         self.update(tape, scaled, self.generator, self.g_optimizer)
-        return {"g_loss": g_loss, "fake_class_loss": fake_class_loss} if self.ac_weight else {"g_loss": g_loss}
+        return {"g_loss": g_loss, **terms}

@@ -6,8 +6,7 @@ import tensorflow as tf
 
 from helpers.gans.adversarial import AdversarialModel
 from helpers.gans.augment import diff_augment
-from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxiliary_classifier_generator_loss,
-                                 hinge_discriminator_loss, hinge_generator_loss)
+from helpers.gans.losses import hinge_discriminator_loss, hinge_generator_loss
 
 
 class ProjectionSNGAN(AdversarialModel):
@@ -72,15 +71,12 @@ class ProjectionSNGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             real_scores, real_logits = self.discriminate([self._views(real), labels[:, None]])
             fake_scores, _ = self.discriminate([self._views(fake), labels[:, None]])
-            d_loss = hinge_discriminator_loss(real_scores, fake_scores)
-            if self.ac_weight:
-                class_loss = auxiliary_classifier_discriminator_loss(labels, real_logits, self.ac_label_smoothing)
-                d_loss += self.ac_weight * class_loss
+            class_term, terms = self.real_class_term(labels, real_logits, self.ac_weight, self.ac_label_smoothing)
+            d_loss = hinge_discriminator_loss(real_scores, fake_scores) + class_term
             scaled = self.scaled(d_loss, self.d_optimizer)
         self.update(tape, scaled, self.discriminator, self.d_optimizer)
-        terms = {"d_loss": d_loss, "d_real_score": tf.reduce_mean(real_scores),
-                 "d_fake_score": tf.reduce_mean(fake_scores)}
-        return {**terms, "real_class_loss": class_loss} if self.ac_weight else terms
+        return {"d_loss": d_loss, "d_real_score": tf.reduce_mean(real_scores),
+                "d_fake_score": tf.reduce_mean(fake_scores), **terms}
 
     def generator_step(self, real, labels):
         """Raise the discriminator's score of views of new fakes (and the expression head's belief
@@ -89,11 +85,9 @@ class ProjectionSNGAN(AdversarialModel):
             fake = self.generator([tf.random.normal((tf.shape(real)[0], self.noise_dim)), labels[:, None]],
                                   training=True)
             gen_scores, fake_logits = self.discriminate([self._views(fake), labels[:, None]])
-            g_loss = hinge_generator_loss(gen_scores)
-            if self.ac_weight:
-                fake_class_loss = auxiliary_classifier_generator_loss(labels, fake_logits)
-                g_loss += self.ac_weight * fake_class_loss
+            class_term, terms = self.fake_class_term(labels, fake_logits, self.ac_weight)
+            g_loss = hinge_generator_loss(gen_scores) + class_term
             scaled = self.scaled(g_loss, self.g_optimizer)
         self.update(tape, scaled, self.generator, self.g_optimizer)
         self.update_ema()
-        return {"g_loss": g_loss, "fake_class_loss": fake_class_loss} if self.ac_weight else {"g_loss": g_loss}
+        return {"g_loss": g_loss, **terms}

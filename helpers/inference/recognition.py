@@ -81,8 +81,8 @@ TTA_VIEWS = {"flip": flips, "shifts": shifted_views, "ten-crop": ten_crops}
 
 def predict_proba(model, images: np.ndarray, batch_size: int = 512, tta: str | None = None) -> np.ndarray:
     """Softmax probabilities (N, 7); with ``tta`` (a key of :data:`TTA_VIEWS`) the mean over
-    those views. Batches go through Keras' compiled ``predict_on_batch`` (1.4-1.9x faster than
-    eager calls on CPU, and the same numbers)."""
+    those views. Batches go through Keras' compiled ``predict_on_batch``: faster than eager calls
+    on CPU, with the same numbers."""
     if tta is not None and tta not in TTA_VIEWS:
         raise UserError(f"unknown test-time augmentation {tta!r}; choose one of {', '.join(TTA_VIEWS)}")
     images = np.asarray(images)

@@ -9,5 +9,5 @@ from helpers.models.recognizers import (FER_MEAN, FER_STD, RECOGNIZERS, build_re
                                         discriminator_classifier, fer_vgg, imagenet_weights, recognizer_ensemble,
                                         resnet50_transfer, vgg16_bn, vgg16_transfer)
 from helpers.models.autoencoder import conv_autoencoder  # noqa: E402, F401
-from helpers.models.gan_nets import cwgan_critic, cwgan_generator  # noqa: E402, F401
+from helpers.models.cwgan_nets import cwgan_critic, cwgan_generator  # noqa: E402, F401
 from helpers.models.spatial_transformer import SpatialTransformer  # noqa: E402, F401

@@ -27,7 +27,7 @@ class CCycleConfig:
     adversarial_weight: float = 2.0     # T26: reconstruction = 1/2 adversarial = 1/2 classification
     classification_weight: float = 2.0
     cycle_weight: float = 1.0
-    identity_weight: float = 0.0        # T1: 0.1 x cycle (Taigman et al. 2017); removed from T5 on
+    identity_weight: float = 0.0        # T1: 0.1 x cycle (Taigman et al. 2017); T17 on: none
     learning_rate: float = 1e-4         # T26: 1e-4 (earlier rows: 2e-4)
 
     def to_dict(self) -> dict:

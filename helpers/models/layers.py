@@ -32,7 +32,8 @@ class FusedBatchNorm(keras.layers.Layer):
         if training:
             y, mean, var = tf.compat.v1.nn.fused_batch_norm(x, self.gamma, self.beta, epsilon=self.epsilon,
                                                             is_training=True)
-            # The fused kernel returns the Bessel-corrected variance, as Keras' layer uses.
+            # The fused kernel returns the Bessel-corrected (n - 1) batch variance, where Keras' layer averages the
+            # biased one: over the n = batch x height x width values of a channel the two differ by n / (n - 1).
             self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
             self.moving_variance.assign(self.moving_variance * self.momentum + var * (1.0 - self.momentum))
             return y

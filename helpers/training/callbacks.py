@@ -216,7 +216,7 @@ def checkpoint_folders(run_dir: str | Path) -> list[Path]:
 
 def append_history(path: Path, row: dict) -> None:
     """Add one epoch's row to a JSON history (a list of per-epoch records, see
-    :func:`helpers.models.release.load_history`). Rows of that epoch or later are dropped first: a
+    :func:`helpers.models.provenance.load_history`). Rows of that epoch or later are dropped first: a
     resumed run repeats the epochs its last checkpoint did not keep."""
     rows = json.loads(path.read_text()) if path.exists() else []
     write_json(path, [r for r in rows if r["epoch"] < row["epoch"]] + [row], indent=0)

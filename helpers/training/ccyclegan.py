@@ -8,7 +8,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from helpers.errors import UserError
 from helpers.models.ccyclegan_nets import CONFIGS
 from helpers.options import config_class, default, group, option
 from helpers.training.gan_pipeline import GANTrainingConfig, WarmStart
@@ -72,20 +71,10 @@ class CCycleGANConfig(GANTrainingConfig):
 
 
 def load_init(config: CCycleGANConfig):
-    """The release ``--init`` names, checked against the options of this run."""
-    from helpers.inference.translation import load_translator
-    from helpers.training.gan_release import check_init_epochs
+    """The release ``--init`` names, of the same configuration and networks as this run's."""
+    from helpers.training.gan_release import load_release_to_continue
 
-    init = config.warm_start.init
-    parent = load_translator(init)
-    built = {"config": config.config, "width": config.width, "downsamplings": config.downsamplings}
-    released = {"config": parent.config.get("config", {}).get("name"), "width": parent.config.get("width"),
-                "downsamplings": parent.config.get("downsamplings")}
-    if released != built:
-        raise UserError(f"--init {init} was trained with " + " ".join(f"--{k} {v}" for k, v in released.items())
-                        + "; pass the same options")
-    check_init_epochs(parent, config.epochs)
-    return parent
+    return load_release_to_continue(config, "ccyclegan", {"config": "T26", "width": 32, "downsamplings": 2})
 
 
 def learning_rates(config: CCycleGANConfig) -> tuple[float, float]:

@@ -51,22 +51,14 @@ def load_guide(path: str):
 
 
 def load_init(config: CWGANConfig, code_dim: int | None):
-    """The release ``--init`` names, checked against the options of this run."""
-    from helpers.training.gan_release import check_init_epochs
-    from helpers.inference.generators import load_generator
+    """The release ``--init`` names, of the same networks as this run's, with codes of
+    ``code_dim`` dimensions (those of ``--codes``, if given)."""
+    from helpers.training.gan_release import load_release_to_continue
 
-    parent = load_generator(config.warm_start.init)
-    if parent.config.get("kind") != "cwgan":
-        raise UserError(f"--init {config.warm_start.init} is a {parent.config.get('kind')} release, not a cwgan one")
-    released = {"noise-dim": parent.config.get("noise_dim"),
-                "g-width": parent.config.get("train_args", {}).get("g_width", 128)}
-    if released != {"noise-dim": config.noise_dim, "g-width": config.g_width}:
-        raise UserError(f"--init {config.warm_start.init} is a cwgan release with "
-                        + " ".join(f"--{k} {v}" for k, v in released.items()) + "; pass the same options")
+    parent = load_release_to_continue(config, "cwgan", {"noise_dim": 100, "g_width": 128})
     if code_dim is not None and code_dim != len(parent.config["codes"][0]):
-        raise UserError(f"--init {config.warm_start.init} was trained with {len(parent.config['codes'][0])}-d codes, --codes has "
-                        f"{code_dim}: leave --codes out to use the release's")
-    check_init_epochs(parent, config.epochs)
+        raise UserError(f"--init {config.warm_start.init} was trained with {len(parent.config['codes'][0])}-d codes, "
+                        f"--codes has {code_dim}: leave --codes out to use the release's")
     return parent
 
 

@@ -73,23 +73,10 @@ def build_gan(config: DCGANConfig):
 
 
 def load_init(config: DCGANConfig):
-    """The release ``--init`` names, checked against the options of this run."""
-    from helpers.inference.generators import load_generator
-    from helpers.training.gan_release import check_init_epochs
+    """The release ``--init`` names, of the same networks and expressions as this run's."""
+    from helpers.training.gan_release import load_release_to_continue
 
-    init = config.warm_start.init
-    parent = load_generator(init)
-    if parent.config.get("kind") != "dcgan":
-        raise UserError(f"--init {init} is a {parent.config.get('kind')} release, not a dcgan one")
-    released = {"variant": parent.config.get("variant"), "noise-dim": parent.config.get("noise_dim"),
-                "expressions": parent.config.get("expressions")}
-    if released != {"variant": config.variant, "noise-dim": config.noise_dim,
-                     "expressions": parse_expression_set(config.expressions)}:
-        names = ",".join(EXPRESSIONS[e] for e in released["expressions"] or [])
-        raise UserError(f"--init {init} was trained with --variant {released['variant']} --noise-dim "
-                        f"{released['noise-dim']} --expressions {names}; pass the same options")
-    check_init_epochs(parent, config.epochs)
-    return parent
+    return load_release_to_continue(config, "dcgan", {"variant": "dcgan", "noise_dim": 100, "expressions": "all"})
 
 
 def train(config: DCGANConfig) -> Path:

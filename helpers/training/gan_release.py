@@ -86,12 +86,29 @@ def release_callback(ckpt_dir: Path, gan, release_config: dict, snapshot_every: 
     return keras.callbacks.LambdaCallback(on_epoch_end=release)
 
 
-def check_init_epochs(parent, epochs: int) -> None:
-    """Epochs count on from a released generator's epoch, so ``--epochs`` (the epoch to stop at)
-    must be larger."""
-    if epochs <= int(parent.config.get("epoch", 0)):
-        raise UserError(f"--init {parent.path} is epoch {parent.config.get('epoch')}; epochs count on from it, "
+def load_release_to_continue(config, kind: str, network_options: dict):
+    """The release that ``config``'s ``--init`` names (a translator for the ``ccyclegan`` kind,
+    else a generator), checked before any work: of ``kind``, built with this run's values of
+    ``network_options`` (``{option: its value for a release that does not record it}``), and at
+    an epoch before ``--epochs``, since epochs count on from the release's."""
+    from helpers.inference.generators import load_generator
+    from helpers.inference.translation import load_translator
+    from helpers.options import record
+
+    init = config.warm_start.init
+    parent = (load_translator if kind == "ccyclegan" else load_generator)(init)
+    if parent.config.get("kind") != kind:
+        raise UserError(f"--init {init} is a {parent.config.get('kind')} release, not a {kind} one")
+    trained, wanted = parent.config.get("train_args", {}), record(config)
+    released = {name: trained.get(name, default) for name, default in network_options.items()}
+    if released != {name: wanted[name] for name in network_options}:
+        flags = [f"--{name.replace('_', '-')}" + ("" if value is True else f" {value}")
+                 for name, value in released.items() if value is not False]
+        raise UserError(f"--init {init} was trained with {' '.join(flags)}; pass the same options")
+    if config.epochs <= int(parent.config.get("epoch", 0)):
+        raise UserError(f"--init {init} is epoch {parent.config.get('epoch')}; epochs count on from it, "
                         f"so --epochs must be larger (it is the epoch to stop at)")
+    return parent
 
 
 def init_discriminator(parent, fresh: bool) -> str:

@@ -89,21 +89,10 @@ NETWORK_OPTIONS = {"noise_dim": 128, "g_width": 32, "d_width": 32, "attention": 
 
 
 def load_init(config: SNGANConfig):
-    """The release ``--init`` names, checked against the options of this run."""
-    from helpers.inference.generators import load_generator
-    from helpers.training.gan_release import check_init_epochs
+    """The release ``--init`` names, of the same networks as this run's."""
+    from helpers.training.gan_release import load_release_to_continue
 
-    init = config.warm_start.init
-    parent = load_generator(init)
-    if parent.config.get("kind") != "sngan":
-        raise UserError(f"--init {init} is a {parent.config.get('kind')} release, not an sngan one")
-    released = {name: parent.config.get("train_args", {}).get(name, value) for name, value in NETWORK_OPTIONS.items()}
-    if released != {name: getattr(config, name) for name in NETWORK_OPTIONS}:
-        flags = [f"--{k.replace('_', '-')}" + ("" if isinstance(v, bool) else f" {v}")
-                 for k, v in released.items() if not (isinstance(v, bool) and not v)]
-        raise UserError(f"--init {init} was trained with {' '.join(flags)}; pass the same options")
-    check_init_epochs(parent, config.epochs)
-    return parent
+    return load_release_to_continue(config, "sngan", NETWORK_OPTIONS)
 
 
 def build_gan(config: SNGANConfig):

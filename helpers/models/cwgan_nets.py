@@ -33,8 +33,7 @@ def cwgan_critic(code_dim: int = 16, width: int = 32, num_classes: int = 0, feat
     (Miyato & Koyama 2018): ``score = w·h + <embed(code), h>``. Projection conditions on the
     continuous PCA codes directly and keeps the critic's input an image. The features ``h`` are
     the flattened 6x6 maps (``features="flatten"``, the default), which keep *where* a feature is
-    (a mouth corner, a brow); ``"gap"`` averages them away, as the first release's critic did
-    (macro conditional accuracy on PublicTest after 20 epochs: 27.5%, against 36.7% flattened).
+    (a mouth corner, a brow); ``"gap"`` averages them away (docs/training.md compares the two).
     With ``num_classes > 0`` the critic also returns expression logits from the same features
     (the auxiliary classifier of AC-WGAN-GP, Gulrajani et al. 2017, section 5):
     ``[score, class_logits]``."""
