@@ -18,6 +18,7 @@ CHATTER = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|[IW]\d{4} [\d:.]+ +\d+ (cudart_stub|cpu_feature_guard|cuda_\w+|port)\.cc:\d+\] .*"
     r"|E\d{4} [\d:.]+ +\d+ cuda_\w+\.cc:\d+\] Unable to register cu\w+ factory: .*"  # TF 2.18's CUDA probes
+    r"|E\d{4} [\d:.]+ +\d+ cuda_platform\.cc:\d+\] failed call to cuInit: .*"  # a CUDA build on a machine without GPU
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)$")
 
 
@@ -57,4 +58,6 @@ def import_tensorflow_quietly() -> None:
     if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
         return
     with stderr_without(CHATTER):
-        import tensorflow  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")  # the CUDA probe, and its complaint on a machine without a GPU, now

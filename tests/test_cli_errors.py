@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from helpers.cli import run_cli
+from helpers.data import REPO_ROOT
 from helpers.errors import UserError
 
 
@@ -58,7 +59,9 @@ def test_tensorflow_start_up_notices_are_filtered_and_nothing_else():
         "available CPU instructions in performance-critical operations.\n"
         "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n"
         "E0000 00:00:1796157988.609800    7255 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to register "
-        "factory for plugin cuDNN when one has already been registered\n")  # TensorFlow 2.18
+        "factory for plugin cuDNN when one has already been registered\n"  # TensorFlow 2.18
+        "E0000 00:00:1796664791.460294   30488 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: "
+        "Failed call to cuInit: UNKNOWN ERROR (303)\n")  # a CUDA build of TensorFlow without a GPU
     kept = "UserWarning: something the user should see\nE0000 00:00:1.0 12 cudart_stub.cc:31] a real error\n"
     assert without_chatter(notices + kept + notices) == kept
 
@@ -70,3 +73,14 @@ def test_generator_cli_error_is_the_only_line_on_stderr(tmp_path):
                           env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: unknown expression 'Smile'")
+
+
+@pytest.mark.slow
+def test_a_training_command_error_is_the_only_line_on_stderr_with_tensorflow_loaded(tmp_path):
+    """A trainer imports TensorFlow (and probes for GPUs) before it reads its data: with the log
+    level left to the command, its refusal is still the whole of stderr."""
+    proc = subprocess.run([sys.executable, "Generative_model/sngan.py", "--data", str(tmp_path / "none.csv"),
+                           "--ckpt-dir", str(tmp_path / "run"), "--epochs", "1"], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}, cwd=REPO_ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and "none.csv does not exist" in proc.stderr
