@@ -17,7 +17,7 @@ from pathlib import Path
 
 from helpers.data import REPO_ROOT
 from helpers.errors import UserError
-from helpers.options import options, parse_config, replace
+from helpers.options import options, parse_config, record, replace
 from helpers.training.ccyclegan import CCycleGANConfig
 from helpers.training.cwgan import CWGANConfig
 from helpers.training.dcgan import DCGANConfig
@@ -65,9 +65,19 @@ def read_command(command: str):
                 config = parse_config(config_class, words[len(program):], sep)
             except ValueError as exc:
                 raise UserError(f"recorded command {command!r} no longer parses: {exc}") from None
+            config = replace(config, **in_the_repository(record(config)))
             return config.recognizer_config() if config_class is DeepEmotionConfig else config
     raise UserError(f"recorded command {command!r} is not one of the project's trainers "
                     f"({', '.join(c.COMMAND for c in CONFIGS)})")
+
+
+def in_the_repository(options: dict) -> dict:
+    """The options of a recorded command that name a file of the repository by a relative path (the
+    commands are recorded as run from its root), anchored there, so that a replay finds them from
+    any folder (a notebook runs in ``notebooks/``)."""
+    return {name: str(REPO_ROOT / value) for name, value in options.items()
+            if isinstance(value, str) and value and not Path(value).is_absolute() and (REPO_ROOT / value).exists()
+            and name not in ("ckpt_dir", "run_dir")}
 
 
 def recorded_stages(checkpoint: str | Path) -> list[Stage]:
