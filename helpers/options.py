@@ -133,9 +133,9 @@ class StrictParser(argparse.ArgumentParser):
 def command_for(cfg, sep: str = "-") -> str:
     """The command that reproduces ``cfg``: its class's ``COMMAND`` with every recorded option
     that differs from its default."""
-    words = ["python", *cfg.COMMAND.split()]
+    words, values = ["python", *cfg.COMMAND.split()], record(cfg)
     for f in options(type(cfg)):
-        value = getattr(owner(cfg, f), f.name)
+        value = values[f.name]
         if not f.metadata["recorded"] or value == f.default:
             continue
         alias = next((name for name, (const, _) in f.metadata["aliases"].items() if const == value), None)
@@ -144,14 +144,6 @@ def command_for(cfg, sep: str = "-") -> str:
         else:
             words += [flag_of(f, sep), str(value)]
     return shlex.join(words)
-
-
-def owner(cfg, f: Field):
-    """The config (``cfg`` or one of its groups) that holds option ``f``."""
-    if f.name in {g.name for g in fields(cfg)}:
-        return cfg
-    return next(owner(getattr(cfg, g.name), f) for g in fields(cfg) if "group" in g.metadata
-                and f.name in {o.name for o in options(g.metadata["group"])})
 
 
 def replace(cfg, **changes):

@@ -222,12 +222,11 @@ def test_restored_run_continues_exactly_like_the_uninterrupted_one(tmp_path):
 
 def test_a_resumed_run_is_seeded_past_its_completed_epochs(tmp_path):
     """A fresh process restarts every generator: a resume must not replay the first epochs' batches."""
-    from argparse import Namespace
-
+    from helpers.training.cwgan import CWGANConfig
     from helpers.training.gan_pipeline import begin_run
 
     def run(resume):
-        return Namespace(seed=5, ckpt_dir=str(tmp_path), resume=resume, init=None)
+        return CWGANConfig(seed=5, ckpt_dir=str(tmp_path), resume=resume)
 
     net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     assert begin_run(run(resume=True)) == 5  # nothing to resume: the run's own seed

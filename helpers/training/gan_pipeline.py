@@ -30,7 +30,8 @@ TIME_LIMIT_HELP = ("stop at an epoch's end when another would not end within MIN
 class GANTrainingConfig:
     """What every GAN trainer takes: its data, how long and where it trains, what it keeps, where
     and in what precision it runs, and its seed. Each trainer's config adds its networks' and
-    losses' options (and sets its own defaults for ``epochs``, ``batch_size`` and ``ckpt_dir``)."""
+    losses' options, its own ``warm_start`` group (``--init``, worded for its release) and its own
+    defaults for ``epochs``, ``batch_size`` and ``ckpt_dir``."""
 
     COMMAND: ClassVar[str]
     data: str | None = option(None, DATA_HELP)
@@ -94,17 +95,11 @@ def check_ckpt_dir(config: GANTrainingConfig) -> list[Path]:
         raise UserError(f"{ckpt_dir / 'training'} already holds checkpoints: pass --resume to continue, "
                         "or choose another --ckpt-dir")
     if not found:
-        refuse_a_release_it_did_not_start(ckpt_dir, release_to_continue(config))
+        refuse_a_release_it_did_not_start(ckpt_dir, config.warm_start.init)
     else:  # a run killed while writing left its temporary files: this run owns them
         for folder in (ckpt_dir, ckpt_dir / "training"):
             remove_leftovers(folder)
     return found if config.resume else []
-
-
-def release_to_continue(config: GANTrainingConfig) -> str | None:
-    """The release that ``--init`` names, for a trainer that offers it (a ``warm_start`` group)."""
-    warm_start = getattr(config, "warm_start", None)
-    return warm_start.init if warm_start else None
 
 
 def training_faces(config: GANTrainingConfig, expressions=None) -> tuple[np.ndarray, np.ndarray]:
