@@ -104,6 +104,7 @@ def test_the_side_by_side_table(shipped_targets):
     assert [line.split()[1:] for line in untruncated.splitlines() if line.startswith("truncation")] == [["none", "-"]]
 
 
+@pytest.mark.slow
 def test_the_results_as_a_frame(shipped_targets):
     from helpers.evaluation.reports import targets_frame
 
@@ -149,6 +150,7 @@ def test_the_judge_is_refused_as_its_own_second_opinion(run_python):
     assert done.returncode == 2 and "has the judge's weights" in done.stderr and not done.stdout
 
 
+@pytest.mark.slow
 def test_realism_side_by_side_with_real_faces_first(shipped_targets):
     from helpers.evaluation.reports import realism_frame
 
