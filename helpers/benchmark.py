@@ -12,7 +12,9 @@ the CCycleGAN and the projection cGAN) with its own default options:
   what mirroring costs;
 - in float32, and in each mixed precision the hardware runs natively (``mixed_float16`` on a GPU
   with float16 tensor cores, ``mixed_bfloat16`` on an Ampere-or-newer GPU or an AMX/AVX512_BF16 CPU);
-- without and with XLA (``--jit-compile``), which Keras cannot use under ``mirrored`` (see
+- under ``multiworker``: two worker processes of one cluster on this machine, talking over
+  127.0.0.1 (a network between machines changes the figure), trained by the project's loop;
+- without and with XLA (``--jit-compile``), which Keras cannot use across replicas (see
   ``helpers.training.distribute``).
 
 Each measurement is a fresh process: the model built by its trainer's own builder, on random
@@ -49,7 +51,7 @@ def parse_args(argv=None):
     p = command_parser(__doc__, prog="python -m helpers.benchmark")
     p.add_argument("--trainers", default=",".join(TRAINERS), help=f"a comma list of {', '.join(TRAINERS)}")
     p.add_argument("--strategies", default=None,
-                   help="a comma list of one, mirrored (default: those this machine offers)")
+                   help="a comma list of one, mirrored, multiworker (default: those this machine offers)")
     p.add_argument("--precisions", default=None,
                    help="a comma list of float32, mixed_float16, mixed_bfloat16 (default: float32 and the "
                         "mixed precisions this machine runs natively; others are emulated, and slow)")
@@ -84,7 +86,7 @@ def main(argv=None) -> None:
     xla = {"off": [False], "on": [True], "both": [False, True]}[args.xla]
     cpu_devices = 0 if gpus else args.cpu_devices
     plan = [(t, s, p, x) for t in args.trainers for s in strategies for p in precisions for x in xla
-            if not (x and s == "mirrored")]  # refused: see helpers.training.distribute.NO_XLA_ACROSS_REPLICAS
+            if not (x and s in ("mirrored", "multiworker"))]  # refused: see helpers.training.distribute.NO_XLA_ACROSS_REPLICAS
     print(f"{len(plan)} measurements: {args.warmup_steps} warm-up and {args.steps} timed steps each, "
           f"{gpus} GPU(s){'' if gpus else f', mirrored over {cpu_devices} logical CPU devices'}", flush=True)
     rows = []

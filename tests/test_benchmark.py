@@ -79,9 +79,9 @@ def test_the_table_puts_xla_beside_no_xla_and_explains_failures():
 
 
 def test_what_a_machine_offers():
-    assert throughput.available_strategies(0) == ["one", "mirrored"]  # over logical CPU devices
-    assert throughput.available_strategies(1) == ["one"]
-    assert throughput.available_strategies(4) == ["one", "mirrored"]
+    assert throughput.available_strategies(0) == ["one", "mirrored", "multiworker"]  # over logical CPU devices
+    assert throughput.available_strategies(1) == ["one", "multiworker"]  # two workers on 127.0.0.1
+    assert throughput.available_strategies(4) == ["one", "mirrored", "multiworker"]
     assert throughput.available_precisions(native_bf16=False, gpu_float16=False) == ["float32"]
     assert throughput.available_precisions(native_bf16=True, gpu_float16=False) == ["float32", "mixed_bfloat16"]
     assert throughput.available_precisions(native_bf16=False, gpu_float16=True) == ["float32", "mixed_float16"]
@@ -89,7 +89,7 @@ def test_what_a_machine_offers():
 
 @pytest.mark.parametrize("argv, message", [
     (["--trainers", "vgg"], "--trainers: unknown vgg"),
-    (["--strategies", "multiworker"], "--strategies: unknown multiworker"),
+    (["--strategies", "several"], "--strategies: unknown several"),
     (["--precisions", ""], "--precisions is empty"),
     (["--cpu-devices", "1"], "at least 2"),
 ])
@@ -111,16 +111,19 @@ def test_step_counts_start_at_one(flag, capsys):
 
 @pytest.mark.slow
 def test_the_command_measures_and_writes_its_rows(tmp_path, run_python):
-    """The command runs in the test process; its one measurement is still a fresh process."""
+    """The command runs in the test process; each measurement is still a fresh process (two, the
+    workers of a cluster on 127.0.0.1, for multiworker)."""
     out = tmp_path / "rows.json"
-    done = run_python(["-m", "helpers.benchmark", "--trainers", "dcgan", "--strategies", "one", "--precisions", "float32",
-                       "--xla", "off", "--warmup-steps", "1", "--steps", "2", "--out", str(out)])
+    done = run_python(["-m", "helpers.benchmark", "--trainers", "dcgan", "--strategies", "one,multiworker",
+                       "--precisions", "float32", "--xla", "off", "--warmup-steps", "1", "--steps", "2", "--out", str(out)])
     assert done.returncode == 0, done.stderr[-3000:]
-    [row] = json.loads(out.read_text())
-    assert row["trainer"] == "dcgan" and row["batch_size"] == 64 and row["replicas"] == 1 and row["error"] is None
-    assert row["images_per_s"] > 0
-    assert "| dcgan | one | float32 | 64 |" in done.stdout
-    print(f"\n[benchmark] DCGAN, one CPU device, float32: {row['images_per_s']} images/s")
+    one, across = json.loads(out.read_text())
+    assert one["trainer"] == "dcgan" and one["batch_size"] == 64 and one["replicas"] == 1 and one["error"] is None
+    assert across["strategy"] == "multiworker" and across["replicas"] == 2 and across["error"] is None
+    assert one["images_per_s"] > 0 and across["images_per_s"] > 0
+    assert "| dcgan | one | float32 | 64 |" in done.stdout and "| dcgan | multiworker (2 replicas) |" in done.stdout
+    print(f"\n[benchmark] DCGAN, float32: {one['images_per_s']} images/s on one CPU device, "
+          f"{across['images_per_s']} across two workers on 127.0.0.1")
 
 
 @pytest.mark.slow

@@ -90,6 +90,7 @@ def test_every_trainer_takes_the_scale_out_options(command):
     chosen = scale("--strategy", "mirrored", "--precision", "mixed_float16", f"--jit{sep}compile", f"--cpu{sep}devices", "2")
     assert chosen == distribute.ScaleOut(strategy="mirrored", precision="mixed_float16", jit_compile=True, cpu_devices=2)
     assert scale("--bf16").precision == "mixed_bfloat16"
+    assert scale("--strategy", "multiworker").strategy == "multiworker"
     assert from_flat(distribute.ScaleOut, {"precision": "auto", "other": 1}) == distribute.ScaleOut(precision="auto")
 
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EPOCHS = 10
-KILLS = 6  # 4 at random moments, 2 while a release is being written
+EPOCHS = 5
+KILLS = 3  # 2 at random moments, 1 while a release is being written
 
 READER = """
 import json, sys, time

@@ -90,3 +90,13 @@ def test_recognize_gives_the_same_answer_on_both_backends(tmp_path, run_python):
     assert keras_face["box"] == litert_face["box"] and keras_face["label"] == litert_face["label"] == "Happy"
     for name, p in keras_face["probabilities"].items():
         assert litert_face["probabilities"][name] == pytest.approx(p, abs=1e-3)
+
+
+def test_a_run_completed_on_a_keras_too_old_to_export_keeps_its_release_without_a_twin(tmp_path, monkeypatch):
+    import helpers.models.files as files
+    from helpers.training.gan_release import save_litert_release
+
+    monkeypatch.setattr(files, "litert_export_supported", lambda: False)  # Keras before 3.13 (the oldest stack)
+    (tmp_path / "generator.keras").write_bytes(b"")  # never read: nothing is exported
+    assert save_litert_release(tmp_path) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generator.keras"]

@@ -3,6 +3,7 @@
     python tools/check_stacks.py                      # every stack in tools/stacks/
     python tools/check_stacks.py --stack oldest       # one (CI runs this one)
     python tools/check_stacks.py --notebooks          # also run every notebook in smoke mode
+    python tools/check_stacks.py --multiworker        # also train across two workers on 127.0.0.1
 
 A stack is a file ``tools/stacks/NAME.txt``: pinned requirements, with the Python version on its
 first line (``# python 3.11``). For each stack the script
@@ -16,7 +17,9 @@ first line (``# python 3.11``). For each stack the script
 3. loads every shipped model and compares its outputs with the recorded ones, then does the same
    with their LiteRT twins (``python -m helpers.release_check [--backend litert]``);
 4. runs the README's main command (on LiteRT where the runtime installs) and counts the faces it writes;
-5. with ``--notebooks``, runs every notebook top to bottom through papermill with ``-p SMOKE True``.
+5. with ``--notebooks``, runs every notebook top to bottom through papermill with ``-p SMOKE True``;
+6. with ``--multiworker``, runs ``tests/test_multiworker.py`` (``--strategy multiworker`` over two
+   worker processes on 127.0.0.1, slow tests included) with pytest.
 
 It prints the versions, each check with its time, and a summary; it exits with status 1 when a
 check fails. Creating a stack the first time downloads its packages (about 1 GB each)."""
@@ -100,7 +103,7 @@ def last_lines(done: subprocess.CompletedProcess, n: int = 3) -> str:
     return " | ".join((done.stdout + done.stderr).strip().splitlines()[-n:])
 
 
-def check_stack(name: str, notebooks: bool) -> Report:
+def check_stack(name: str, notebooks: bool, multiworker: bool = False) -> Report:
     requirements = STACKS / f"{name}.txt"
     version = stack_python_version(requirements)
     venv = VENVS / name
@@ -149,6 +152,15 @@ def check_stack(name: str, notebooks: bool) -> Report:
                                            "-k", "python3", notebook, Path(out) / notebook.name], env)
                     report.check(f"notebook {notebook.stem} (smoke)", done.returncode == 0, seconds,
                                  "" if done.returncode == 0 else last_lines(done, 2))
+
+    if multiworker:
+        done, seconds = timed([python, *PIP, "install", "-q", "pytest"])
+        if report.check("install pytest", done.returncode == 0, seconds, last_lines(done) if done.returncode else ""):
+            done, seconds = timed([python, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
+                                   "tests/test_multiworker.py"], env)
+            summary = [line for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
+            report.check("two workers (tests/test_multiworker.py)", done.returncode == 0, seconds,
+                         summary[-1].strip("= ") if summary else last_lines(done))
     return report
 
 
@@ -157,9 +169,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--stack", action="append", choices=stacks, help="check only this stack (repeatable; default: all)")
     p.add_argument("--notebooks", action="store_true", help="also run every notebook in smoke mode (needs FER2013)")
+    p.add_argument("--multiworker", action="store_true",
+                   help="also run tests/test_multiworker.py: training across two workers on 127.0.0.1")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    reports = [check_stack(name, args.notebooks) for name in args.stack or stacks]
+    reports = [check_stack(name, args.notebooks, args.multiworker) for name in args.stack or stacks]
     print("\n== summary")
     for r in reports:
         failed = [name for name, ok, _, _ in r.rows if not ok]

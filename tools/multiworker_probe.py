@@ -6,10 +6,10 @@ Starts two workers on 127.0.0.1, each with its ``TF_CONFIG``, and has both fit a
 for two epochs. Prints the TensorFlow and Keras versions and ``works`` (exit 0) or ``fails`` with
 each worker's last error line (exit 1).
 
-The project's trainers take ``--strategy mirrored`` (one machine, several devices) but not yet
-several machines: on TensorFlow 2.21 with Keras 3.15 (and the older stacks) ``fit`` fails under
-this strategy before the first step, for any model (keras-team/keras#20585). When this probe says
-``works`` on a stack, the trainers can offer ``--strategy multiworker``."""
+On TensorFlow 2.21 with Keras 3.15 (and the older stacks) ``fit`` fails under this strategy
+before the first step, for any model (keras-team/keras#20585), so the trainers' ``--strategy
+multiworker`` trains through the project's own loop (:mod:`helpers.training.worker_loop`). When
+this probe says ``works`` on a stack, ``fit`` could serve there too."""
 from __future__ import annotations
 
 import json

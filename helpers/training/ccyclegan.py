@@ -10,6 +10,7 @@ import numpy as np
 
 from helpers.models.ccyclegan_nets import CONFIGS
 from helpers.options import config_class, default, group, option
+from helpers.training.distribute import chief_writes
 from helpers.training.gan_pipeline import GANTrainingConfig, WarmStart
 
 
@@ -104,6 +105,7 @@ def build_gan(config: CCycleGANConfig):
     return gan
 
 
+@chief_writes("ckpt_dir")
 def train(config: CCycleGANConfig) -> Path:
     """Train the translator of ``config``; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""

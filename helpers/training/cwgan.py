@@ -12,6 +12,7 @@ import numpy as np
 from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 from helpers.options import config_class, default, group, option
+from helpers.training.distribute import chief_writes
 from helpers.training.gan_pipeline import GANTrainingConfig, WarmStart
 
 
@@ -140,6 +141,7 @@ def build_gan(config: CWGANConfig, codes: np.ndarray):
     return gan, fingerprint
 
 
+@chief_writes("ckpt_dir")
 def train(config: CWGANConfig) -> Path:
     """Run the whole pipeline of ``config``; returns the release folder (``generator.keras`` +
     ``config.json``), refreshed after every epoch."""

@@ -12,6 +12,7 @@ from helpers.errors import UserError
 from helpers.expressions import EXPRESSIONS, parse_expression
 from helpers.models.dcgan_nets import VARIANTS
 from helpers.options import config_class, default, group, option
+from helpers.training.distribute import chief_writes
 from helpers.training.gan_pipeline import GANTrainingConfig, WarmStart
 
 FIVE_EMOTIONS = ("Neutral", "Fear", "Angry", "Surprise", "Disgust")
@@ -79,6 +80,7 @@ def load_init(config: DCGANConfig):
     return load_release_to_continue(config, "dcgan", {"variant": "dcgan", "noise_dim": 100, "expressions": "all"})
 
 
+@chief_writes("ckpt_dir")
 def train(config: DCGANConfig) -> Path:
     """Train the DCGAN of ``config``; the release (generator.keras + config.json) in
     ``--ckpt-dir`` is refreshed after every epoch."""

@@ -59,10 +59,13 @@ def release_epoch(ckpt_dir: str | Path, generator, config: dict, epoch: int, sna
     return written
 
 
-def save_litert_release(ckpt_dir: str | Path) -> Path:
-    """The LiteRT twin of the release in ``ckpt_dir``, exported from its ``generator.keras``."""
-    from helpers.models.files import LITERT_SUFFIX, load_model, save_litert
+def save_litert_release(ckpt_dir: str | Path) -> Path | None:
+    """The LiteRT twin of the release in ``ckpt_dir``, exported from its ``generator.keras``; none
+    with a Keras too old to export one (before 3.13), whose release then runs on Keras alone."""
+    from helpers.models.files import LITERT_SUFFIX, litert_export_supported, load_model, save_litert
 
+    if not litert_export_supported():
+        return None
     model_file = Path(ckpt_dir) / MODEL
     return save_litert(load_model(model_file), model_file.with_suffix(LITERT_SUFFIX))
 
@@ -129,10 +132,10 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
     and return the release's epoch and wall time (plus the warm-up's). With ``new_head`` the
     run's discriminator has an expression head the release's lacks: every other weight is
     copied, and the head is warmed up as a fresh discriminator would be."""
-    import tensorflow as tf
     from tqdm.auto import tqdm
 
     from helpers.inference.generators import checkpoint_folder
+    from helpers.training.worker_loop import batches_and_step
 
     def warm_start() -> tuple[int, float]:
         t0 = time.time()
@@ -155,11 +158,11 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
                 print(f"generator and discriminator from {parent.path} (epoch {epoch})", flush=True)
                 return epoch, wall
         steps = math.ceil(warmup_epochs * int(dataset.cardinality()))
-        step = tf.function(gan.warm_up_discriminator)
-        bar = tqdm(dataset.repeat().take(steps), total=steps, desc="discriminator warm-up", mininterval=10)
+        batches, step = batches_and_step(gan, dataset.repeat().take(steps), gan.warm_up_discriminator)
+        bar = tqdm(batches, total=steps, desc="discriminator warm-up", mininterval=10)
         losses = {}
-        for i, (images, labels) in enumerate(bar):
-            losses = step(images, labels)
+        for i, batch in enumerate(bar):
+            losses = step(batch)
             if i % 50 == 0:
                 bar.set_postfix({k: f"{float(v):.3f}" for k, v in losses.items()})
         start = "a new expression head on its discriminator" if new_head else "a fresh discriminator"

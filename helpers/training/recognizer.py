@@ -16,7 +16,7 @@ from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 from helpers.files import write_json, write_text
 from helpers.options import command_for, config_class, group, option, record
-from helpers.training.distribute import ScaleOut
+from helpers.training.distribute import ScaleOut, chief_writes
 from helpers.training.gan_pipeline import TIME_LIMIT_HELP
 
 AUGMENTATIONS = {"full": {}, "light": {"rotation_deg": 0.0, "shift": 0.05, "zoom": 0.0, "erasing": 0.0}}
@@ -224,6 +224,7 @@ def compiled_recognizer(config: RecognizerConfig, steps_per_epoch: int):
     return model
 
 
+@chief_writes("run_dir")
 def train(config: RecognizerConfig) -> Path:
     """Train the recognizer of ``config``, choosing the epoch on PublicTest; returns the run's
     ``best.keras``."""
@@ -235,6 +236,7 @@ def train(config: RecognizerConfig) -> Path:
     from helpers.training.callbacks import SaveLast, epoch_callbacks
     from helpers.training.distribute import make_strategy
     from helpers.training.precision import training_precision
+    from helpers.training.worker_loop import fit
 
     strategy = make_strategy(config.scale)
     run_dir = check_output_folder(config.run_dir, flag(config, "run_dir"))
@@ -278,6 +280,6 @@ def train(config: RecognizerConfig) -> Path:
                   SaveLast(run_dir)]
         callbacks = epoch_callbacks(run_dir, wall=prior, time_limit=config.time_limit, saving=saving,
                                     kept=lambda: f"{run_dir / 'last.keras'} (its last good epoch)")
-        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=initial_epoch,
+        fit(model, train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=initial_epoch,
                   callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
     return run_dir / "best.keras"

@@ -12,6 +12,7 @@ from helpers.errors import UserError
 from helpers.expressions import NUM_EXPRESSIONS
 from helpers.gans.augment import POLICIES
 from helpers.options import config_class, default, group, option
+from helpers.training.distribute import chief_writes
 from helpers.training.gan_pipeline import GANTrainingConfig, WarmStart
 
 
@@ -115,6 +116,7 @@ def build_gan(config: SNGANConfig):
     return gan
 
 
+@chief_writes("ckpt_dir")
 def train(config: SNGANConfig) -> Path:
     """Train the projection cGAN of ``config``; the release (the averaged generator's
     generator.keras + config.json) in ``--ckpt-dir`` is refreshed after every epoch."""

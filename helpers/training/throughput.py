@@ -75,12 +75,14 @@ def random_batches(batch_size: int, one_hot: bool, seed: int = 0):
 
 
 def images_per_second(model, batches, batch_size: int, warmup: int, steps: int) -> tuple[float, float]:
-    """Images per second and seconds per step of ``model.fit`` on ``batches`` over ``steps``
+    """Images per second and seconds per step of training ``model`` (``fit``, or the loop across workers) on ``batches`` over ``steps``
     steps, after ``warmup`` untimed ones (at least one: the first step traces the function)."""
     if warmup < 1 or steps < 1:
         raise ValueError("warm-up and timed steps must each be at least 1")
+    from helpers.training.worker_loop import fit
+
     timer = StepTimer(warmup)
-    model.fit(batches, epochs=1, steps_per_epoch=warmup + steps, callbacks=[timer], verbose=0, shuffle=False)
+    fit(model, batches, epochs=1, steps_per_epoch=warmup + steps, callbacks=[timer], verbose=0, shuffle=False)
     per_step = (timer.times[-1] - timer.times[0]) / steps
     return batch_size / per_step, per_step
 
@@ -147,8 +149,9 @@ def measure(trainer: str, config, warmup: int, steps: int) -> Measurement:
 
 def available_strategies(gpus: int) -> list[str]:
     """``one`` always; ``mirrored`` over 2+ GPUs, or, without GPUs, over logical CPU devices
-    (which shows its cost, since they share the cores). With one GPU there is nothing to mirror."""
-    return ["one", "mirrored"] if gpus != 1 else ["one"]
+    (which shows its cost, since they share the cores); with one GPU there is nothing to mirror.
+    And ``multiworker``: two worker processes on this machine, talking over 127.0.0.1."""
+    return (["one", "mirrored"] if gpus != 1 else ["one"]) + ["multiworker"]
 
 
 def available_precisions(native_bf16: bool, gpu_float16: bool) -> list[str]:
@@ -169,34 +172,51 @@ def machine_offers() -> tuple[list[str], list[str], int]:
 def measure_in_subprocess(trainer: str, strategy: str, precision: str, xla: bool, cpu_devices: int, warmup: int,
                           steps: int, timeout: float) -> Measurement:
     """:func:`measure` in a fresh Python process (the precision policy and the logical devices
-    are fixed for a process once TensorFlow starts); a failure or a timeout becomes the row's error."""
+    are fixed for a process once TensorFlow starts), or for ``multiworker`` in two, the workers of
+    a cluster on 127.0.0.1, whose chief's row is kept; a failure or a timeout becomes the row's error."""
+    from helpers.training.distribute import local_cluster, tf_config
+
     context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
     scale = ScaleOut(strategy=strategy, precision=precision, jit_compile=xla,
                      cpu_devices=cpu_devices if strategy == "mirrored" else 0)
-    process = context.Process(target=measure_and_send, args=(sender, trainer, scale, warmup, steps), daemon=True)
-    process.start()
-    sender.close()
+    addresses = local_cluster(2) if strategy == "multiworker" else []
+    processes, receivers = [], []
+    for index in range(max(1, len(addresses))):
+        receiver, sender = context.Pipe(duplex=False)
+        cluster = tf_config(addresses, index) if addresses else None
+        processes.append(context.Process(target=measure_and_send, args=(sender, trainer, scale, warmup, steps, cluster),
+                                         daemon=True))
+        processes[-1].start()
+        sender.close()
+        receivers.append(receiver)
     row = Measurement(trainer, strategy, precision, xla)
-    if not receiver.poll(timeout):
-        process.kill()
-        process.join()
-        row.error = f"no result within {timeout:g} s"
-        return row
     try:
-        result = receiver.recv()
-    except EOFError:  # the process died without a word (killed, out of memory)
-        result = {"stderr": ""}
-    process.join()
-    if "stderr" not in result:
-        return Measurement(**result)
-    row.error = failure_reason(result["stderr"]) or f"exit status {process.exitcode}"
-    return row
+        if not receivers[0].poll(timeout):
+            row.error = f"no result within {timeout:g} s"
+            return row
+        try:
+            result = receivers[0].recv()
+        except EOFError:  # the process died without a word (killed, out of memory)
+            result = {"stderr": ""}
+        processes[0].join()
+        if "stderr" not in result:
+            return Measurement(**result)
+        row.error = failure_reason(result["stderr"]) or f"exit status {processes[0].exitcode}"
+        return row
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
-def measure_and_send(sender, trainer: str, scale: ScaleOut, warmup: int, steps: int) -> None:
-    """In a measurement's own process: :func:`measure`, and its row sent back through
-    ``sender``, or, if it fails, what the process wrote to its standard error."""
+def measure_and_send(sender, trainer: str, scale: ScaleOut, warmup: int, steps: int, cluster: str | None = None) -> None:
+    """In a measurement's own process (as a worker of ``cluster``, a ``TF_CONFIG``, if given):
+    :func:`measure`, and its row sent back through ``sender``, or, if it fails, what the process
+    wrote to its standard error."""
+    if cluster is not None:
+        os.environ["TF_CONFIG"] = cluster
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
@@ -236,7 +256,7 @@ def markdown_table(rows: list[Measurement]) -> str:
 
     def shown(r, strategy):
         if r is None:
-            return "refused (see below)" if strategy == "mirrored" else "not run"
+            return "refused (see below)" if strategy in ("mirrored", "multiworker") else "not run"
         if r.error is None:
             return f"{r.images_per_s:g}"
         if r.error not in notes:
@@ -252,6 +272,6 @@ def markdown_table(rows: list[Measurement]) -> str:
         where = f"{strategy} ({replicas} replicas)" if strategy != "one" and replicas else strategy
         lines.append(f"| {trainer} | {where} | {precision} | {batch or ''} | {shown(off, strategy)} | {shown(on, strategy)} | {ratio} |")
     lines += [""] * bool(notes) + [f"({i}) {note}" for i, note in enumerate(notes, 1)]
-    if any(r.strategy == "mirrored" for r in rows):
-        lines += ["", "XLA under mirrored: " + NO_XLA_ACROSS_REPLICAS + "."]
+    if any(r.strategy in ("mirrored", "multiworker") for r in rows):
+        lines += ["", "XLA across replicas: " + NO_XLA_ACROSS_REPLICAS + "."]
     return "\n".join(lines)
