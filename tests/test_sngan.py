@@ -190,7 +190,7 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     [row] = json.loads((ckpt / "training" / "history.json").read_text())
     assert row["epoch"] == 1 and np.isfinite(row["d_loss"]) and np.isfinite(row["g_loss"])
     config = json.loads((ckpt / "config.json").read_text())
-    assert config["kind"] == "sngan" and config["epoch"] == 1 and len(config["sampling_weights"]) == 7
+    assert config["kind"] == "projection_cgan" and config["epoch"] == 1 and len(config["sampling_weights"]) == 7
     released = json.loads(keras.saving.load_model(ckpt / "generator.keras", safe_mode=True).to_json())
     assert "FusedBatchNorm" not in json.dumps(released)  # a release is stock Keras layers only
     keras_faces = load_generator(ckpt, backend="keras").generate(1, 4, seed=0)
@@ -260,3 +260,20 @@ def test_init_refuses_a_release_of_other_networks_and_reads_old_releases_as_with
     assert parent.config["epoch"] == 42
     with pytest.raises(UserError, match=r"trained with --noise-dim 128 --g-width 32 --d-width 32; pass the same"):
         load_init(replace(config, attention=True))
+
+
+def test_a_release_that_records_the_kind_by_its_other_name_loads_and_reports_as_the_projection_cgan(tmp_path):
+    import shutil
+
+    from helpers.evaluation.reports import generator_summary
+    from helpers.inference.generators import load_generator
+
+    release = tmp_path / "older"
+    shutil.copytree("checkpoints/sngan_fer2013", release, ignore=shutil.ignore_patterns("training", "*.tflite"))
+    config = json.loads((release / "config.json").read_text())
+    (release / "config.json").write_text(json.dumps({**config, "kind": "sngan"}))
+    older, shipped = load_generator(release), load_generator("checkpoints/sngan_fer2013")
+    assert older.config["kind"] == shipped.config["kind"] == "projection_cgan"
+    np.testing.assert_array_equal(older.generate(2, 3, seed=0), shipped.generate(2, 3, seed=0))
+    record = {**json.loads((release / "metrics.json").read_text()), "kind": "sngan"}
+    assert generator_summary(record).startswith("projection_cgan epoch 42,")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.inference.generators import canonical_kind
+
 
 def format_recognizer(result: dict) -> str:
     views = f", {result['tta']} TTA" if result["tta"] else ""
@@ -41,7 +43,7 @@ def format_targets(results: list[dict]) -> str:
     from helpers.inference.judge import JUDGE_FINGERPRINT
 
     first = results[0]
-    names = [f"{r['kind']} ({Path(r['checkpoint']).name})" for r in results]
+    names = [f"{canonical_kind(r['kind'])} ({Path(r['checkpoint']).name})" for r in results]
     width = max(14, *map(len, names))
     rows = [("", names),
             ("truncation", [_truncation_cell(r) for r in results])]
@@ -117,7 +119,7 @@ def targets_frame(results: list[dict]):
     rows = []
     for r in results:
         s = r["summary"]
-        rows.append({"model": Path(r["checkpoint"]).name, "kind": r["kind"], "epoch": r["epoch"],
+        rows.append({"model": Path(r["checkpoint"]).name, "kind": canonical_kind(r["kind"]), "epoch": r["epoch"],
                      "truncation": r.get("truncation"), **s["worst_ratio_per_expression"],
                      "weakest ratio": s["worst_ratio"], "macro accuracy": s["worst_macro_accuracy"],
                      "FID / floor": s["fid_ratio_worst"], "pairwise distance": s["pairwise_distance_worst"],
@@ -141,7 +143,7 @@ def realism_frame(results: list[dict]):
     rows = {"real Training faces": real}
     for r in results:
         summary = r["realism"]["summary"]
-        row = {"kind": r["kind"], "read against": r["realism"]["reference"]}
+        row = {"kind": canonical_kind(r["kind"]), "read against": r["realism"]["reference"]}
         for name, f in summary["faceness"].items():
             row |= {f"{name} accepted": f["rate_mean"], f"{name} worst ratio": f["worst_ratio_overall"],
                     f"{name} weakest": f"{f['weakest_expression']} {f['worst_ratio_per_expression'][f['weakest_expression']]:.2f}"}
@@ -206,13 +208,15 @@ def generator_summary(r: dict) -> str:
     """A generator evaluation's headline in one line: notebooks 05 and 07 print it for the shipped
     checkpoints in cells nbval checks, and ``tests/test_shipped_generators.py`` ties the stored
     line to the checkpoint's ``metrics.json``, so CI scores each shipped generator once."""
-    return (f"{r['kind']} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{_truncation(r)}: conditional accuracy "
+    return (f"{canonical_kind(r['kind'])} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{_truncation(r)}: "
+            "conditional accuracy "
             f"{100 * r['conditional_accuracy_macro']:.1f}% macro, IS {r['inception_score'][0]:.2f} "
             f"({100 * r['is_ratio']:.0f}% of the real faces' {r['real_inception_score'][0]:.2f}), FID {r['fid']:.1f}")
 
 
 def format_generator(r: dict) -> str:
-    lines = [f"{r['checkpoint']} ({r['kind']}, epoch {r['epoch']}) vs {r['split']}: {r['n']} generated faces, "
+    lines = [f"{r['checkpoint']} ({canonical_kind(r['kind'])}, epoch {r['epoch']}) vs {r['split']}: "
+             f"{r['n']} generated faces, "
              f"as many per expression as the split holds{_truncation(r)}",
              f"  conditional accuracy (macro)  {100 * r['conditional_accuracy_macro']:6.2f}%"]
     lines += [f"    {name:14s}              {100 * acc:6.2f}%" for name, acc in r["conditional_accuracy"].items()]

@@ -3,7 +3,7 @@ trainers write it: :mod:`helpers.training.gan_release`).
 
 A checkpoint is a directory holding ``generator.keras`` and ``config.json``::
 
-    {"kind": "cwgan" | "dcgan" | "sngan", "image_size": 48, "noise_dim": 100,
+    {"kind": "cwgan" | "dcgan" | "projection_cgan", "image_size": 48, "noise_dim": 100,
      "conditioning": "code" | "label" | "none", "output": "tanh" | "sigmoid",
      "expressions": [ids the model can produce, FER2013 order],
      "codes": [[...], ...]   # (7, k) expression representations, for "code" conditioning
@@ -111,9 +111,17 @@ def checkpoint_folder(path: str | Path) -> Path:
 # what each checkpoint kind is, and the script that uses it
 KINDS = {"cwgan": ("a face generator", "Generative_model/Expression_generator.py"),
          "dcgan": ("a face generator", "Generative_model/Expression_generator.py"),
-         "sngan": ("a face generator", "Generative_model/Expression_generator.py"),
+         "projection_cgan": ("a face generator", "Generative_model/Expression_generator.py"),
          "ccyclegan": ("an expression translator", "Generative_model/Expression_translator.py")}
-GENERATOR_KINDS = ("cwgan", "dcgan", "sngan")
+GENERATOR_KINDS = ("cwgan", "dcgan", "projection_cgan")
+# A kind's other names: a release that records one loads as that kind ("sngan", after the
+# projection cGAN's trainer, is in the shipped projection cGAN's config).
+KIND_ALIASES = {"sngan": "projection_cgan"}
+
+
+def canonical_kind(kind):
+    """The name of a release's ``kind`` (one of :data:`KINDS`), whichever name it records."""
+    return KIND_ALIASES.get(kind, kind)
 
 
 def load_checkpoint(path: str | Path, kinds=GENERATOR_KINDS, required=("noise_dim", "expressions"),
@@ -199,6 +207,7 @@ def read_config(config_file: Path, path: Path, kinds, required, what: str) -> di
         raise invalid(f"a JSON {type(config).__name__}, not an object")
     if not isinstance(config.get("kind"), str):
         raise invalid(f"'kind' is {json.dumps(config.get('kind'))[:40]}, not {CONFIG_FIELDS['kind'][0]}")
+    config["kind"] = canonical_kind(config["kind"])
     if config["kind"] not in kinds:
         other, script = KINDS.get(config["kind"], ("not a checkpoint this project writes", None))
         use = f": use it with {script}" if script else ""

@@ -93,7 +93,7 @@ def load_init(config: SNGANConfig):
     """The release ``--init`` names, of the same networks as this run's."""
     from helpers.training.gan_release import load_release_to_continue
 
-    return load_release_to_continue(config, "sngan", NETWORK_OPTIONS)
+    return load_release_to_continue(config, "projection_cgan", NETWORK_OPTIONS)
 
 
 def build_gan(config: SNGANConfig):
@@ -133,7 +133,7 @@ def train(config: SNGANConfig) -> Path:
     with training_precision(config.scale.precision) as precision:
         with strategy.scope():
             gan = build_gan(config)
-        release_config = {"kind": "sngan", "image_size": 48, "noise_dim": config.noise_dim, "conditioning": "label",
+        release_config = {"kind": "projection_cgan", "image_size": 48, "noise_dim": config.noise_dim, "conditioning": "label",
                           "output": "tanh", "expressions": sorted(int(e) for e in np.unique(y)),
                           "sampling_weights": class_sampling_weights(y, config.class_balance).round(4).tolist(),
                           **provenance(config, precision)}
