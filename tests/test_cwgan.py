@@ -143,7 +143,7 @@ def test_generator_cli_bad_checkpoint_and_output(tmp_path, run_python):
     for ckpt, out, message in ((tmp_path / "missing", tmp_path / "o", "does not exist"),
                                (bad, tmp_path / "o", "not a loadable Keras model"),
                                (translator, tmp_path / "o", "is a ccyclegan checkpoint, an expression translator, not a "
-                                "face generator (cwgan/dcgan/sngan): use it with Generative_model/Expression_translator.py"),
+                                "face generator (cwgan/dcgan/projection_cgan): use it with Generative_model/Expression_translator.py"),
                                ("checkpoints/recognizer_fer2013.keras", tmp_path / "o", "is a lone model file"),
                                (shipped, Path("/proc/forbidden"), "cannot be written")):
         proc = run_python(["Generative_model/Expression_generator.py", str(ckpt), "Fear", "2", str(out)])
