@@ -78,26 +78,18 @@ def with_class_weights(dataset, class_weight: dict):
     return dataset.map(lambda x, y: (x, y, tf.gather(table, tf.argmax(y, axis=-1))))
 
 
-def metric_results(model) -> dict:
-    """Every metric's result by name (a compiled model's metrics flattened, as ``fit`` logs them)."""
-    results = {}
-    for metric in model.metrics:
-        value = metric.result()
-        results.update(value if isinstance(value, dict) else {metric.name: value})
-    return results
-
-
-def replicated(strategy, step):
+def replicated(model, step):
     """A compiled function that takes the next global batch from a distributed iterator, runs
-    ``step`` on every replica's share and returns the metrics, read across all replicas."""
+    ``step`` (``model.train_step`` or ``model.test_step``) on every replica's share and returns
+    ``model``'s metrics, read across all replicas."""
     import tensorflow as tf
 
-    model = step.__self__
+    strategy = model.distribute_strategy
 
     @tf.function
     def run(iterator):
         strategy.run(step, (next(iterator),))
-        return metric_results(model)
+        return model.get_metrics_result()
 
     return run
 
@@ -143,7 +135,7 @@ def fit_across_workers(model, dataset, *, epochs: int, initial_epoch: int = 0, s
     if validation_data is not None:
         validation = (strategy.experimental_distribute_dataset(sharded_by_data(validation_data)),
                       int(validation_data.cardinality()))
-    train_step, test_step = replicated(strategy, model.train_step), replicated(strategy, model.test_step)
+    train_step, test_step = replicated(model, model.train_step), replicated(model, model.test_step)
     callbacks = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                                              verbose=verbose, epochs=epochs, steps=steps)
     summed = summer(strategy)
