@@ -20,7 +20,7 @@ from helpers.expressions import EXPRESSIONS
 from helpers.training import distribute, worker_loop
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPPED = ("cwgan", "dcgan", "ccyclegan", "sngan", "recognizer")
+STEPPED = ("cwgan", "dcgan", "ccyclegan", "sngan", "recognizer", "recognizer, class weights")
 DCGAN = [sys.executable, "Generative_model/dcgan.py", "--data", "synthetic", "--expressions", "surprise",
          "--batch-size", "32", "--strategy", "multiworker"]
 
