@@ -12,12 +12,14 @@ multiworker`` trains through the project's own loop (:mod:`helpers.training.work
 this probe says ``works`` on a stack, ``fit`` could serve there too."""
 from __future__ import annotations
 
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from helpers.training.distribute import local_cluster, tf_config  # noqa: E402  (the tests' and benchmark's cluster)
 
 WORKER = """
 import tensorflow as tf
@@ -32,21 +34,15 @@ print("trained", strategy.num_replicas_in_sync, "replicas")
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> int:
     import keras
     import tensorflow as tf
 
-    workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
+    workers = local_cluster(2)
     runs = []
     for index in range(2):
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "",
-               "TF_CONFIG": json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})}
+               "TF_CONFIG": tf_config(workers, index)}
         runs.append(subprocess.Popen([sys.executable, "-c", WORKER], env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True))
     outputs = []
