@@ -209,15 +209,13 @@ def generator_summary(r: dict) -> str:
     checkpoints in cells nbval checks, and ``tests/test_shipped_generators.py`` ties the stored
     line to the checkpoint's ``metrics.json``, so CI scores each shipped generator once."""
     return (f"{canonical_kind(r['kind'])} epoch {r['epoch']}, {r['n']} faces vs {r['split']}{_truncation(r)}: "
-            "conditional accuracy "
-            f"{100 * r['conditional_accuracy_macro']:.1f}% macro, IS {r['inception_score'][0]:.2f} "
+            f"conditional accuracy {100 * r['conditional_accuracy_macro']:.1f}% macro, IS {r['inception_score'][0]:.2f} "
             f"({100 * r['is_ratio']:.0f}% of the real faces' {r['real_inception_score'][0]:.2f}), FID {r['fid']:.1f}")
 
 
 def format_generator(r: dict) -> str:
     lines = [f"{r['checkpoint']} ({canonical_kind(r['kind'])}, epoch {r['epoch']}) vs {r['split']}: "
-             f"{r['n']} generated faces, "
-             f"as many per expression as the split holds{_truncation(r)}",
+             f"{r['n']} generated faces, as many per expression as the split holds{_truncation(r)}",
              f"  conditional accuracy (macro)  {100 * r['conditional_accuracy_macro']:6.2f}%"]
     lines += [f"    {name:14s}              {100 * acc:6.2f}%" for name, acc in r["conditional_accuracy"].items()]
     lines += [f"  Inception Score               {r['inception_score'][0]:.3f} ± {r['inception_score'][1]:.3f}  "

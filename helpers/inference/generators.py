@@ -115,7 +115,7 @@ KINDS = {"cwgan": ("a face generator", "Generative_model/Expression_generator.py
          "ccyclegan": ("an expression translator", "Generative_model/Expression_translator.py")}
 GENERATOR_KINDS = ("cwgan", "dcgan", "projection_cgan")
 # A kind's other names: a release that records one loads as that kind ("sngan", after the
-# projection cGAN's trainer, is in the shipped projection cGAN's config).
+# projection cGAN's trainer, is what its releases recorded before the kind had its own name).
 KIND_ALIASES = {"sngan": "projection_cgan"}
 
 

@@ -175,9 +175,9 @@ def fit_gan(run: GANRun, dataset, config: GANTrainingConfig) -> Path:
     """Train ``run.gan`` on ``dataset`` up to ``--epochs`` with Keras ``fit``: resumed from the
     newest checkpoint with ``--resume`` (keeping the ``init`` lineage its release config records),
     or warm-started from a release; after every epoch the NaN guard, a checkpoint, a history
-    row, TensorBoard scalars, the sample grid (every ``--sample-every`` epochs) and the release (on
-several machines through :func:`helpers.training.worker_loop.fit`);
-    stopped early by ``--time-limit``. A run that reaches ``--epochs`` also exports the release's
+    row, TensorBoard scalars, the sample grid (every ``--sample-every`` epochs) and the release;
+    stopped early by ``--time-limit`` (on several machines, through
+    :func:`helpers.training.worker_loop.fit`). A run that reaches ``--epochs`` also exports the release's
     LiteRT twin (an export takes seconds, so not every epoch; until then the release has none).
     Returns the release folder ``--ckpt-dir``."""
     from helpers.training.callbacks import EpochHistory, GANCheckpoints, SampleGrid, epoch_callbacks
@@ -207,7 +207,7 @@ several machines through :func:`helpers.training.worker_loop.fit`);
     callbacks = epoch_callbacks(run_dir, wall=wall, time_limit=config.time_limit, kept=checkpoints.describe_last,
                                 saving=saving)
     history = fit(gan, dataset, epochs=config.epochs, initial_epoch=start, steps_per_epoch=run.steps_per_epoch,
-                      callbacks=callbacks, verbose=2, shuffle=False)
+                  callbacks=callbacks, verbose=2, shuffle=False)
     if history.epoch and history.epoch[-1] + 1 == config.epochs:
         save_litert_release(ckpt_dir)
     return ckpt_dir

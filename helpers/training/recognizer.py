@@ -281,5 +281,5 @@ def train(config: RecognizerConfig) -> Path:
         callbacks = epoch_callbacks(run_dir, wall=prior, time_limit=config.time_limit, saving=saving,
                                     kept=lambda: f"{run_dir / 'last.keras'} (its last good epoch)")
         fit(model, train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=initial_epoch,
-                  callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
+            callbacks=callbacks, class_weight=weights, verbose=2, shuffle=False)  # train_ds shuffles itself
     return run_dir / "best.keras"

@@ -75,8 +75,9 @@ def random_batches(batch_size: int, one_hot: bool, seed: int = 0):
 
 
 def images_per_second(model, batches, batch_size: int, warmup: int, steps: int) -> tuple[float, float]:
-    """Images per second and seconds per step of training ``model`` (``fit``, or the loop across workers) on ``batches`` over ``steps``
-    steps, after ``warmup`` untimed ones (at least one: the first step traces the function)."""
+    """Images per second and seconds per step of training ``model`` (``fit``, or the loop across
+    workers) on ``batches`` over ``steps`` steps, after ``warmup`` untimed ones (at least one: the
+    first step traces the function)."""
     if warmup < 1 or steps < 1:
         raise ValueError("warm-up and timed steps must each be at least 1")
     from helpers.training.worker_loop import fit
@@ -190,8 +191,9 @@ def measure_in_subprocess(trainer: str, strategy: str, precision: str, xla: bool
         sender.close()
         receivers.append(receiver)
     row = Measurement(trainer, strategy, precision, xla)
+    answered = receivers[0].poll(timeout)
     try:
-        if not receivers[0].poll(timeout):
+        if not answered:
             row.error = f"no result within {timeout:g} s"
             return row
         try:
@@ -203,9 +205,9 @@ def measure_in_subprocess(trainer: str, strategy: str, precision: str, xla: bool
             return Measurement(**result)
         row.error = failure_reason(result["stderr"]) or f"exit status {processes[0].exitcode}"
         return row
-    finally:
+    finally:  # the other workers end with the chief; a measurement that timed out is killed at once
         for process in processes:
-            process.join(timeout=30)
+            process.join(timeout=30 if answered else 0)
             if process.is_alive():
                 process.kill()
                 process.join()
