@@ -2,13 +2,16 @@
 itself in a real browser (headless Chromium from the distribution, driven by Playwright)."""
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
 import zlib
@@ -19,6 +22,7 @@ import pytest
 from PIL import Image
 
 from helpers.errors import UserError
+from helpers.expressions import EXPRESSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,11 +78,11 @@ def _bomb(path: Path) -> Path:
 
 
 def test_the_photo_tabs_read_a_face_and_refuse_what_is_not_one(tmp_path, models, astronaut):
-    from helpers.inference.showcase import expressions_in, probability_rows, translations_of
+    from helpers.inference.showcase import expressions_in, translations_of
 
     annotated, records = expressions_in(models, astronaut)
     assert annotated.shape == (512, 512, 3) and records[0]["label"] == "Happy"
-    assert len(probability_rows(records)) == 7 * len(records)
+    assert sorted(records[0]["probabilities"]) == sorted(EXPRESSIONS)
     sheet = translations_of(models, astronaut)
     assert sheet.shape[1] == 3 * (8 * 49 + 1)  # a face and its 7 translations, 3x enlarged
     (tmp_path / "notes.png").write_text("not an image")
@@ -88,17 +92,6 @@ def test_the_photo_tabs_read_a_face_and_refuse_what_is_not_one(tmp_path, models,
         for handler in (expressions_in, translations_of):
             with pytest.raises(UserError, match=fragment):
                 handler(models, path)
-
-
-def test_the_page_has_the_three_tabs_over_the_models_it_was_given(models):
-    pytest.importorskip("gradio", reason="the app extra is not installed: pip install -e .[app]")
-    from helpers.app import build_app, parse_args
-
-    app = build_app(models)
-    tabs = [block.label for block in app.blocks.values() if type(block).__name__ == "Tab"]
-    assert tabs == ["Generate", "Recognize", "Translate"] and len(app.fns) == 3
-    args = parse_args([])
-    assert (args.host, args.port) == ("127.0.0.1", 7860)  # this computer only, unless asked
 
 
 # ------------------------------------------------------------------------------ in a browser
@@ -112,7 +105,7 @@ def _free_port() -> int:
 def served():
     """The app on a free port of 127.0.0.1, started as a user starts it; yields (address, seconds
     from start to the first answer)."""
-    pytest.importorskip("gradio", reason="the app extra: pip install -e .[app]")
+    pytest.importorskip("uvicorn", reason="the app extra: pip install -e .[app]")
     port = _free_port()
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "helpers.app", "--port", str(port)], cwd=ROOT,
@@ -131,6 +124,76 @@ def served():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _post(address: str, path: str, body: bytes) -> tuple[int, dict]:
+    """The status and JSON answer of POSTing ``body`` to ``address + path``."""
+    try:
+        answer = urllib.request.urlopen(address + path, body, timeout=120)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+    return answer.status, json.load(answer)
+
+
+def _data(url: str) -> bytes:
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def test_the_server_answers_each_tab_and_keeps_running_after_bad_input(served, models, astronaut, tmp_path):
+    from helpers.inference.showcase import faces_for
+
+    address, _ = served
+    info = json.load(urllib.request.urlopen(address + "api/info", timeout=30))
+    assert info["truncation"] == models.generator.config["truncation"] and "Happiness" in info["expressions"]
+    status, answer = _post(address, "api/generate",
+                           json.dumps({"expression": "Fear", "count": 5, "seed": 7, "truncation": None}).encode())
+    assert status == 200 and answer["archive"]["name"] == "Fear_seed7.zip" and len(answer["faces"]) == 5
+    assert _data(answer["archive"]["url"]) == faces_for(models, "Fear", 5, 7, float("inf"))[1]
+    status, answer = _post(address, "api/recognize?name=astronaut.png", astronaut.read_bytes())
+    assert status == 200 and answer["records"][0]["label"] == "Happy" and answer["records"][0]["file"] == "astronaut.png"
+    assert Image.open(io.BytesIO(_data(answer["annotated"]))).size == (512, 512)
+    status, answer = _post(address, "api/translate?name=astronaut.png", astronaut.read_bytes())
+    assert status == 200 and Image.open(io.BytesIO(_data(answer["sheet"]))).size[0] == 3 * (8 * 49 + 1)
+
+    too_large = bytes(41 * 2**20)
+    for path, body, fragment in [
+            ("api/generate", json.dumps({"expression": "Fear", "count": 0}).encode(), "from 1 to 64"),
+            ("api/generate", json.dumps({"expression": "Fear", "count": "many"}).encode(), "count must be a number"),
+            ("api/generate", b"{not json", "JSON object"),
+            ("api/generate", json.dumps({"expression": "Fear", "count": 4, "truncation": 0}).encode(), "truncation"),
+            ("api/recognize?name=notes.txt", b"this is a text file", "notes.txt: not a readable image"),
+            ("api/recognize?name=bomb.png", _bomb(tmp_path / "bomb.png").read_bytes(), "pixels an image may have"),
+            ("api/translate?name=../../x.png", b"", "choose a photo first"),
+            ("api/translate?name=big.png", too_large, "larger than 40 MB")]:
+        status, answer = _post(address, path, body)
+        assert status == 400 and fragment in answer["error"] and "\n" not in answer["error"], (path, answer)
+    assert urllib.request.urlopen(address + "api/info", timeout=30).status == 200  # still running
+
+
+def test_the_command_refuses_a_taken_port_in_one_line(served):
+    port = served[0].rsplit(":", 1)[1].strip("/")
+    done = subprocess.run([sys.executable, "-m", "helpers.app", "--port", port], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port} (the port is taken, or the address is not this computer's): "
+        "choose another --port or --host"]
+
+
+def test_a_notebook_shows_the_app_inline_from_a_background_thread(models, capsys):
+    pytest.importorskip("uvicorn", reason="the app extra: pip install -e .[app]")
+    pytest.importorskip("IPython", reason="the notebooks extra: pip install -e .[notebooks]")
+    from helpers.app import parse_args
+    from helpers.inference.web import show
+
+    running = show(models)
+    try:
+        address = f"http://127.0.0.1:{running.config.port}/"
+        assert "IFrame" in capsys.readouterr().out  # outside Colab: an iframe of the local address
+        assert b"Expression faces" in urllib.request.urlopen(address, timeout=30).read()
+    finally:
+        running.should_exit = True
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7860)  # this computer only, unless asked
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +229,11 @@ def test_the_app_in_a_browser(served, browser, astronaut, tmp_path):
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_function("[...document.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth === 192)"
                            ".length >= 16", timeout=120_000)  # 16 faces at 4x, loaded
-    page.get_by_text("Happiness_seed0", exact=True).first.wait_for(timeout=60_000)  # the zip, named by its seed
+    page.get_by_text("Happiness_seed0.zip", exact=True).wait_for(timeout=60_000)  # the zip, named by its seed
     assert Image.open(_screenshot(page, "app_generate.png", tmp_path)).size[0] == 1280
+    page.get_by_label("Faces", exact=True).fill("0")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text("the number of faces must be a whole number from 1 to 64, got 0").wait_for(timeout=60_000)
 
     page.get_by_role("tab", name="Recognize").click()
     page.locator("input[type=file]").first.set_input_files(str(astronaut))
@@ -176,8 +242,7 @@ def test_the_app_in_a_browser(served, browser, astronaut, tmp_path):
                            timeout=120_000)
     page.wait_for_function("[...document.querySelectorAll('img')].filter(i => i.naturalWidth === 512).length >= 2",
                            timeout=60_000)  # the photo and its annotated copy
-    page.locator("canvas, .vega-embed svg").first.wait_for(timeout=60_000)  # the bar chart
-    page.wait_for_timeout(1000)
+    page.get_by_role("img", name="face 1: Happy").wait_for(timeout=60_000)  # the bar chart
     _screenshot(page, "app_recognize.png", tmp_path)
 
     text = tmp_path / "not_a_photo.png"
@@ -213,5 +278,5 @@ def test_two_sessions_at_once_get_their_own_faces(served, browser):
     for page in pages:  # both requests are in flight before either is read
         page.get_by_role("button", name="Generate", exact=True).click()
     for page, seed in zip(pages, (11, 12)):
-        page.get_by_text(f"Happiness_seed{seed}", exact=True).first.wait_for(timeout=120_000)
+        page.get_by_text(f"Happiness_seed{seed}.zip", exact=True).wait_for(timeout=120_000)
         assert f"Happiness_seed{23 - seed}" not in _body(page)

@@ -6,7 +6,6 @@ page."""
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +71,8 @@ def faces_for(models: Models, expression: str, count: int, seed: int | None, tru
     with zipfile.ZipFile(archive, "w") as out:
         for i, face in enumerate(faces, 1):
             out.writestr(f"{name}_{i:04d}.png", png_bytes(face))
-    return [enlarged(face) for face in faces], archive.getvalue(), f"{name}_seed{seed}.zip"
+    archive_name = f"{name}.zip" if seed is None else f"{name}_seed{int(seed)}.zip"
+    return [enlarged(face) for face in faces], archive.getvalue(), archive_name
 
 
 def expressions_in(models: Models, photo: str | Path) -> tuple[np.ndarray, list[dict]]:
@@ -88,12 +88,6 @@ def expressions_in(models: Models, photo: str | Path) -> tuple[np.ndarray, list[
     return np.asarray(annotate(image, records)), records
 
 
-def probability_rows(records: list[dict]) -> list[dict]:
-    """One row per face and expression (``face``, ``expression``, ``probability``): a bar chart's data."""
-    return [{"face": f"face {i}", "expression": name, "probability": record["probabilities"][name]}
-            for i, record in enumerate(records, 1) for name in EXPRESSIONS]
-
-
 def translations_of(models: Models, photo: str | Path) -> np.ndarray:
     """A sheet with one row per face in the photo: the face, then the translator's version of it
     in each of the seven expressions (Angry ... Neutral), enlarged for viewing."""
@@ -106,7 +100,3 @@ def translations_of(models: Models, photo: str | Path) -> np.ndarray:
     sheet = models.translator.sheet(np.stack([face.crop for face in faces]))  # (faces, 8, 48, 48, 1)
     return enlarged(tile(sheet.reshape(-1, 48, 48, 1), cols=sheet.shape[1]), scale=3)
 
-
-def truncation_value(enabled: bool, value: float) -> float:
-    """The app's truncation controls as a value: ``value`` when ``enabled``, else none (inf)."""
-    return float(value) if enabled else math.inf
