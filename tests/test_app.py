@@ -173,10 +173,10 @@ def test_the_server_answers_each_tab_and_keeps_running_after_bad_input(served, m
 def test_the_command_refuses_a_taken_port_in_one_line(served):
     port = served[0].rsplit(":", 1)[1].strip("/")
     done = subprocess.run([sys.executable, "-m", "helpers.app", "--port", port], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
     assert done.returncode == 2 and done.stderr.strip().splitlines() == [
-        f"error: cannot listen on 127.0.0.1:{port} (the port is taken, or the address is not this computer's): "
-        "choose another --port or --host"]
+        (f"error: cannot listen on 127.0.0.1:{port} (the port is taken, or the address is not this computer's): "
+         "choose another --port or --host")]
 
 
 def test_a_notebook_shows_the_app_inline_from_a_background_thread(models, capsys):

@@ -99,9 +99,9 @@ def build_app(models: Models | None = None):
     async def on_values(request: Request, work):
         try:
             values = json.loads(await request.body() or b"{}")
-            if not isinstance(values, dict):
-                raise ValueError
         except ValueError:
+            values = None
+        if not isinstance(values, dict):
             return JSONResponse({"error": "the request must be a JSON object of the tab's values"}, 400)
         try:
             return JSONResponse(await run_in_threadpool(answer, work, values))
