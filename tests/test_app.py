@@ -16,6 +16,7 @@ import urllib.request
 import zipfile
 import zlib
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -179,16 +180,18 @@ def test_the_command_refuses_a_taken_port_in_one_line(served):
          "choose another --port or --host")]
 
 
-def test_a_notebook_shows_the_app_inline_from_a_background_thread(models, capsys):
+def test_a_notebook_shows_the_app_inline_from_a_background_thread(models):
     pytest.importorskip("uvicorn", reason="the app extra: pip install -e .[app]")
     pytest.importorskip("IPython", reason="the notebooks extra: pip install -e .[notebooks]")
     from helpers.app import parse_args
     from helpers.inference.web import show
 
-    running = show(models)
+    with mock.patch("IPython.display.display") as display:
+        running = show(models)
     try:
         address = f"http://127.0.0.1:{running.config.port}/"
-        assert "IFrame" in capsys.readouterr().out  # outside Colab: an iframe of the local address
+        (frame,), _ = display.call_args  # outside Colab: an iframe of the local address
+        assert type(frame).__name__ == "IFrame" and frame.src == address
         assert b"Expression faces" in urllib.request.urlopen(address, timeout=30).read()
     finally:
         running.should_exit = True

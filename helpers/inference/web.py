@@ -184,11 +184,14 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def server(app, sock: socket.socket):
-    """A uvicorn server for ``app`` on the bound ``sock``, quiet except for errors."""
+    """A uvicorn server for ``app`` on the bound ``sock``, quiet except for errors, which go to
+    Python's logging as configured by whoever runs it (uvicorn's own logging set-up would bind
+    its handlers to the stderr of the moment, which a notebook or a test replaces)."""
     import uvicorn
 
     host, port = sock.getsockname()[:2]
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, log_level="warning",
+                                         access_log=False))
 
 
 def serve(app, sock: socket.socket) -> None:
