@@ -101,25 +101,23 @@ async function setUpGenerate() {
 
 // ---------------------------------------------------------------- photos
 // A photo chooser: a file, a drop, a paste (into the visible tab) or a webcam frame. The chosen
-// photo is kept on the element as `photo = {blob, name}`.
-function setUpPhotoPicker(holder) {
-  holder.append(document.getElementById("photo-picker").content.cloneNode(true));
-  const drop = holder.querySelector(".drop");
-  const preview = holder.querySelector(".preview");
-  const video = holder.querySelector(".live");
-  const snap = holder.querySelector(".snap");
-  const camera = holder.querySelector(".camera");
+// photo is kept on the chooser as `photo = {blob, name}`.
+function setUpPhotoPicker(drop) {
+  const preview = drop.querySelector(".preview");
+  const video = drop.querySelector(".live");
+  const snap = drop.querySelector(".snap");
+  const camera = drop.querySelector(".camera");
 
   function choose(blob, name) {
-    holder.photo = { blob, name };
-    holder.querySelector(".file-name").textContent = name;
+    drop.photo = { blob, name };
+    drop.querySelector(".file-name").textContent = name;
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.src = URL.createObjectURL(blob);
     preview.hidden = false;
   }
-  holder.choose = choose;
+  drop.choose = choose;
 
-  holder.querySelector("input[type=file]").addEventListener("change", (event) => {
+  drop.querySelector("input[type=file]").addEventListener("change", (event) => {
     const file = event.target.files[0];
     if (file) choose(file, file.name);
   });
@@ -140,7 +138,7 @@ function setUpPhotoPicker(holder) {
     try {
       video.srcObject = await navigator.mediaDevices.getUserMedia({ video: true });
     } catch (error) {
-      showError(holder.closest("section"), `no webcam: ${error.message}`);
+      showError(drop.closest("section"), `no webcam: ${error.message}`);
       return;
     }
     video.hidden = snap.hidden = false;
@@ -156,9 +154,9 @@ function setUpPhotoPicker(holder) {
 }
 
 function pasteIntoVisibleTab(event) {
-  const holder = visiblePanel().querySelector(".photo");
+  const drop = visiblePanel().querySelector(".drop");
   const file = [...(event.clipboardData?.files || [])][0];
-  if (holder && file) holder.choose(file, file.name || "pasted.png");
+  if (drop && file) drop.choose(file, file.name || "pasted.png");
 }
 
 function chart(record, index) {
@@ -178,18 +176,20 @@ function chart(record, index) {
 
 function setUpPhotoTab(id, path, draw) {
   const panel = document.getElementById(id);
-  const holder = panel.querySelector(".photo");
-  setUpPhotoPicker(holder);
+  panel.prepend(document.getElementById("photo-form").content.cloneNode(true));
+  panel.querySelector("button[type=submit]").textContent = panel.dataset.action;
+  const drop = panel.querySelector(".drop");
+  setUpPhotoPicker(drop);
   panel.querySelector("form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const result = panel.querySelector(".result");
-    if (!holder.photo) {
+    if (!drop.photo) {
       showError(panel, "choose a photo first (upload, paste or webcam)");
       result.hidden = true;
       return;
     }
-    const address = `${path}?name=${encodeURIComponent(holder.photo.name)}`;
-    const answer = await ask(panel, address, holder.photo.blob, "application/octet-stream");
+    const address = `${path}?name=${encodeURIComponent(drop.photo.name)}`;
+    const answer = await ask(panel, address, drop.photo.blob, "application/octet-stream");
     result.hidden = !answer;
     if (answer) draw(panel, answer);
   });
