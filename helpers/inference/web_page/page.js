@@ -74,7 +74,13 @@ async function ask(panel, path, body, contentType) {
 async function setUpGenerate() {
   const panel = document.getElementById("generate");
   const form = panel.querySelector("form");
-  const info = await (await fetch("api/info")).json();
+  let info;
+  try {
+    info = await (await fetch("api/info")).json();
+  } catch (error) {
+    showError(panel, "the app is not answering: is python -m helpers.app still running? Reload the page when it is.");
+    return;
+  }
   for (const name of info.expressions) form.expression.append(element("option", {}, name));
   form.expression.value = "Happiness";
   form.count.max = info.max_faces;
