@@ -9,8 +9,8 @@ from helpers.gans.losses import (auxiliary_classifier_discriminator_loss, auxili
                                  expression_discriminator_loss, expression_generator_loss, hinge_discriminator_loss,
                                  hinge_generator_loss, identity_generator_loss,
                                  least_squares_discriminator_loss, least_squares_generator_loss, minimax_discriminator_loss,
-                                 minimax_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss,
-                                 wasserstein_gradient_penalty_loss)
+                                 minimax_generator_loss, r1_discriminator_loss, wasserstein_critic_loss,
+                                 wasserstein_generator_loss, wasserstein_gradient_penalty_loss)
 
 
 def test_wasserstein_losses():
@@ -26,6 +26,13 @@ def test_hinge_losses_match_numpy():
     assert expected == pytest.approx(5 / 3)
     assert float(hinge_discriminator_loss(tf.constant([3.0]), tf.constant([-3.0]))) == 0.0  # beyond the margins
     assert float(hinge_generator_loss(tf.constant(fake))) == pytest.approx(-fake.mean())
+
+
+def test_r1_penalty_is_half_gamma_times_the_mean_squared_gradient_norm():
+    grads = np.random.default_rng(0).normal(size=(3, 4, 4, 1)).astype("float32")
+    expected = 0.5 * 10.0 * np.mean(np.sum(grads ** 2, axis=(1, 2, 3)))
+    assert float(r1_discriminator_loss(tf.constant(grads), 10.0)) == pytest.approx(expected, rel=1e-6)
+    assert float(r1_discriminator_loss(tf.zeros((2, 4, 4, 1)), 10.0)) == 0.0
 
 
 def _linear_critic(w):

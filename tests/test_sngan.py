@@ -159,6 +159,46 @@ def test_the_expression_head_learns_from_real_faces_and_adds_to_the_hinge_loss(m
     np.testing.assert_allclose(float(gan.discriminator_step(real, labels)["real_class_loss"]), smoothed, rtol=1e-5)
 
 
+def test_the_r1_penalty_is_the_squared_input_gradient_of_the_real_scores_and_moves_the_discriminator(monkeypatch):
+    import helpers.gans.sngan as module
+    from helpers.gans.sngan import ProjectionSNGAN
+
+    def gan_with(r1_weight, weights=None):
+        gan = ProjectionSNGAN(sngan_generator(16, 8), sngan_discriminator(8), noise_dim=16, r1_weight=r1_weight)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+        if weights:
+            gan.generator.set_weights(weights[0])
+            gan.discriminator.set_weights(weights[1])
+        return gan
+
+    real, labels = tf.random.uniform((4, 48, 48, 1), -1, 1, seed=0), tf.constant([0, 1, 5, 6])
+    gan = gan_with(2.0)
+    start = (gan.generator.get_weights(), gan.discriminator.get_weights())
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = gan.discriminator([real, labels[:, None]])
+    grads = tape.gradient(scores, real).numpy()  # of their sum
+    expected = 0.5 * 2.0 * np.mean(np.sum(grads ** 2, axis=(1, 2, 3)))
+    hinge = {}
+    original = module.hinge_discriminator_loss
+    monkeypatch.setattr(module, "hinge_discriminator_loss", lambda r, f: hinge.setdefault("loss", original(r, f)))
+    terms = gan.discriminator_step(real, labels)
+    assert expected > 0 and "r1_penalty" in {m.name for m in gan.metrics}
+    np.testing.assert_allclose(float(terms["r1_penalty"]), expected, rtol=1e-4)
+    np.testing.assert_allclose(float(terms["d_loss"]), float(hinge["loss"]) + float(terms["r1_penalty"]), rtol=1e-5)
+
+    monkeypatch.undo()
+    stepped = {}  # the same start and noise: only the penalty's own gradient can tell the steps apart
+    for name, r1_weight in (("without", 0.0), ("again without", 0.0), ("with", 100.0)):
+        other = gan_with(r1_weight, start)
+        keras.utils.set_random_seed(3)
+        other.discriminator_step(real, labels)
+        stepped[name] = np.concatenate([w.ravel() for w in other.discriminator.get_weights()])
+    assert "r1_penalty" not in {m.name for m in gan_with(0.0).metrics}
+    np.testing.assert_array_equal(stepped["without"], stepped["again without"])
+    assert np.abs(stepped["with"] - stepped["without"]).max() > 1e-4
+
+
 @pytest.mark.parametrize("flag, value, message", [("--ac-label-smoothing", "1", "must be 0 to below 1, got 1"),
                                                    ("--ac-weight", "-1", "must be 0 to 1000, got -1"),
                                                    ("--ac-weight", "nan", "must be 0 to 1000, got nan"),

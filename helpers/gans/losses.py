@@ -37,6 +37,15 @@ def wasserstein_gradient_penalty_loss(critic, real, fake, *critic_args, weight: 
     return weight * tf.reduce_mean(tf.square(norms - 1.0))
 
 
+def r1_discriminator_loss(real_gradients, weight: float):
+    """R1 (Mescheder et al. 2018): ``weight / 2 * E[||∇_x D(x)||²]`` over real faces x, from the
+    gradients of the discriminator's scores with respect to its real inputs. It penalises a
+    discriminator whose score changes steeply around real faces, which keeps the game from
+    oscillating around them."""
+    grads = tf.cast(real_gradients, tf.float32)
+    return 0.5 * weight * tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=tf.range(1, tf.rank(grads))))
+
+
 # ------------------------------------------------------------------------------------ hinge
 def hinge_discriminator_loss(real_scores, fake_scores):
     """E[max(0, 1 - D(real))] + E[max(0, 1 + D(fake))] (Lim & Ye 2017; SNGAN, BigGAN): real

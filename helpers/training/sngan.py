@@ -75,6 +75,8 @@ class SNGANConfig(GANTrainingConfig):
     ac_label_smoothing: float = option(0.0, "with --ac-weight: label smoothing of the expression head's targets on "
                                             "real faces (the fakes' targets stay one-hot)", low=0, high=1,
                                        high_open=True, metavar="EPSILON")
+    r1: float = option(0.0, "weight γ of the R1 penalty γ/2·E‖∇D(x)‖² on real faces x (Mescheder et al. 2018); 0: "
+                            "none", low=0, high=1_000, metavar="GAMMA")
     warm_start: SNGANWarmStart = group(SNGANWarmStart)
 
 
@@ -108,7 +110,8 @@ def build_gan(config: SNGANConfig):
                                         attention=config.attention)
     gan = ProjectionSNGAN(sngan_generator(config.noise_dim, config.g_width, attention=config.attention), discriminator,
                           noise_dim=config.noise_dim, ema_decay=config.ema_decay, augment=augment_policy(config.augment),
-                          ac_weight=config.ac_weight, ac_label_smoothing=config.ac_label_smoothing)
+                          ac_weight=config.ac_weight, ac_label_smoothing=config.ac_label_smoothing,
+                          r1_weight=config.r1)
     gan.compile(d_optimizer=keras.optimizers.Adam(config.d_lr, beta_1=0.0, beta_2=0.999),
                 g_optimizer=keras.optimizers.Adam(config.g_lr, beta_1=0.0, beta_2=0.999),
                 jit_compile=config.scale.jit_compile)
