@@ -81,6 +81,7 @@ async function setUpGenerate() {
     showError(panel, "the app is not answering: is python -m helpers.app still running? Reload the page when it is.");
     return;
   }
+  panel.querySelector(".generator").textContent = info.generator;
   for (const name of info.expressions) form.expression.append(element("option", {}, name));
   form.expression.value = "Happiness";
   form.count.max = info.max_faces;
