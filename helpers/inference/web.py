@@ -207,8 +207,11 @@ def show(models: Models | None = None, port: int = 0, height: int = 900):
 
     sock = listening_socket("127.0.0.1", port)
     running = server(build_app(models), sock)
-    threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True).start()
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
     while not running.started:
+        if not thread.is_alive():
+            raise RuntimeError("the app's server stopped while starting; its error is in the log above")
         time.sleep(0.05)
     port = sock.getsockname()[1]
     try:
