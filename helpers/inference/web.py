@@ -42,10 +42,11 @@ def png_data_url(image: np.ndarray) -> str:
 
     out = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(image)).save(out, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return data_url(out.getvalue(), "image/png")
 
 
 def data_url(payload: bytes, media_type: str) -> str:
+    """``payload`` as a ``data:`` URL of ``media_type``, for the page to show or download."""
     return f"data:{media_type};base64," + base64.b64encode(payload).decode("ascii")
 
 
