@@ -18,7 +18,7 @@ from pathlib import Path
 from helpers.arguments import number
 from helpers.cli import command_parser, run_cli
 from helpers.inference.showcase import SHIPPED, Models
-from helpers.inference.web import build_app, listening_socket, require_app_extra, serve
+from helpers.inference.web import build_app, listening_socket, serve
 
 
 def parse_args(argv=None):
@@ -33,7 +33,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    require_app_extra()
     sock = listening_socket(args.host, args.port)
     app = build_app(Models.load(args.generator, args.recognizer, args.translator))
     host, port = sock.getsockname()[:2]

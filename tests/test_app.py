@@ -239,6 +239,8 @@ def test_the_app_in_a_browser(served, browser, astronaut, tmp_path):
     page.get_by_text("the number of faces must be a whole number from 1 to 64, got 0").wait_for(timeout=60_000)
 
     page.get_by_role("tab", name="Recognize").click()
+    page.get_by_role("button", name="Read the expressions").click()  # no photo yet
+    page.get_by_text("choose a photo first (upload, paste or webcam)").wait_for(timeout=60_000)
     page.locator("input[type=file]").first.set_input_files(str(astronaut))
     page.get_by_role("button", name="Read the expressions").click()
     page.wait_for_function("document.body.innerText.includes('Happy') && document.body.innerText.includes('box')",

@@ -3,8 +3,8 @@
 // behind a notebook's proxy (Colab).
 "use strict";
 
-const EXPRESSIONS = ["Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"];
 const SVG = "http://www.w3.org/2000/svg";
+const NOT_ANSWERING = "the app is not answering: is python -m helpers.app still running?";
 
 function element(tag, attributes = {}, text = "", namespace = null) {
   const node = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
@@ -61,8 +61,7 @@ async function ask(panel, path, body, contentType) {
     if (!response.ok || answer.error) throw new Error(answer.error);
     return answer;
   } catch (error) {
-    showError(panel, error instanceof TypeError
-      ? "the app is not answering: is python -m helpers.app still running?" : error.message);
+    showError(panel, error instanceof TypeError ? NOT_ANSWERING : error.message);
     return null;
   } finally {
     button.disabled = false;
@@ -78,7 +77,7 @@ async function setUpGenerate() {
   try {
     info = await (await fetch("api/info")).json();
   } catch (error) {
-    showError(panel, "the app is not answering: is python -m helpers.app still running? Reload the page when it is.");
+    showError(panel, `${NOT_ANSWERING} Reload the page when it is.`);
     return;
   }
   panel.querySelector(".generator").textContent = info.generator;
@@ -168,11 +167,12 @@ function pasteIntoVisibleTab(event) {
 
 function chart(record, index) {
   const rowHeight = 22, labelWidth = 70, barWidth = 220, width = labelWidth + barWidth + 50;
-  const svg = element("svg", { class: "chart", width, height: rowHeight * 7 + 26, role: "img",
+  const rows = Object.keys(record.probabilities).length;
+  const svg = element("svg", { class: "chart", width, height: rowHeight * rows + 26, role: "img",
                                "aria-label": `face ${index}: ${record.label}` }, "", SVG);
   svg.append(element("text", { x: 0, y: 14, "font-weight": 600 }, `face ${index}: ${record.label}`, SVG));
-  EXPRESSIONS.forEach((name, row) => {
-    const p = record.probabilities[name], y = 24 + row * rowHeight;
+  Object.entries(record.probabilities).forEach(([name, p], row) => {  // in the records' order, Angry to Neutral
+    const y = 24 + row * rowHeight;
     svg.append(element("text", { x: 0, y: y + 14 }, name, SVG));
     svg.append(element("rect", { class: name === record.label ? "bar top" : "bar", x: labelWidth, y: y + 3,
                                  width: Math.max(1, p * barWidth), height: rowHeight - 6 }, "", SVG));
@@ -189,15 +189,9 @@ function setUpPhotoTab(id, path, draw) {
   setUpPhotoPicker(drop);
   panel.querySelector("form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const result = panel.querySelector(".result");
-    if (!drop.photo) {
-      showError(panel, "choose a photo first (upload, paste or webcam)");
-      result.hidden = true;
-      return;
-    }
-    const address = `${path}?name=${encodeURIComponent(drop.photo.name)}`;
-    const answer = await ask(panel, address, drop.photo.blob, "application/octet-stream");
-    result.hidden = !answer;
+    const { blob, name } = drop.photo ?? { blob: new Blob(), name: "" };  // none: the app says what to do
+    const answer = await ask(panel, `${path}?name=${encodeURIComponent(name)}`, blob, "application/octet-stream");
+    panel.querySelector(".result").hidden = !answer;
     if (answer) draw(panel, answer);
   });
 }
