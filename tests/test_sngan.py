@@ -250,6 +250,11 @@ def test_smoke_training_writes_a_release_that_generates_on_both_backends(tmp_pat
     assert json.loads((continued / "config.json").read_text())["init"]["discriminator"] == "from release"
     wider = run_python([a if a != str(continued) else str(tmp_path / "wider") for a in init] + ["--g-width", "16"])
     assert wider.returncode == 2 and "--g-width 8" in wider.stderr
+    deeper = tmp_path / "deeper"  # residual blocks added to a release's networks
+    done = run_python([a if a != str(continued) else str(deeper) for a in init] + ["--blocks", "1"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((deeper / "config.json").read_text())["init"]["discriminator"] == "from release, with new layers"
+    assert load_generator(deeper).generate(0, 2, seed=0).shape == (2, 48, 48, 1)
 
     # a release without an expression head continued with one: the head is new, the rest carried over
     headed = tmp_path / "headed"
@@ -317,3 +322,38 @@ def test_a_release_that_records_the_kind_by_its_other_name_loads_and_reports_as_
     np.testing.assert_array_equal(older.generate(2, 3, seed=0), shipped.generate(2, 3, seed=0))
     record = {**json.loads((release / "metrics.json").read_text()), "kind": "sngan"}
     assert generator_summary(record).startswith("projection_cgan epoch 42,")
+
+
+def test_a_release_continues_with_residual_blocks_that_change_neither_its_faces_nor_its_scores(tmp_path):
+    import shutil
+
+    from helpers.errors import UserError
+    from helpers.options import replace
+    from helpers.training.gan_release import DISCRIMINATOR, continue_release
+    from helpers.training.sngan import SNGANConfig, build_gan, discriminator, load_init
+
+    release = "checkpoints/sngan_attention_fer2013"
+    config = replace(SNGANConfig(), init=release, epochs=500, g_width=64, attention=True, ac_weight=1.0, blocks=1,
+                     ckpt_dir=str(tmp_path / "run"))
+    (tmp_path / "run" / "training").mkdir(parents=True)
+    parent, gan, released = load_init(config), build_gan(config), discriminator(config, 0, head=True)
+    record = {}
+    epoch, _ = continue_release(parent, config, gan, None, record, released_discriminator=released)()
+    assert epoch == parent.config["epoch"] and record["init"]["discriminator"] == "from release, with new layers"
+    assert gan.generator.get_layer("res6_0_add") is not None and gan.discriminator.get_layer("res12_0_add") is not None
+
+    z, labels = tf.random.normal((6, 128), seed=1), tf.constant([[0], [1], [2], [3], [4], [6]])
+    np.testing.assert_allclose(gan.generator([z, labels], training=False), parent.model([z, labels], training=False),
+                               atol=1e-5)
+    released.load_weights(f"{release}/{DISCRIMINATOR}")
+    faces = parent.model([z, labels], training=False)
+    for grown, before in zip(gan.discriminator([faces, labels]), released([faces, labels])):
+        np.testing.assert_allclose(grown, before, atol=1e-4)
+
+    deeper = tmp_path / "deeper"  # a release with more blocks than the run's is refused
+    deeper.mkdir()
+    shutil.copy(f"{release}/generator.keras", deeper)
+    recorded = json.loads(open(f"{release}/config.json").read())
+    (deeper / "config.json").write_text(json.dumps({**recorded, "train_args": {**recorded["train_args"], "blocks": 2}}))
+    with pytest.raises(UserError, match="was trained with --blocks 2; pass --blocks 2 or more"):
+        load_init(replace(config, init=str(deeper)))

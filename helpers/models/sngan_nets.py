@@ -21,7 +21,14 @@ Odena et al. 2017), as the cWGAN's critic does.
 With ``attention``, both networks have a self-attention block at 24x24 (SAGAN, Zhang et al. 2019):
 every position can look at every other one, so the generator can keep the two eyes alike and the
 mouth under the nose, which 3x3 convolutions see only through many layers. The block starts as
-the identity (its output is scaled by zero), so the networks learn how much of it to use."""
+the identity (its output is scaled by zero), so the networks learn how much of it to use.
+
+``blocks`` adds residual blocks (He et al. 2016; SNGAN's and BigGAN's networks are built of them)
+at 6x6 and 12x12 in the generator and at 12x12 and 6x6 in the discriminator, where a face's layout
+is decided, for far less compute than at 48x48. Each is two 3x3 convolutions whose sum with
+its input also starts as the identity (the generator's last convolution is zero, the
+discriminator's is scaled by zero), so a trained release continues with the blocks added and
+gives the same faces and scores until they learn (``--init``)."""
 from __future__ import annotations
 
 import keras
@@ -62,32 +69,56 @@ def self_attention(x, name: str, conv=layers.Conv2D, gate=None):
     return layers.Add(name=f"{name}_add")([x, out])
 
 
-def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64, attention: bool = False) -> keras.Model:
+def generator_block(x, label_embedding, name: str):
+    """``x`` plus conv -> conditional batch norm -> ReLU -> conv, the last convolution zero."""
+    channels = x.shape[-1]
+    h = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"{name}_conv1")(x)
+    h = layers.ReLU()(conditional_batch_norm(h, label_embedding, name))
+    h = layers.Conv2D(channels, 3, padding="same", use_bias=False, kernel_initializer="zeros", name=f"{name}_conv2")(h)
+    return layers.Add(name=f"{name}_add")([x, h])
+
+
+def discriminator_block(x, name: str):
+    """``x`` plus spectrally normalised conv -> LeakyReLU -> conv, scaled by a learned scalar that
+    starts at zero (a spectrally normalised kernel cannot start at zero)."""
+    channels = x.shape[-1]
+    h = layers.LeakyReLU(0.1)(SpectralConv2D(channels, 3, padding="same", name=f"{name}_conv1")(x))
+    h = LearnedScale(name=f"{name}_gate")(SpectralConv2D(channels, 3, padding="same", name=f"{name}_conv2")(h))
+    return layers.Add(name=f"{name}_add")([x, h])
+
+
+def sngan_generator(noise_dim: int = 128, width: int = 32, embed_dim: int = 64, attention: bool = False,
+                    blocks: int = 0) -> keras.Model:
     """[noise (B, noise_dim), label (B, 1) int] -> (B, 48, 48, 1) in [-1, 1]; ``width`` is the
     channel count at 48x48 (4x at 6x6 and 12x12: the projection of z is most of the weights);
-    ``attention`` adds self-attention at 24x24."""
+    ``attention`` adds self-attention at 24x24, ``blocks`` residual blocks at 6x6 and 12x12."""
     noise = keras.Input((noise_dim,), name="noise")
     label = keras.Input((1,), dtype="int32", name="label")
     embedding = layers.Flatten()(layers.Embedding(NUM_EXPRESSIONS, embed_dim, name="label_embedding")(label))
     x = layers.Dense(6 * 6 * 4 * width, name="project")(noise)
     x = layers.Reshape((6, 6, 4 * width))(x)
     x = layers.ReLU()(conditional_batch_norm(x, embedding, "block0"))
+    for k in range(blocks):
+        x = generator_block(x, embedding, f"res6_{k}")
     for i, channels in enumerate((4 * width, 2 * width, width), start=1):
         size = 6 * 2 ** i  # a static size: LiteRT's converter keeps the following convolution a built-in op
         x = layers.Resizing(size, size, interpolation="nearest", name=f"block{i}_upsample")(x)
         x = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=f"block{i}_conv")(x)
         x = layers.ReLU()(conditional_batch_norm(x, embedding, f"block{i}"))
+        for k in range(blocks if size == 12 else 0):
+            x = generator_block(x, embedding, f"res12_{k}")
         if attention and size == 24:
             x = self_attention(x, "attention24")
     out = layers.Conv2D(1, 3, padding="same", activation="tanh", dtype="float32", name="to_face")(x)
     return keras.Model([noise, label], out, name="sngan_generator")
 
 
-def sngan_discriminator(width: int = 32, num_classes: int = 0, attention: bool = False) -> keras.Model:
+def sngan_discriminator(width: int = 32, num_classes: int = 0, attention: bool = False, blocks: int = 0) -> keras.Model:
     """[face (B, 48, 48, 1) in [-1, 1], label (B, 1) int] -> a score (B, 1), no sigmoid; with
     ``num_classes``, [score, expression logits (B, num_classes)]. The logits' layer is an ordinary
     dense layer, created last, so that a discriminator without it loads into one with it.
-    ``attention`` adds spectrally normalised self-attention at 24x24."""
+    ``attention`` adds spectrally normalised self-attention at 24x24, ``blocks`` residual blocks at
+    12x12 and 6x6."""
     face = keras.Input((48, 48, 1), name="face")
     label = keras.Input((1,), dtype="int32", name="label")
     x = layers.LeakyReLU(0.1)(SpectralConv2D(width, 3, padding="same", name="conv0")(face))
@@ -95,6 +126,8 @@ def sngan_discriminator(width: int = 32, num_classes: int = 0, attention: bool =
         x = layers.LeakyReLU(0.1)(SpectralConv2D(channels, 4, strides=2, padding="same", name=f"conv{i}")(x))
         if attention and i == 1:
             x = self_attention(x, "attention24", conv=SpectralConv2D, gate=LearnedScale)
+        for k in range(blocks if i > 1 else 0):
+            x = discriminator_block(x, f"res{48 // 2 ** i}_{k}")
     features = layers.Flatten(name="features")(x)
     one_hot = layers.CategoryEncoding(NUM_EXPRESSIONS, output_mode="one_hot")(label)
     embedded = SpectralDense(features.shape[-1], use_bias=False, name="label_projection")(one_hot)

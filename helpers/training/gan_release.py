@@ -124,14 +124,29 @@ def init_discriminator(parent, fresh: bool) -> str:
     return "from release" if not fresh and (checkpoint_folder(parent.path) / DISCRIMINATOR).exists() else "fresh"
 
 
+def copy_weights_by_name(source, target) -> None:
+    """Copy the weights of every layer of ``source`` into ``target``'s layer of the same name;
+    ``target``'s other layers keep theirs. A layer that ``target`` lacks, or holds in another
+    shape, is a ValueError."""
+    for layer in source.layers:
+        if layer.weights:
+            try:
+                target.get_layer(layer.name).set_weights(layer.get_weights())
+            except ValueError as exc:
+                raise ValueError(f"layer {layer.name}: {str(exc)[:100]}") from None
+
+
 def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epochs: float, fresh: bool = False,
-                          new_head: bool = False):
+                          new_head: bool = False, released_discriminator=None):
     """A run's ``warm_start`` for ``--init``: copy the release's generator and the discriminator
     it was trained against (or, for a release without one or with ``fresh``, warm up a fresh
     discriminator alone with ``gan.warm_up_discriminator``), carry over the release's history,
     and return the release's epoch and wall time (plus the warm-up's). With ``new_head`` the
     run's discriminator has an expression head the release's lacks: every other weight is
-    copied, and the head is warmed up as a fresh discriminator would be."""
+    copied, and the head is warmed up as a fresh discriminator would be. With
+    ``released_discriminator`` (a discriminator built as the release's) the run's networks have
+    layers the release's lack, which start as they were built: the release's weights are
+    copied into both networks by layer name."""
     from tqdm.auto import tqdm
 
     from helpers.inference.generators import checkpoint_folder
@@ -139,7 +154,10 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
 
     def warm_start() -> tuple[int, float]:
         t0 = time.time()
-        gan.generator.set_weights(parent.model.get_weights())
+        if released_discriminator is None:
+            gan.generator.set_weights(parent.model.get_weights())
+        else:
+            copy_weights_by_name(parent.model, gan.generator)
         epoch, wall = int(parent.config.get("epoch", 0)), 0.0
         folder = checkpoint_folder(parent.path)
         if (folder / "training" / "history.json").exists():
@@ -148,9 +166,13 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
             wall = float(rows[-1].get("wall_s", 0.0)) if rows else 0.0
         if init_discriminator(parent, fresh) == "from release":
             try:
-                with warnings.catch_warnings():  # with new_head, Keras warns of the head it could not load
-                    warnings.simplefilter("ignore")
-                    gan.discriminator.load_weights(folder / DISCRIMINATOR, skip_mismatch=new_head)
+                if released_discriminator is not None:
+                    released_discriminator.load_weights(folder / DISCRIMINATOR)
+                    copy_weights_by_name(released_discriminator, gan.discriminator)
+                else:
+                    with warnings.catch_warnings():  # with new_head, Keras warns of the head it could not load
+                        warnings.simplefilter("ignore")
+                        gan.discriminator.load_weights(folder / DISCRIMINATOR, skip_mismatch=new_head)
             except ValueError as exc:
                 raise UserError(f"{folder / DISCRIMINATOR} does not fit this run's discriminator ({str(exc)[:100]}): "
                                 "pass the options the release was trained with") from None
@@ -174,15 +196,18 @@ def release_warm_start_fn(parent, gan, dataset, history_path: Path, warmup_epoch
 
 
 def continue_release(parent, config, gan, dataset, release_config: dict,
-                     recorded=("epoch", "command", "init"), new_head: bool = False):
+                     recorded=("epoch", "command", "init"), new_head: bool = False, released_discriminator=None):
     """``--init``: record in ``release_config["init"]`` which release the run continues (with the
     release's ``recorded`` config entries, and how its discriminator starts), and return the
     run's ``warm_start`` (:func:`release_warm_start_fn`; ``new_head``: the run's discriminator
-    adds an expression head to the release's)."""
+    adds an expression head to the release's; ``released_discriminator``: the run's networks
+    add layers to the release's)."""
     warm = config.warm_start
     start = init_discriminator(parent, warm.fresh_discriminator)
     new_head = new_head and start == "from release"
+    added = [what for what, new in (("a new expression head", new_head),
+                                    ("new layers", released_discriminator is not None and start == "from release")) if new]
     release_config["init"] = {"release": warm.init, **{k: parent.config.get(k) for k in recorded},
-                              "discriminator": start + (", with a new expression head" if new_head else "")}
+                              "discriminator": start + (f", with {' and '.join(added)}" if added else "")}
     return release_warm_start_fn(parent, gan, dataset, Path(config.ckpt_dir) / "training" / "history.json",
-                                 warm.d_warmup_epochs, warm.fresh_discriminator, new_head)
+                                 warm.d_warmup_epochs, warm.fresh_discriminator, new_head, released_discriminator)

@@ -59,6 +59,9 @@ class SNGANConfig(GANTrainingConfig):
     d_width: int = option(32, "discriminator channels at 48x48 (8x at 6x6)", low=1, high=1_024)
     attention: bool = option(False, "self-attention at 24x24 in both networks (SAGAN): the face's parts can agree "
                                     "across it")
+    blocks: int = option(0, "residual blocks at 6x6 and 12x12 in the generator and at 12x12 and 6x6 in the "
+                            "discriminator, where a face's layout is decided; with --init, a release with fewer "
+                            "continues with the new blocks starting as the identity", low=0, high=16, metavar="N")
     g_lr: float = option(1e-4, "generator Adam learning rate", low=0, high=1, low_open=True)
     d_lr: float = option(4e-4, "discriminator Adam learning rate (two time-scale updates)", low=0, high=1,
                          low_open=True)
@@ -92,10 +95,28 @@ NETWORK_OPTIONS = {"noise_dim": 128, "g_width": 32, "d_width": 32, "attention": 
 
 
 def load_init(config: SNGANConfig):
-    """The release ``--init`` names, of the same networks as this run's."""
+    """The release ``--init`` names, of the same networks as this run's or with fewer ``--blocks``."""
     from helpers.training.gan_release import load_release_to_continue
 
-    return load_release_to_continue(config, "projection_cgan", NETWORK_OPTIONS)
+    parent = load_release_to_continue(config, "projection_cgan", NETWORK_OPTIONS)
+    if (blocks := released_blocks(parent)) > config.blocks:
+        raise UserError(f"--init {config.warm_start.init} was trained with --blocks {blocks}; pass --blocks {blocks} "
+                        "or more")
+    return parent
+
+
+def released_blocks(parent) -> int:
+    """The ``--blocks`` of a release (0 for one that does not record it)."""
+    return int(parent.config.get("train_args", {}).get("blocks", 0))
+
+
+def discriminator(config: SNGANConfig, blocks: int, head: bool):
+    """The discriminator of ``config``'s widths and attention, with ``blocks`` and, with ``head``,
+    an expression head."""
+    from helpers.models.sngan_nets import sngan_discriminator
+
+    return sngan_discriminator(config.d_width, num_classes=NUM_EXPRESSIONS if head else 0, attention=config.attention,
+                               blocks=blocks)
 
 
 def build_gan(config: SNGANConfig):
@@ -104,11 +125,10 @@ def build_gan(config: SNGANConfig):
     import keras
 
     from helpers.gans.sngan import ProjectionSNGAN
-    from helpers.models.sngan_nets import sngan_discriminator, sngan_generator
+    from helpers.models.sngan_nets import sngan_generator
 
-    discriminator = sngan_discriminator(config.d_width, num_classes=NUM_EXPRESSIONS if config.ac_weight else 0,
-                                        attention=config.attention)
-    gan = ProjectionSNGAN(sngan_generator(config.noise_dim, config.g_width, attention=config.attention), discriminator,
+    generator = sngan_generator(config.noise_dim, config.g_width, attention=config.attention, blocks=config.blocks)
+    gan = ProjectionSNGAN(generator, discriminator(config, config.blocks, head=bool(config.ac_weight)),
                           noise_dim=config.noise_dim, ema_decay=config.ema_decay, augment=augment_policy(config.augment),
                           ac_weight=config.ac_weight, ac_label_smoothing=config.ac_label_smoothing,
                           r1_weight=config.r1)
@@ -145,7 +165,10 @@ def train(config: SNGANConfig) -> Path:
         warm_start = None
         if parent is not None:  # the warm-up's epochs are of the endless balanced stream, cut to an epoch
             new_head = bool(config.ac_weight) and not parent.config.get("train_args", {}).get("ac_weight")
-            warm_start = continue_release(parent, config, gan, dataset.take(steps), release_config, new_head=new_head)
+            released = (discriminator(config, released_blocks(parent), head=bool(config.ac_weight) and not new_head)
+                        if released_blocks(parent) < config.blocks else None)
+            warm_start = continue_release(parent, config, gan, dataset.take(steps), release_config, new_head=new_head,
+                                          released_discriminator=released)
         run = GANRun(gan, release_config, sample_grid_fn(gan, range(NUM_EXPRESSIONS), config.noise_dim),
                      steps_per_epoch=steps, warm_start=warm_start)
         return fit_gan(run, dataset, config)
